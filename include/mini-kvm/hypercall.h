@@ -1,0 +1,117 @@
+/* The mini-kvm guest<->host hypercall ABI, shared by the VMM and every guest (C and assembly). */
+#ifndef MINI_KVM_HYPERCALL_H
+#define MINI_KVM_HYPERCALL_H
+
+/*
+ * A guest calls the host with one port write:
+ *
+ *	mov $HC_PUTNUM, %al     ; function number        IN
+ *	mov $42, %ebx           ; first argument         IN
+ *	mov $HC_PORT, %dx
+ *	out %al, (%dx)          ; one VM exit
+ *	                        ; EAX holds the result    OUT (functions that return one)
+ *
+ * Arguments: EBX, then ECX. Results: EAX, and EDX:EAX for 64-bit results; a
+ * result is written as a whole 32-bit EAX (upper half of RAX cleared), in every
+ * mode, real mode included. Registers not named as results are preserved. In
+ * real mode only the low 16 bits of an argument register are read.
+ *
+ * Guest pointers are guest-physical addresses (GPAs), never segment:offset or
+ * virtual addresses: a paging guest passes the physical address of its buffer; a
+ * real-mode guest, whose arguments are 16 bits, reaches strings in the first 64
+ * KiB. A string that leaves guest RAM before its NUL or its maximum length gives
+ * HC_EFAULT and prints nothing; a maximum length of 0 prints nothing, returns 0.
+ *
+ * Unknown functions return HC_ENOSYS in EAX. An 8-bit IN from HC_PORT reads
+ * HC_ABI_VERSION. Nothing a guest passes can stop the VMM.
+ */
+#define HC_ABI_VERSION 1
+
+/* The one I/O port of the hypercall device; an 8-bit OUT of the function number. */
+#define HC_PORT 0x500
+
+/* Function numbers (AL). The table in README.md documents each one. */
+#define HC_EXIT	   0 /* IN EBX = exit status (low 8 bits reach the shell)        */
+#define HC_PUTCHAR 1 /* IN BL = byte written to the console                      */
+#define HC_PUTNUM  2 /* IN EBX = unsigned integer, printed in decimal            */
+#define HC_NEWLINE 3 /* prints "\n"                                              */
+#define HC_GETCHAR 4 /* OUT EAX = next console input byte, or HC_EOF at end      */
+#define HC_PUTS \
+	5	   /* IN EBX = GPA of a NUL-terminated string, ECX = max bytes;
+			OUT EAX = bytes written, or HC_EFAULT                    */
+#define HC_CLOCK 6 /* OUT EDX:EAX = host CLOCK_MONOTONIC in nanoseconds        */
+
+/* Results in EAX, as 32-bit two's complement (Linux errno values, negated). */
+#define HC_EOF	  (-1)
+#define HC_EFAULT (-14)
+#define HC_ENOSYS (-38)
+
+#if !defined(__ASSEMBLER__) && defined(MINI_KVM_GUEST)
+/*
+ * Guest-side stubs for C guests (32- and 64-bit). The VMM never sees these: it
+ * does not define MINI_KVM_GUEST.
+ */
+#include <stdint.h>
+
+/* One hypercall: function fn with arguments a (EBX) and b (ECX); returns EAX. */
+static inline uint32_t hc_call2(uint8_t fn, uint32_t a, uint32_t b)
+{
+	uint32_t eax = fn;
+
+	__asm__ volatile("outb %%al, %%dx"
+			 : "+a"(eax)
+			 : "b"(a), "c"(b), "d"((uint16_t)HC_PORT)
+			 : "memory");
+	return eax;
+}
+
+static inline uint32_t hc_call(uint8_t fn, uint32_t a)
+{
+	return hc_call2(fn, a, 0);
+}
+
+static inline __attribute__((noreturn)) void hc_exit(uint32_t status)
+{
+	hc_call(HC_EXIT, status);
+	for (;;)
+		__asm__ volatile("hlt");
+}
+
+static inline void hc_putchar(char c)
+{
+	hc_call(HC_PUTCHAR, (uint8_t)c);
+}
+
+static inline void hc_putnum(uint32_t n)
+{
+	hc_call(HC_PUTNUM, n);
+}
+
+static inline void hc_newline(void)
+{
+	hc_call(HC_NEWLINE, 0);
+}
+
+/* Returns the next input byte (0..255), or HC_EOF. */
+static inline int32_t hc_getchar(void)
+{
+	return (int32_t)hc_call(HC_GETCHAR, 0);
+}
+
+/* gpa: guest-physical address of the string. Returns bytes written or HC_EFAULT. */
+static inline int32_t hc_puts(uint32_t gpa, uint32_t max_len)
+{
+	return (int32_t)hc_call2(HC_PUTS, gpa, max_len);
+}
+
+/* Host CLOCK_MONOTONIC, in nanoseconds. */
+static inline uint64_t hc_clock(void)
+{
+	uint32_t eax = HC_CLOCK, edx = HC_PORT; /* DX carries the port in, the high half out */
+
+	__asm__ volatile("outb %%al, %%dx" : "+a"(eax), "+d"(edx) : : "memory");
+	return ((uint64_t)edx << 32) | eax;
+}
+#endif /* guest stubs */
+
+#endif /* MINI_KVM_HYPERCALL_H */

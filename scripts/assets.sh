@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# scripts/assets.sh: fetch and cache the test assets of the nested lane (Debian kernel,
+# static busybox) under .cache/, and build its L1 initramfs. No root, no internet beyond
+# Debian's package archive. Run with no arguments for the usage text.
+# shellcheck source-path=SCRIPTDIR
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=lib/common.sh
+. "$here/lib/common.sh"
+# shellcheck source=lib/debian.sh
+. "$here/lib/debian.sh"
+# shellcheck source=lib/initramfs.sh
+. "$here/lib/initramfs.sh"
+
+usage() {
+	cat <<EOF
+usage: ${0##*/} COMMAND [ARGS]
+
+Fetches test assets into ${CACHE_DIR#"$REPO_ROOT"/}/ once and prints where they are.
+
+commands:
+  kernel                print the path of the Debian kernel (vmlinuz) the lanes boot
+  kernel-version        print its version, e.g. 6.1.0-56-amd64
+  modules               print its modules directory (lib/modules/VERSION)
+  busybox               print the path of a static busybox
+  l1 OUT [SRC=DEST...]  build the nested lane's L1 initramfs OUT (gzip'd cpio) if it
+                        is missing or older than any input, and print OUT. SRC is a
+                        file or directory on this machine, DEST its absolute path in
+                        the image; a DEST ending in / keeps SRC's name, a directory
+                        SRC copies its contents. Example:
+                          ${0##*/} l1 build/l1.cpio.gz \\
+                              build/mini-kvm-static=/bin/mini-kvm build/guests=/guests
+  refresh               forget the remembered kernel version: the next command
+                        resolves linux-image-amd64 again (and fetches it if new)
+  help                  this text
+
+The kernel version is what linux-image-amd64 depends on the first time, then
+remembered in ${KERNEL_CURRENT#"$REPO_ROOT"/}; MINI_KVM_KERNEL_VERSION overrides it.
+MINI_KVM_CACHE moves the cache (default: .cache at the repository root).
+Needs: apt (apt-get download), dpkg-deb, cpio, gzip.
+EOF
+}
+
+# The kernel modules the L1 /init loads, in load order (see scripts/initramfs/l1-init).
+L1_MODULES=(irqbypass kvm ccp kvm-amd)
+
+# cmd_l1 OUT [SRC=DEST...]
+cmd_l1() {
+	[ $# -ge 1 ] || die "l1: missing OUT (see '${0##*/} help')"
+	local out=$1 ver bb spec src mod manifest inputs=()
+	shift
+	ver=$(kernel_ensure)
+	bb=$(busybox_ensure)
+	inputs+=("$bb" "$here/initramfs/l1-init" "$here/initramfs/l1-loop" "$here/lib/initramfs.sh")
+	for mod in "${L1_MODULES[@]}"; do
+		inputs+=("$(kernel_module "$ver" "$mod")")
+	done
+
+	# What the image holds, file by file: a change here (a file added or removed, a
+	# new destination) forces a rebuild even when no input is newer than OUT.
+	manifest="kernel $ver"$'\n'"busybox $bb"
+	for spec in "$@"; do
+		case $spec in
+		?*=/*) ;;
+		*) die "l1: expected SRC=/DEST, got '$spec'" ;;
+		esac
+		src=${spec%%=*}
+		[ -e "$src" ] || die "l1: $src does not exist"
+		inputs+=("$src")
+		manifest+=$'\n'"$spec"$'\n'"$(find -L "$src" -type f | LC_ALL=C sort)"
+	done
+
+	if [ -f "$out" ] && [ "$(cat "$out.manifest" 2>/dev/null)" = "$manifest" ] &&
+		! newer_than_any "$out" "${inputs[@]}"; then
+		printf '%s\n' "$out"
+		return
+	fi
+
+	log "building $out"
+	local stage
+	stage=$(initramfs_stage_new)
+	initramfs_add_busybox "$stage"
+	for mod in "${L1_MODULES[@]}"; do
+		initramfs_add_module "$stage" "$(kernel_module "$ver" "$mod")" "/lib/modules/l1/$mod.ko"
+	done
+	initramfs_add "$stage" "$here/initramfs/l1-init" /init
+	initramfs_add "$stage" "$here/initramfs/l1-loop" /etc/l1-loop
+	chmod 755 "$stage/init"
+	for spec in "$@"; do
+		initramfs_add "$stage" "${spec%%=*}" "${spec#*=}"
+	done
+	initramfs_pack "$stage" "$out"
+	printf '%s\n' "$manifest" >"$out.manifest"
+	printf '%s\n' "$out"
+}
+
+main() {
+	local cmd=${1:-help}
+	[ $# -gt 0 ] && shift
+	case $cmd in
+	help | -h | --help)
+		usage
+		return
+		;;
+	esac
+
+	mkdir -p "$CACHE_DIR"
+	# One asset command at a time per cache: two test runs must not unpack into the
+	# same directory at once. (flock is in util-linux, which every Debian has.)
+	exec 9>"$CACHE_DIR/.lock"
+	flock 9
+
+	local ver
+	case $cmd in
+	kernel)
+		ver=$(kernel_ensure)
+		printf '%s\n' "$(kernel_dir "$ver")/boot/vmlinuz-$ver"
+		;;
+	kernel-version) kernel_ensure ;;
+	modules)
+		ver=$(kernel_ensure)
+		printf '%s\n' "$(kernel_dir "$ver")/lib/modules/$ver"
+		;;
+	busybox) busybox_ensure ;;
+	l1) cmd_l1 "$@" ;;
+	refresh) rm -f "$KERNEL_CURRENT" ;;
+	*)
+		usage >&2
+		exit 2
+		;;
+	esac
+}
+
+main "$@"

@@ -1,0 +1,148 @@
+/* Every fixed guest-physical address, port and IRQ line of a mini-kvm guest, in one place. */
+#ifndef MINI_KVM_LAYOUT_H
+#define MINI_KVM_LAYOUT_H
+
+/*
+ * Guest-physical memory map (low 1 MiB as on a PC, RAM from 0 up to --mem):
+ *
+ *   0x0000_0000  real-mode flat guests load here, entered at CS:IP = 0:0
+ *                (seed-compatible; they own the IVT/BDA area)
+ *   0x0000_0500  boot GDT (flat segments; per boot mode, see gdt.c)
+ *   0x0000_1000  protected/paging/long flat guests load here by default
+ *   0x0000_7000  Linux zero page (struct boot_params)
+ *   0x0002_0000  Linux kernel command line
+ *   0x0008_f000  top of the boot stack of protected/paging/long guests
+ *   0x0009_0000  boot page tables (long mode: PML4, PDPT, 4 PDs; paging: 1 PD)
+ *   0x0009_fc00  EBDA (reserved in the E820 map)
+ *   0x000a_0000  legacy VGA/BIOS hole (not RAM in the E820 map)
+ *   0x000e_0000  BIOS area: ACPI RSDP and tables
+ *   0x000f_0000  BIOS area: MP floating pointer and configuration table
+ *   0x0010_0000  1 MiB: high memory, where a bzImage's kernel goes
+ *   0xc000_0000  3 GiB: PCI/MMIO hole up to 4 GiB; RAM above 3 GiB continues at 4 GiB
+ *
+ * Addresses derive from each other where they can; the asserts at the end keep
+ * regions apart. This file is included by C, assembly and linker scripts, so it
+ * holds only #defines outside the C-only section, and its constants get their
+ * ULL suffix only in C (ld's script parser rejects suffixes).
+ */
+#if defined(__ASSEMBLER__) || defined(LINKER_SCRIPT)
+#define LAYOUT_U64(x) x
+#else
+#define LAYOUT_U64(x) x##ULL
+#endif
+
+#define LAYOUT_KIB	 LAYOUT_U64(0x400)
+#define LAYOUT_MIB	 (LAYOUT_KIB * LAYOUT_KIB)
+#define LAYOUT_GIB	 (LAYOUT_MIB * LAYOUT_KIB)
+#define LAYOUT_PAGE_SIZE LAYOUT_U64(0x1000)
+
+/* Real mode (seed-compatible): load at 0, enter at 0:0, stack just below 64 KiB. */
+#define LAYOUT_REAL_LOAD      LAYOUT_U64(0x0)
+#define LAYOUT_REAL_STACK_TOP LAYOUT_U64(0xfff0)
+
+/* Boot GDT: room for 8 descriptors (null, code, data, TSS ...). */
+#define LAYOUT_GDT	LAYOUT_U64(0x500)
+#define LAYOUT_GDT_SIZE LAYOUT_U64(0x40)
+/* Its selectors for protected, paging and long mode guests: flat ring-0 code and data. */
+#define GDT_SEL_CODE 0x08
+#define GDT_SEL_DATA 0x10
+/* Selectors the Linux 64-bit boot protocol requires (boot.rst, "64-bit Boot Protocol"). */
+#define GDT_SEL_BOOT_CS 0x10
+#define GDT_SEL_BOOT_DS 0x18
+
+/* Default load address and entry of protected/paging/long flat guests. */
+#define LAYOUT_FLAT_LOAD LAYOUT_U64(0x1000)
+
+/* Linux boot: zero page and command line (Documentation/arch/x86/boot.rst). */
+#define LAYOUT_ZERO_PAGE   LAYOUT_U64(0x7000)
+#define LAYOUT_CMDLINE	   LAYOUT_U64(0x20000)
+#define LAYOUT_CMDLINE_MAX LAYOUT_U64(0x10000)
+
+/* Boot page tables, 4 KiB aligned, one page each. */
+#define LAYOUT_PAGE_TABLES     LAYOUT_U64(0x90000)
+#define LAYOUT_PML4	       LAYOUT_PAGE_TABLES
+#define LAYOUT_PDPT	       (LAYOUT_PML4 + LAYOUT_PAGE_SIZE)
+#define LAYOUT_PD	       (LAYOUT_PDPT + LAYOUT_PAGE_SIZE) /* 4 PDs: identity-map 4 GiB */
+#define LAYOUT_PD_COUNT	       LAYOUT_U64(4)
+#define LAYOUT_PAGE_TABLES_END (LAYOUT_PD + LAYOUT_PD_COUNT * LAYOUT_PAGE_SIZE)
+/* 32-bit paging mode uses one page directory of 4 MiB pages at the same place. */
+#define LAYOUT_PD32 LAYOUT_PAGE_TABLES
+
+/* Boot stack of protected/paging/long guests: grows down from just below the tables. */
+#define LAYOUT_FLAT_STACK_TOP (LAYOUT_PAGE_TABLES - LAYOUT_PAGE_SIZE)
+
+/* Paging mode maps virtual LAYOUT_HIGHER_HALF + x to physical x (a higher-half kernel). */
+#define LAYOUT_HIGHER_HALF LAYOUT_U64(0x80000000)
+
+/* Extended BIOS data area: the last KiB of conventional memory, reserved. */
+#define LAYOUT_EBDA LAYOUT_U64(0x9fc00)
+/* End of conventional RAM in the E820 map; the VGA/BIOS hole follows. */
+#define LAYOUT_LOW_RAM_END LAYOUT_U64(0xa0000)
+/* BIOS read-only area, searched for the ACPI RSDP (ACPI 6.x, 5.2.5.1). */
+#define LAYOUT_BIOS_AREA     LAYOUT_U64(0xe0000)
+#define LAYOUT_BIOS_AREA_END LAYOUT_U64(0x100000)
+
+/* ACPI: RSDP (16-byte aligned, in the BIOS area where OSes search, ACPI 6.4 5.2.5.1), then tables. */
+#define LAYOUT_ACPI	LAYOUT_BIOS_AREA
+#define LAYOUT_ACPI_END LAYOUT_U64(0xf0000)
+/* MP floating pointer (16-byte aligned, BIOS ROM area, MP spec 1.4 4.1), then the table. */
+#define LAYOUT_MPTABLE	   LAYOUT_ACPI_END
+#define LAYOUT_MPTABLE_END LAYOUT_BIOS_AREA_END
+
+/* Interrupt controllers' MMIO (the in-kernel irqchip's fixed addresses). */
+#define LAYOUT_IOAPIC LAYOUT_U64(0xfec00000)
+#define LAYOUT_LAPIC  LAYOUT_U64(0xfee00000)
+
+/* High memory: a bzImage's protected-mode kernel loads at or above here. */
+#define LAYOUT_HIGH_MEM LAYOUT_MIB
+
+/* 32-bit MMIO hole: RAM beyond LAYOUT_MMIO_HOLE continues at 4 GiB. */
+#define LAYOUT_MMIO_HOLE (LAYOUT_U64(3) * LAYOUT_GIB)
+#define LAYOUT_4GIB	 (LAYOUT_U64(4) * LAYOUT_GIB)
+
+/*
+ * KVM_SET_IDENTITY_MAP_ADDR and KVM_SET_TSS_ADDR: one page plus three pages that
+ * Intel VMX needs for real-mode emulation without unrestricted guest. Inside the
+ * MMIO hole, below the IOAPIC/LAPIC/BIOS ranges, never RAM.
+ */
+#define LAYOUT_IDENTITY_MAP LAYOUT_U64(0xfffbc000)
+#define LAYOUT_TSS	    (LAYOUT_IDENTITY_MAP + LAYOUT_PAGE_SIZE)
+#define LAYOUT_TSS_SIZE	    (LAYOUT_U64(3) * LAYOUT_PAGE_SIZE)
+
+/* Guest RAM limits for --mem. */
+#define LAYOUT_MEM_MIN	   LAYOUT_MIB
+#define LAYOUT_MEM_DEFAULT (LAYOUT_U64(128) * LAYOUT_MIB)
+
+/* I/O ports (PC/AT assignments). */
+#define PORT_COM1     0x3f8 /* 0x3f8 - 0x3ff: 16550A UART, COM1 */
+#define PORT_COM_SIZE 8
+/*
+ * 0x600 - 0x602: ACPI hardware-reduced registers (ACPI 6.4 4.8.3.7, 5.2.9): the FADT's
+ * SLEEP_CONTROL_REG and SLEEP_STATUS_REG, and its RESET_REG.
+ */
+#define PORT_ACPI_SLEEP_CONTROL 0x600
+#define PORT_ACPI_SLEEP_STATUS	0x601
+#define PORT_ACPI_RESET		0x602
+#define ACPI_RESET_VALUE	0x1 /* what the guest writes to PORT_ACPI_RESET */
+#define ACPI_S5_SLEEP_TYPE	0x5 /* SLP_TYP of the _S5 (soft-off) package in the DSDT */
+/* HC_PORT (0x500, include/mini-kvm/hypercall.h): the hypercall device */
+
+/* ISA IRQ lines. */
+#define IRQ_COM1 4
+
+#if !defined(__ASSEMBLER__) && !defined(LINKER_SCRIPT)
+_Static_assert(LAYOUT_GDT + LAYOUT_GDT_SIZE <= LAYOUT_FLAT_LOAD, "GDT overlaps flat guests");
+_Static_assert(LAYOUT_ZERO_PAGE + LAYOUT_PAGE_SIZE <= LAYOUT_CMDLINE, "zero page overlaps cmdline");
+_Static_assert(LAYOUT_CMDLINE + LAYOUT_CMDLINE_MAX <= LAYOUT_FLAT_STACK_TOP,
+	       "cmdline overlaps stack");
+_Static_assert(LAYOUT_PAGE_TABLES % LAYOUT_PAGE_SIZE == 0, "page tables must be page aligned");
+_Static_assert(LAYOUT_PAGE_TABLES_END <= LAYOUT_EBDA, "page tables overlap the EBDA");
+_Static_assert(LAYOUT_EBDA < LAYOUT_LOW_RAM_END, "EBDA must be conventional RAM");
+_Static_assert(LAYOUT_ACPI % 16 == 0 && LAYOUT_MPTABLE % 16 == 0,
+	       "RSDP and MP pointer: 16-byte aligned");
+_Static_assert(LAYOUT_ACPI_END <= LAYOUT_MPTABLE, "ACPI tables overlap the MP table");
+_Static_assert(LAYOUT_IDENTITY_MAP >= LAYOUT_MMIO_HOLE, "KVM's private pages must not be RAM");
+_Static_assert(LAYOUT_TSS + LAYOUT_TSS_SIZE <= LAYOUT_4GIB, "TSS pages must sit below 4 GiB");
+#endif
+
+#endif /* MINI_KVM_LAYOUT_H */

@@ -1,0 +1,262 @@
+/* Guest consoles: stdout writers that keep lines whole, and a stdin reader thread. */
+#include "console.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "error.h"
+
+/* Serializes output lines of all guests: a line goes out in one writev() under it. */
+static pthread_mutex_t output_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void console_init(struct console *c, unsigned int index, const char *name, bool prefixed,
+		  const char *color, int out_fd)
+{
+	memset(c, 0, sizeof(*c));
+	c->index = index;
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	c->prefixed = prefixed;
+	c->color = color;
+	c->out_fd = out_fd;
+	pthread_mutex_init(&c->lock, NULL);
+}
+
+void console_destroy(struct console *c)
+{
+	pthread_mutex_destroy(&c->lock);
+}
+
+static int write_all(int fd, struct iovec *iov, int iovcnt)
+{
+	while (iovcnt > 0) {
+		ssize_t n = writev(fd, iov, iovcnt);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return error_errno(errno, "guest output to fd %d", fd);
+		}
+		while (iovcnt > 0 && (size_t)n >= iov->iov_len) {
+			n -= iov->iov_len;
+			iov++;
+			iovcnt--;
+		}
+		if (iovcnt > 0) {
+			iov->iov_base = (char *)iov->iov_base + n;
+			iov->iov_len -= n;
+		}
+	}
+	return 0;
+}
+
+/* Emit c->line (len bytes) with its prefix and a newline if it lacks one. */
+static int emit_line(struct console *c)
+{
+	char prefix[CONSOLE_NAME_MAX + 64];
+	struct iovec iov[3];
+	int iovcnt = 0, ret;
+
+	if (c->color)
+		snprintf(prefix, sizeof(prefix), "\033[%sm[%u:%s]\033[0m ", c->color, c->index,
+			 c->name);
+	else
+		snprintf(prefix, sizeof(prefix), "[%u:%s] ", c->index, c->name);
+	iov[iovcnt++] = (struct iovec){ prefix, strlen(prefix) };
+	iov[iovcnt++] = (struct iovec){ c->line, c->len };
+	if (!c->len || c->line[c->len - 1] != '\n')
+		iov[iovcnt++] = (struct iovec){ "\n", 1 };
+
+	pthread_mutex_lock(&output_lock);
+	ret = write_all(c->out_fd, iov, iovcnt);
+	pthread_mutex_unlock(&output_lock);
+	c->len = 0;
+	return ret;
+}
+
+int console_write(struct console *c, const void *buf, size_t n)
+{
+	const char *p = buf;
+	int ret = 0;
+
+	if (c->out_fd < 0)
+		return 0; /* a console that discards (probe guests) */
+	if (!c->prefixed) {
+		struct iovec iov = { (void *)buf, n };
+
+		return write_all(c->out_fd, &iov, 1);
+	}
+	pthread_mutex_lock(&c->lock);
+	for (size_t i = 0; i < n && !ret; i++) {
+		c->line[c->len++] = p[i];
+		/* A line longer than the buffer goes out in pieces, each prefixed. */
+		if (p[i] == '\n' || c->len == sizeof(c->line))
+			ret = emit_line(c);
+	}
+	pthread_mutex_unlock(&c->lock);
+	return ret;
+}
+
+int console_flush(struct console *c)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&c->lock);
+	if (c->prefixed && c->len)
+		ret = emit_line(c);
+	pthread_mutex_unlock(&c->lock);
+	return ret;
+}
+
+static void *input_thread(void *arg)
+{
+	struct console_input *in = arg;
+	struct pollfd fds[2] = { { .fd = in->fd, .events = POLLIN },
+				 { .fd = in->wake_fd, .events = POLLIN } };
+
+	for (;;) {
+		uint8_t chunk[CONSOLE_INPUT_BUF];
+		size_t room;
+		bool stopping;
+		ssize_t n;
+
+		/* Wait for room first: input stays in the fd until a guest can take it. */
+		pthread_mutex_lock(&in->lock);
+		while (in->count == sizeof(in->buf) && !in->stopping)
+			pthread_cond_wait(&in->changed, &in->lock);
+		room = sizeof(in->buf) - in->count;
+		stopping = in->stopping;
+		pthread_mutex_unlock(&in->lock);
+		if (stopping)
+			break;
+
+		if (poll(fds, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (fds[1].revents)
+			break;
+		n = read(in->fd, chunk, room);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+
+		pthread_mutex_lock(&in->lock);
+		if (n <= 0) {
+			in->eof = true;
+		} else {
+			for (ssize_t i = 0; i < n; i++)
+				in->buf[(in->head + in->count + i) % sizeof(in->buf)] = chunk[i];
+			in->count += n;
+		}
+		pthread_cond_broadcast(&in->changed);
+		pthread_mutex_unlock(&in->lock);
+		if (n > 0 && in->notify)
+			in->notify(in->notify_opaque);
+		if (n <= 0)
+			break;
+	}
+	pthread_mutex_lock(&in->lock);
+	in->eof = true;
+	pthread_cond_broadcast(&in->changed);
+	pthread_mutex_unlock(&in->lock);
+	return NULL;
+}
+
+int console_input_start(struct console_input *in, int fd, void (*notify)(void *), void *opaque)
+{
+	int ret;
+
+	memset(in, 0, sizeof(*in));
+	in->fd = fd;
+	in->notify = notify;
+	in->notify_opaque = opaque;
+	pthread_mutex_init(&in->lock, NULL);
+	pthread_cond_init(&in->changed, NULL);
+	in->wake_fd = eventfd(0, EFD_CLOEXEC);
+	if (in->wake_fd < 0)
+		return error_errno(errno, "console input: eventfd");
+	ret = pthread_create(&in->thread, NULL, input_thread, in);
+	if (ret) {
+		close(in->wake_fd);
+		return error_errno(ret, "console input: cannot start the reader thread");
+	}
+	in->started = true;
+	return 0;
+}
+
+void console_input_stop(struct console_input *in)
+{
+	uint64_t one = 1;
+
+	if (!in->started)
+		return;
+	pthread_mutex_lock(&in->lock);
+	in->stopping = true;
+	pthread_cond_broadcast(&in->changed);
+	pthread_mutex_unlock(&in->lock);
+	if (write(in->wake_fd, &one, sizeof(one)) < 0) {
+		/* Cannot happen for an eventfd below its maximum; the join below would hang. */
+	}
+	pthread_join(in->thread, NULL);
+	close(in->wake_fd);
+	in->started = false;
+}
+
+void console_cancel_input(struct console *c)
+{
+	struct console_input *in = c->input;
+
+	if (!in || !in->started)
+		return;
+	pthread_mutex_lock(&in->lock);
+	in->stopping = true;
+	pthread_cond_broadcast(&in->changed);
+	pthread_mutex_unlock(&in->lock);
+}
+
+static int take_byte(struct console_input *in)
+{
+	uint8_t byte = in->buf[in->head];
+
+	in->head = (in->head + 1) % sizeof(in->buf);
+	in->count--;
+	pthread_cond_broadcast(&in->changed);
+	return byte;
+}
+
+int console_getchar(struct console *c)
+{
+	struct console_input *in = c->input;
+	int byte = -1;
+
+	if (!in)
+		return -1;
+	pthread_mutex_lock(&in->lock);
+	while (!in->count && !in->eof && !in->stopping)
+		pthread_cond_wait(&in->changed, &in->lock);
+	if (in->count && !in->stopping)
+		byte = take_byte(in);
+	pthread_mutex_unlock(&in->lock);
+	return byte;
+}
+
+int console_poll(struct console *c, uint8_t *byte)
+{
+	struct console_input *in = c->input;
+	int got = 0;
+
+	if (!in)
+		return 0;
+	pthread_mutex_lock(&in->lock);
+	if (in->count) {
+		*byte = take_byte(in);
+		got = 1;
+	}
+	pthread_mutex_unlock(&in->lock);
+	return got;
+}

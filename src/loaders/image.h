@@ -1,0 +1,82 @@
+/* Guest images: a file parsed into segments and an entry point, then placed into guest RAM. */
+#ifndef MINI_KVM_IMAGE_H
+#define MINI_KVM_IMAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "boot.h"
+#include "memory.h"
+
+enum image_format { IMAGE_FLAT, IMAGE_ELF32, IMAGE_ELF64 };
+
+/* A run of bytes for guest RAM: filesz bytes from the file, then zeroes up to memsz. */
+struct image_segment {
+	gpa_t gpa;
+	const uint8_t *data; /* points into the image's file buffer */
+	uint64_t filesz;
+	uint64_t memsz;
+};
+
+#define IMAGE_MAX_SEGMENTS 16
+
+struct guest_image {
+	char path[256]; /* for messages */
+	uint8_t *file;	/* the whole file, malloc()ed */
+	size_t file_size;
+	enum image_format format;
+	enum boot_mode mode; /* resolved: never BOOT_MODE_AUTO */
+	uint64_t entry;	     /* linear address the vCPU starts at */
+	bool higher_half;    /* ELF: some PT_LOAD has p_vaddr != p_paddr */
+	struct image_segment segs[IMAGE_MAX_SEGMENTS];
+	unsigned int nsegs;
+};
+
+/* What the command line says about one guest. */
+struct image_options {
+	enum boot_mode mode; /* BOOT_MODE_AUTO: the image decides */
+	bool has_load;
+	uint64_t load; /* flat binaries: load address */
+	bool has_entry;
+	uint64_t entry; /* override of the entry point */
+};
+
+/* Largest guest file mini-kvm reads (a guest must also fit in RAM). */
+#define IMAGE_MAX_FILE_SIZE (1ULL << 32)
+
+/*
+ * Read path and parse it as ELF (by its magic) or as a flat binary, then resolve
+ * the boot mode: opts->mode if given, else flat -> real, ELF64 -> long, ELF32 ->
+ * paging when a PT_LOAD maps a virtual address to another physical one, else
+ * protected. Returns 0, or -errno with a message naming the file and the cause
+ * (-ENOENT/-EACCES, -ENOEXEC for a malformed or empty file, -EINVAL for options
+ * that do not fit the image). Free with image_free().
+ */
+int image_open(const char *path, const struct image_options *opts, struct guest_image *img);
+void image_free(struct guest_image *img);
+
+/*
+ * Parse an ELF32/ELF64 executable for x86 in buf (size bytes) into img's segments
+ * and entry (System V gABI, ELF-64 Object File Format 1.5). Checks every header
+ * field it uses against size. Returns 0 or -ENOEXEC with a message. Pure: no I/O.
+ */
+int elf_parse(const uint8_t *buf, size_t size, struct guest_image *img);
+
+/* True if buf starts with the ELF magic. */
+bool elf_is_elf(const uint8_t *buf, size_t size);
+
+/*
+ * Describe a flat binary of size bytes in buf as one segment at load. Returns 0
+ * or -ENOEXEC for an empty file. Pure.
+ */
+int flat_parse(const uint8_t *buf, size_t size, uint64_t load, struct guest_image *img);
+
+/*
+ * Copy img's segments into mem, zero-filling up to memsz. Refuses (-EFAULT /
+ * -EBUSY, with a message) a segment outside guest RAM or overlapping the boot
+ * structures of img->mode (see boot_reserved_ranges()).
+ */
+int image_place(const struct guest_image *img, const struct guest_memory *mem);
+
+#endif

@@ -1,0 +1,120 @@
+/* mini-kvm's entry point: the only place that turns errors into messages and exit codes. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "error.h"
+#include "options.h"
+#include "runner.h"
+
+#ifndef MINI_KVM_VERSION
+#define MINI_KVM_VERSION "0.1"
+#endif
+
+/* Exit statuses (README, "Exit status"). */
+enum {
+	EXIT_OK = 0,
+	EXIT_VMM_ERROR = 1,
+	EXIT_USAGE = 2,
+	EXIT_GUEST_DIED = 3,
+	EXIT_TIMEOUT = 124,	/* as timeout(1) */
+	EXIT_SIGNAL_BASE = 128, /* + signal number, as a shell reports it */
+};
+
+#define GUEST_STATUS_MASK 0xff
+
+static int exit_status(const struct vm_result *r)
+{
+	switch (r->end) {
+	case VM_END_RUNNING:
+	case VM_END_HALT:
+		return EXIT_OK;
+	case VM_END_EXIT:
+		return r->status & GUEST_STATUS_MASK;
+	case VM_END_DIED:
+		return EXIT_GUEST_DIED;
+	case VM_END_ERROR:
+		return EXIT_VMM_ERROR;
+	case VM_END_TIMEOUT:
+		return EXIT_TIMEOUT;
+	case VM_END_SIGNAL:
+		return EXIT_SIGNAL_BASE + r->status;
+	}
+	return EXIT_VMM_ERROR;
+}
+
+static void report_guest(const struct guest_report *g)
+{
+	const struct vm_result *r = &g->result;
+
+	switch (r->end) {
+	case VM_END_DIED:
+		fprintf(stderr, "mini-kvm: guest '%s' died: %s\n", g->path, r->message);
+		if (r->dump)
+			fputs(r->dump, stderr);
+		if (g->hint)
+			fprintf(stderr, "mini-kvm: guest '%s': %s\n", g->path, g->hint);
+		break;
+	case VM_END_ERROR:
+	case VM_END_TIMEOUT:
+	case VM_END_SIGNAL:
+		fprintf(stderr, "mini-kvm: guest '%s': %s\n", g->path, r->message);
+		break;
+	default:
+		break;
+	}
+	if (g->stats)
+		fputs(g->stats, stderr);
+}
+
+static int cmd_run(const struct options *opts)
+{
+	static struct run_report report;
+	int status = EXIT_OK;
+	int ret = runner_run(opts, &report);
+
+	if (ret < 0) {
+		fprintf(stderr, "mini-kvm: %s\n", error_message());
+		return EXIT_VMM_ERROR;
+	}
+	/* The first non-zero status, in command-line order. */
+	for (unsigned int i = 0; i < report.nguests; i++) {
+		int s = exit_status(&report.guests[i].result);
+
+		report_guest(&report.guests[i]);
+		if (status == EXIT_OK)
+			status = s;
+	}
+	runner_report_free(&report);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	struct options opts;
+	int ret;
+
+	if (options_parse(argc, argv, &opts) < 0) {
+		fprintf(stderr, "mini-kvm: %s (see 'mini-kvm help')\n", error_message());
+		return EXIT_USAGE;
+	}
+	switch (opts.command) {
+	case CMD_RUN:
+		return cmd_run(&opts);
+	case CMD_CHECK:
+		ret = check_run(stdout);
+		if (ret < 0) {
+			fprintf(stderr, "mini-kvm: %s\n", error_message());
+			return EXIT_VMM_ERROR;
+		}
+		return EXIT_OK;
+	case CMD_VERSION:
+		printf("mini-kvm %s\n", MINI_KVM_VERSION);
+		return EXIT_OK;
+	case CMD_HELP:
+		fputs(options_usage, stdout);
+		return EXIT_OK;
+	}
+	return EXIT_USAGE;
+}

@@ -1,0 +1,60 @@
+/* Guest RAM: GPA <-> HVA translation with bounds checks, and the RAM map. */
+#ifndef MINI_KVM_MEMORY_H
+#define MINI_KVM_MEMORY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A guest-physical address. Never dereferenced by the host: see guest_ptr(). */
+typedef uint64_t gpa_t;
+
+/* One contiguous RAM range, registered as one KVM memory slot. */
+struct guest_region {
+	gpa_t gpa;     /* first guest-physical byte */
+	uint64_t size; /* bytes, a multiple of 4 KiB */
+	uint8_t *hva;  /* host virtual address of the first byte */
+};
+
+/* Guest RAM: one anonymous mapping, split around the 32-bit MMIO hole. */
+#define GUEST_MAX_REGIONS 2
+
+struct guest_memory {
+	uint64_t ram_size; /* bytes of RAM in all regions */
+	uint8_t *map;	   /* the mmap()ed host range backing all regions */
+	struct guest_region regions[GUEST_MAX_REGIONS];
+	unsigned int nregions;
+};
+
+/*
+ * Map ram_size bytes of guest RAM (lazily allocated, zero-filled) and lay them out:
+ * [0, min(ram_size, LAYOUT_MMIO_HOLE)) and, for the rest, from 4 GiB up.
+ * ram_size: bytes, a multiple of 4 KiB, at least LAYOUT_MEM_MIN.
+ * Returns 0, -EINVAL for a bad size, or -ENOMEM (with a message) if mmap fails.
+ */
+int guest_memory_init(struct guest_memory *mem, uint64_t ram_size);
+
+/* Unmap guest RAM. Safe on a zeroed or already destroyed struct. */
+void guest_memory_destroy(struct guest_memory *mem);
+
+/*
+ * Translate [gpa, gpa + len) to a host pointer. Returns NULL unless the whole
+ * range lies inside one RAM region (len 0 counts as inside when gpa is RAM).
+ * This is the one way host code reaches guest memory.
+ */
+void *guest_ptr(const struct guest_memory *mem, gpa_t gpa, uint64_t len);
+
+/*
+ * Copy len bytes between host memory and guest RAM at gpa.
+ * Returns 0, or -EFAULT if [gpa, gpa + len) is not wholly guest RAM.
+ */
+int guest_write(const struct guest_memory *mem, gpa_t gpa, const void *src, uint64_t len);
+int guest_read(const struct guest_memory *mem, gpa_t gpa, void *dst, uint64_t len);
+
+/*
+ * Length of the NUL-terminated string at gpa, looking at no more than max bytes.
+ * Returns the length (without the NUL; max if no NUL came first), or -EFAULT if
+ * the scan leaves guest RAM before it ends.
+ */
+int64_t guest_strnlen(const struct guest_memory *mem, gpa_t gpa, uint64_t max);
+
+#endif

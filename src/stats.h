@@ -1,0 +1,61 @@
+/* VM-exit statistics for --stats: counts and times per exit reason and per port/address. */
+#ifndef MINI_KVM_STATS_H
+#define MINI_KVM_STATS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Exit reasons are small integers (KVM_EXIT_*); anything above lands in the last slot. */
+#define STATS_MAX_REASONS 48
+/* Distinct ports/addresses tracked one by one; the rest are summed as "other". */
+#define STATS_MAX_IO 64
+
+struct exit_stat {
+	uint64_t count;
+	uint64_t run_ns; /* time inside the KVM_RUN calls that ended in this exit */
+	uint64_t vmm_ns; /* time the VMM spent handling these exits */
+};
+
+struct io_stat {
+	uint64_t addr; /* port, or guest-physical address for MMIO */
+	bool mmio;
+	bool write;
+	bool unclaimed; /* no device claims it */
+	uint64_t count; /* accesses (a rep outsb counts one per element) */
+	uint64_t vmm_ns;
+};
+
+/* One vCPU's statistics. Only its own thread writes them; read after it stops. */
+struct vcpu_stats {
+	uint64_t exits;
+	uint64_t run_ns; /* total time in KVM_RUN */
+	uint64_t vmm_ns; /* total time handling exits */
+	struct exit_stat reasons[STATS_MAX_REASONS];
+	struct io_stat io[STATS_MAX_IO];
+	unsigned int nio;
+	struct io_stat other_io; /* everything beyond STATS_MAX_IO distinct keys */
+	uint64_t unclaimed;	 /* accesses no device claimed */
+};
+
+/* Monotonic time in nanoseconds. */
+uint64_t stats_now_ns(void);
+
+/* Count one exit of reason that spent run_ns in KVM_RUN and vmm_ns in the VMM. */
+void stats_add_exit(struct vcpu_stats *s, uint32_t reason, uint64_t run_ns, uint64_t vmm_ns);
+
+/* Count one I/O access (count elements of a string I/O) to addr taking vmm_ns. */
+void stats_add_io(struct vcpu_stats *s, bool mmio, uint64_t addr, bool write, bool unclaimed,
+		  uint64_t count, uint64_t vmm_ns);
+
+/* Add every counter of from into into (for totals over vCPUs). */
+void stats_merge(struct vcpu_stats *into, const struct vcpu_stats *from);
+
+/*
+ * Print s as a table on out, headed by label, with wall_ns as the total run time.
+ * device_name(addr, mmio, opaque) names the device at an address (may be NULL).
+ */
+void stats_print(FILE *out, const char *label, const struct vcpu_stats *s, uint64_t wall_ns,
+		 const char *(*device_name)(uint64_t addr, bool mmio, void *opaque), void *opaque);
+
+#endif

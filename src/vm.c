@@ -1,0 +1,327 @@
+/* VMs: KVM_CREATE_VM, RAM slots, the device table, vCPU threads, and how a VM ends. */
+#include "vm.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "layout.h"
+#include "loaders/image.h"
+#include "mini-kvm/hypercall.h"
+
+#define NS_PER_SEC 1000000000ULL
+
+/* --- devices ------------------------------------------------------------- */
+
+static int serial_tx(void *opaque, uint8_t byte)
+{
+	return console_write(opaque, &byte, 1);
+}
+
+static int serial_rx(void *opaque, uint8_t *byte)
+{
+	return console_poll(opaque, byte);
+}
+
+/*
+ * The platform's devices, in port order: what a guest finds on its buses. Any
+ * other port reads as all ones and drops writes (counted in --stats).
+ */
+static int register_devices(struct vm *vm)
+{
+	const struct serial_ops com1_ops = { .tx = serial_tx, .rx = serial_rx, .irq = NULL };
+	const struct {
+		struct bus *bus;
+		uint64_t base, len;
+		struct bus_device dev;
+	} table[] = {
+		/* 0x03f8 - 0x03ff: 16550A UART, COM1 */
+		{ &vm->pio,
+		  PORT_COM1,
+		  PORT_COM_SIZE,
+		  { "serial COM1", serial_bus_read, serial_bus_write, &vm->com1 } },
+		/* 0x0500: mini-kvm hypercalls (include/mini-kvm/hypercall.h) */
+		{ &vm->pio,
+		  HC_PORT,
+		  1,
+		  { "hypercall", hypercall_bus_read, hypercall_bus_write, &vm->hypercall } },
+	};
+
+	serial_init(&vm->com1, &com1_ops, vm->config->console);
+	vm->hypercall = (struct hypercall_dev){ .mem = &vm->mem, .console = vm->config->console };
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		int ret = bus_register(table[i].bus, table[i].base, table[i].len, &table[i].dev);
+
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+const char *vm_device_name(uint64_t addr, bool mmio, void *opaque)
+{
+	struct vm *vm = opaque;
+	const struct bus_range *r = bus_find(mmio ? &vm->mmio : &vm->pio, addr, 1);
+
+	return r ? r->dev.name : "";
+}
+
+/* --- creation ------------------------------------------------------------ */
+
+static int set_memory(struct vm *vm)
+{
+	for (unsigned int i = 0; i < vm->mem.nregions; i++) {
+		const struct guest_region *r = &vm->mem.regions[i];
+		struct kvm_userspace_memory_region slot = {
+			.slot = i,
+			.guest_phys_addr = r->gpa,
+			.memory_size = r->size,
+			.userspace_addr = (uintptr_t)r->hva,
+		};
+
+		if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0)
+			return error_errno(
+				errno, "KVM_SET_USER_MEMORY_REGION slot %u (GPA 0x%llx, %llu MiB)",
+				i, (unsigned long long)r->gpa,
+				(unsigned long long)(r->size / LAYOUT_MIB));
+	}
+	return 0;
+}
+
+/* In-kernel 8259 PICs, IOAPIC and per-vCPU LAPICs, plus the 8254 PIT on IRQ 0. */
+static int create_irqchip(struct vm *vm)
+{
+	struct kvm_pit_config pit = { .flags = 0 };
+
+	if (!kvm_check_cap(vm->host->fd, KVM_CAP_IRQCHIP) ||
+	    !kvm_check_cap(vm->host->fd, KVM_CAP_PIT2))
+		return error_set(ENOTSUP, "this host's KVM (%s) has no in-kernel irqchip or PIT",
+				 vm->host->module);
+	if (ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0) < 0)
+		return error_errno(errno, "KVM_CREATE_IRQCHIP");
+	if (ioctl(vm->fd, KVM_CREATE_PIT2, &pit) < 0)
+		return error_errno(errno, "KVM_CREATE_PIT2");
+	return 0;
+}
+
+static int set_private_pages(struct vm *vm)
+{
+	uint64_t identity = LAYOUT_IDENTITY_MAP;
+
+	/* Must precede KVM_CREATE_VCPU; Intel needs them for real mode without unrestricted guest. */
+	if (vm->host->identity_map_addr && ioctl(vm->fd, KVM_SET_IDENTITY_MAP_ADDR, &identity) < 0)
+		return error_errno(errno, "KVM_SET_IDENTITY_MAP_ADDR 0x%llx", LAYOUT_IDENTITY_MAP);
+	if (ioctl(vm->fd, KVM_SET_TSS_ADDR, (unsigned long)LAYOUT_TSS) < 0)
+		return error_errno(errno, "KVM_SET_TSS_ADDR 0x%llx", LAYOUT_TSS);
+	return 0;
+}
+
+int vm_create(struct vm *vm, const struct kvm_host *host, const struct vm_config *config)
+{
+	int ret;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->host = host;
+	vm->config = config;
+	vm->pio.name = "pio";
+	vm->mmio.name = "mmio";
+	pthread_mutex_init(&vm->lock, NULL);
+	for (unsigned int i = 0; i < VM_MAX_VCPUS; i++)
+		vm->vcpus[i].fd = -1;
+
+	if (config->cpus < 1 || config->cpus > VM_MAX_VCPUS)
+		return error_set(EINVAL, "%u vCPUs: this build runs 1 to %d", config->cpus,
+				 VM_MAX_VCPUS);
+	vm->fd = ioctl(host->fd, KVM_CREATE_VM, 0);
+	if (vm->fd < 0)
+		return error_errno(errno, "KVM_CREATE_VM");
+	ret = guest_memory_init(&vm->mem, config->mem_size);
+	if (ret < 0)
+		goto fail;
+	ret = set_memory(vm);
+	if (ret < 0)
+		goto fail;
+	ret = set_private_pages(vm);
+	if (ret < 0)
+		goto fail;
+	ret = register_devices(vm);
+	if (ret < 0)
+		goto fail;
+	if (config->irqchip) {
+		ret = create_irqchip(vm); /* before the vCPUs, which get LAPICs */
+		if (ret < 0)
+			goto fail;
+	}
+	for (unsigned int i = 0; i < config->cpus; i++) {
+		ret = vcpu_create(&vm->vcpus[i], vm, i);
+		if (ret < 0)
+			goto fail;
+		vm->nvcpus++;
+	}
+	return 0;
+fail:
+	vm_destroy(vm);
+	return ret;
+}
+
+int vm_load_image(struct vm *vm, const struct guest_image *img)
+{
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	int ret;
+
+	vm->boot_mode = img->mode;
+	ret = image_place(img, &vm->mem);
+	if (ret < 0)
+		return ret;
+	ret = vcpu_get_sregs(&vm->vcpus[0], &sregs);
+	if (ret < 0)
+		return ret;
+	ret = boot_setup(img->mode, img->entry, &vm->mem, &sregs, &regs);
+	if (ret < 0)
+		return error_wrap(-ret, "guest '%s'", img->path);
+	return vcpu_set_state(&vm->vcpus[0], &sregs, &regs);
+}
+
+void vm_destroy(struct vm *vm)
+{
+	for (unsigned int i = 0; i < VM_MAX_VCPUS; i++)
+		if (vm->vcpus[i].fd >= 0 || vm->vcpus[i].run)
+			vcpu_destroy(&vm->vcpus[i]);
+	if (vm->fd > 0)
+		close(vm->fd);
+	vm->fd = -1;
+	guest_memory_destroy(&vm->mem);
+	free(vm->result.dump);
+	vm->result.dump = NULL;
+}
+
+/* --- running ------------------------------------------------------------- */
+
+void vm_stop(struct vm *vm, enum vm_end end, int status, int vcpu, const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&vm->lock);
+	if (vm->result.end == VM_END_RUNNING) {
+		vm->result.end = end;
+		vm->result.status = status;
+		vm->result.vcpu = vcpu;
+		if (vcpu >= 0 && (unsigned int)vcpu < vm->nvcpus && vm->vcpus[vcpu].run)
+			vm->result.exit_reason = vm->vcpus[vcpu].run->exit_reason;
+		if (fmt) {
+			va_start(ap, fmt);
+			vsnprintf(vm->result.message, sizeof(vm->result.message), fmt, ap);
+			va_end(ap);
+		}
+	}
+	pthread_mutex_unlock(&vm->lock);
+
+	atomic_store(&vm->stopping, true);
+	for (unsigned int i = 0; i < vm->nvcpus; i++)
+		if ((int)i != vcpu)
+			vcpu_kick(&vm->vcpus[i]);
+	/* A vCPU blocked in HC_GETCHAR must not keep the VM alive. */
+	if (vm->config->console)
+		console_cancel_input(vm->config->console);
+}
+
+static void kick_handler(int sig)
+{
+	(void)sig; /* its only job is to interrupt KVM_RUN with EINTR */
+}
+
+static void install_kick_handler(void)
+{
+	struct sigaction sa = { .sa_handler = kick_handler };
+
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0; /* no SA_RESTART: KVM_RUN must return */
+	sigaction(VCPU_KICK_SIGNAL, &sa, NULL);
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu *vcpu = arg;
+	struct vm *vm = vcpu->vm;
+	sigset_t kick;
+
+	sigemptyset(&kick);
+	sigaddset(&kick, VCPU_KICK_SIGNAL);
+	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
+
+	vcpu_run(vcpu);
+
+	/* The vCPU that died explains itself while its state is fresh. */
+	pthread_mutex_lock(&vm->lock);
+	if (vm->result.end == VM_END_DIED && vm->result.vcpu == (int)vcpu->index &&
+	    !vm->result.dump) {
+		size_t size;
+		FILE *out = open_memstream(&vm->result.dump, &size);
+
+		if (out) {
+			vcpu_dump(vcpu, out);
+			fclose(out);
+		}
+	}
+	pthread_mutex_unlock(&vm->lock);
+	return NULL;
+}
+
+/* Wait for vCPU 0's thread until timeout_ns from now. Returns 0 or ETIMEDOUT. */
+static int join_with_timeout(struct vm *vm, uint64_t timeout_ns)
+{
+	struct timespec deadline;
+	uint64_t ns;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	ns = (uint64_t)deadline.tv_nsec + timeout_ns;
+	deadline.tv_sec += ns / NS_PER_SEC;
+	deadline.tv_nsec = ns % NS_PER_SEC;
+	return pthread_timedjoin_np(vm->vcpus[0].thread, NULL, &deadline);
+}
+
+int vm_run(struct vm *vm, uint64_t timeout_ns)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	unsigned int started = 0, joined = 0;
+	int ret = 0;
+
+	pthread_once(&once, install_kick_handler);
+	vm->start_ns = stats_now_ns();
+	for (; started < vm->nvcpus; started++) {
+		struct vcpu *vcpu = &vm->vcpus[started];
+
+		ret = pthread_create(&vcpu->thread, NULL, vcpu_thread, vcpu);
+		if (ret) {
+			vm_stop(vm, VM_END_ERROR, 0, -1, "cannot start vCPU %u's thread: %s",
+				started, strerror(ret));
+			ret = -ret;
+			break;
+		}
+		atomic_store(&vcpu->thread_started, true);
+	}
+
+	/* Every stop kicks all vCPUs, so waiting for vCPU 0 is waiting for the VM. */
+	if (timeout_ns && started) {
+		if (join_with_timeout(vm, timeout_ns) == ETIMEDOUT) {
+			vm_stop(vm, VM_END_TIMEOUT, 0, -1, "still running after %.3f s (--timeout)",
+				timeout_ns / (double)NS_PER_SEC);
+			pthread_join(vm->vcpus[0].thread, NULL);
+		}
+		joined = 1;
+	}
+	for (unsigned int i = joined; i < started; i++)
+		pthread_join(vm->vcpus[i].thread, NULL);
+	for (unsigned int i = 0; i < started; i++)
+		atomic_store(&vm->vcpus[i].thread_started, false);
+	vm->end_ns = stats_now_ns();
+	return ret;
+}

@@ -1,0 +1,110 @@
+/* A virtual machine: the KVM VM, its RAM, buses and devices, its vCPU threads and how it ended. */
+#ifndef MINI_KVM_VM_H
+#define MINI_KVM_VM_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "boot.h"
+#include "bus.h"
+#include "console.h"
+#include "devices/hypercall.h"
+#include "devices/serial.h"
+#include "kvm.h"
+#include "memory.h"
+#include "vcpu.h"
+
+struct guest_image;
+
+/* How a VM ended; main maps it to an exit status (see README, "Exit status"). */
+enum vm_end {
+	VM_END_RUNNING = 0,
+	VM_END_HALT,	/* HLT with nothing left to run: status 0 */
+	VM_END_EXIT,	/* HC_EXIT: the guest's status */
+	VM_END_DIED,	/* triple fault, failed entry, KVM internal error: status 3 */
+	VM_END_ERROR,	/* a VMM-side failure (stdout closed, ioctl failed): status 1 */
+	VM_END_TIMEOUT, /* --timeout expired */
+	VM_END_SIGNAL,	/* mini-kvm got SIGINT/SIGTERM/SIGHUP */
+};
+
+#define VM_MESSAGE_MAX 512
+
+struct vm_result {
+	enum vm_end end;
+	int status;		      /* guest status (VM_END_EXIT) or signal number */
+	int vcpu;		      /* the vCPU that ended the VM, -1 if none */
+	char message[VM_MESSAGE_MAX]; /* why it ended, for VM_END_DIED/ERROR */
+	char *dump;		      /* register dump of a dead vCPU (malloc()ed) or NULL */
+	/* What the guest's state at death suggests about the host, for the dump. */
+	uint32_t exit_reason;
+};
+
+struct vm_config {
+	unsigned int index; /* 1-based guest number, for messages */
+	const char *name;   /* guest name, for messages */
+	uint64_t mem_size;  /* bytes */
+	unsigned int cpus;
+	bool trace;   /* one line per VM exit on stderr */
+	bool irqchip; /* in-kernel PIC, IOAPIC, LAPIC and PIT (HLT then stays in KVM) */
+	struct console *console;
+};
+
+#define VM_MAX_VCPUS 1
+
+struct vm {
+	const struct kvm_host *host;
+	const struct vm_config *config;
+	int fd; /* from KVM_CREATE_VM */
+	struct guest_memory mem;
+	struct bus pio; /* ranges fixed before the first KVM_RUN */
+	struct bus mmio;
+	struct serial com1;
+	struct hypercall_dev hypercall;
+	enum boot_mode boot_mode; /* how vCPU 0 was started (for death hints) */
+	struct vcpu vcpus[VM_MAX_VCPUS];
+	unsigned int nvcpus;
+
+	atomic_bool stopping;	 /* set once by vm_stop(); vCPUs leave their loops */
+	pthread_mutex_t lock;	 /* guards result */
+	struct vm_result result; /* the first vm_stop() wins */
+	uint64_t start_ns, end_ns;
+};
+
+/*
+ * Create a VM on host for config: KVM_CREATE_VM, TSS and identity-map addresses,
+ * guest RAM as memory slots, the devices on their buses, config->cpus vCPUs.
+ * Returns 0 or -errno with a message. On failure nothing is left to destroy.
+ */
+int vm_create(struct vm *vm, const struct kvm_host *host, const struct vm_config *config);
+
+/*
+ * Place img into RAM and put vCPU 0 in img->mode at img->entry.
+ * Returns 0 or -errno with a message (the image does not fit, bad entry, ioctl).
+ */
+int vm_load_image(struct vm *vm, const struct guest_image *img);
+
+/*
+ * Run every vCPU on its own thread until the VM ends (or timeout_ns passes, if
+ * not 0). The outcome is in vm->result. Returns 0, or -errno if threads could
+ * not be started.
+ */
+int vm_run(struct vm *vm, uint64_t timeout_ns);
+
+/*
+ * End the VM: record end/status (the first call wins; later ones are ignored),
+ * then kick every vCPU out of KVM_RUN. Thread-safe; callable from vCPUs, devices
+ * and signal handlers' threads. vcpu: index of the vCPU that ended it, or -1.
+ * message: printf format for result.message, or NULL.
+ */
+void vm_stop(struct vm *vm, enum vm_end end, int status, int vcpu, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+/* Close vCPUs and the VM, unmap RAM, free the result's dump. */
+void vm_destroy(struct vm *vm);
+
+/* Name of the device at addr on the PIO or MMIO bus, or "" (for --stats). */
+const char *vm_device_name(uint64_t addr, bool mmio, void *vm);
+
+#endif

@@ -1,0 +1,24 @@
+# Guests that only the tests use (exit statuses, faults, hostile I/O), built into $(BUILD)/test-guests/.
+
+TEST_GUEST_OUT := $(BUILD)/test-guests
+TEST_GUEST_OBJ := $(TEST_GUEST_OUT)/obj
+TEST_GUESTS := exit7 exit9 spin wild_io triple_fault hostile
+TEST_GUEST_BINS := $(TEST_GUESTS:%=$(TEST_GUEST_OUT)/%.bin)
+
+# Flat binaries; real-mode ones load at 0, long-mode ones at LAYOUT_FLAT_LOAD.
+test_guest_origin = $(if $(filter triple_fault hostile,$1),0x1000,0x0)
+test_guest_src = $(if $(filter exit%,$1),tests/guests/exit_status.S,tests/guests/$1.S)
+test_guest_defs = $(if $(filter exit%,$1),-DSTATUS=$(patsubst exit%,%,$1))
+
+test-guests: $(TEST_GUEST_BINS)
+
+$(TEST_GUEST_OBJ)/%.o: tests/guests/exit_status.S tests/guests/spin.S tests/guests/wild_io.S \
+		tests/guests/triple_fault.S tests/guests/hostile.S guests/lib/hc.inc \
+		include/mini-kvm/hypercall.h src/arch/x86/layout.h
+	@mkdir -p $(@D)
+	$(CC) -c -Iinclude -Isrc/arch/x86 -Iguests/lib -Wa,--noexecstack $(call test_guest_defs,$*) \
+		$(call test_guest_src,$*) -o $@
+
+$(TEST_GUEST_OUT)/%.bin: $(TEST_GUEST_OBJ)/%.o
+	$(LD) -m elf_x86_64 -Ttext=$(call test_guest_origin,$*) -e _start $< -o $(@:.bin=.elf)
+	objcopy -O binary -j .text $(@:.bin=.elf) $@

@@ -1,0 +1,338 @@
+/* Unit tests of guest consoles (src/console.c): whole prefixed lines through a pipe, and host input. */
+#include "unit.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+
+#include "console.h"
+#include "error.h"
+
+#define OUT_MAX	   (3 * CONSOLE_LINE_MAX)
+#define LONG_EXTRA 10
+/* More input than the console buffers at once: the reader must wait for room. */
+#define INPUT_BYTES (CONSOLE_INPUT_BUF + 1000)
+
+/* A pipe standing in for stdout: the test reads what the console wrote. */
+struct out {
+	int fd[2];
+	char text[OUT_MAX + 1];
+};
+
+static int setup(void **state)
+{
+	struct out *o = calloc(1, sizeof(*o));
+
+	if (!o || pipe(o->fd) || fcntl(o->fd[0], F_SETFL, O_NONBLOCK))
+		return -1;
+	*state = o;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct out *o = *state;
+
+	close(o->fd[0]);
+	if (o->fd[1] >= 0)
+		close(o->fd[1]);
+	free(o);
+	return 0;
+}
+
+/* Everything written to the pipe since the last call, as a string. */
+static const char *drain(struct out *o)
+{
+	size_t len = 0;
+	ssize_t n;
+
+	while ((n = read(o->fd[0], o->text + len, OUT_MAX - len)) > 0)
+		len += n;
+	assert_true(n < 0 && errno == EAGAIN);
+	o->text[len] = '\0';
+	return o->text;
+}
+
+static void test_unprefixed_passthrough(void **state)
+{
+	struct out *o = *state;
+	struct console c;
+
+	console_init(&c, 1, "solo", false, NULL, o->fd[1]);
+	/* One guest: bytes go out at once, partial lines too, unchanged. */
+	assert_int_equal(console_write(&c, "abc", 3), 0);
+	assert_string_equal(drain(o), "abc");
+	assert_int_equal(console_write(&c, "d\nef", 4), 0);
+	assert_string_equal(drain(o), "d\nef");
+	assert_int_equal(console_flush(&c), 0);
+	assert_string_equal(drain(o), "");
+	assert_int_equal(console_write(&c, "", 0), 0);
+	assert_string_equal(drain(o), "");
+	console_destroy(&c);
+}
+
+static void test_prefixed_lines(void **state)
+{
+	struct out *o = *state;
+	struct console c;
+
+	console_init(&c, 2, "hello", true, NULL, o->fd[1]);
+	assert_int_equal(console_write(&c, "one\ntw", 6), 0);
+	assert_string_equal(drain(o), "[2:hello] one\n");
+	assert_int_equal(console_write(&c, "o", 1), 0);
+	assert_string_equal(drain(o), ""); /* a partial line waits */
+	assert_int_equal(console_write(&c, "\nthree\nfour\n", 12), 0);
+	assert_string_equal(drain(o), "[2:hello] two\n[2:hello] three\n[2:hello] four\n");
+	/* An empty line is a line. */
+	assert_int_equal(console_write(&c, "\n", 1), 0);
+	assert_string_equal(drain(o), "[2:hello] \n");
+	console_destroy(&c);
+}
+
+static void test_partial_line_flush(void **state)
+{
+	struct out *o = *state;
+	struct console c;
+
+	console_init(&c, 3, "g", true, NULL, o->fd[1]);
+	assert_int_equal(console_write(&c, "no newline", 10), 0);
+	assert_string_equal(drain(o), "");
+	/* Flushing ends the line with a newline of its own. */
+	assert_int_equal(console_flush(&c), 0);
+	assert_string_equal(drain(o), "[3:g] no newline\n");
+	/* Nothing left: flushing again writes nothing. */
+	assert_int_equal(console_flush(&c), 0);
+	assert_string_equal(drain(o), "");
+	console_destroy(&c);
+}
+
+static void test_lines_do_not_interleave(void **state)
+{
+	struct out *o = *state;
+	struct console a, b;
+
+	console_init(&a, 1, "a", true, NULL, o->fd[1]);
+	console_init(&b, 2, "b", true, NULL, o->fd[1]);
+	assert_int_equal(console_write(&a, "a1 ", 3), 0);
+	assert_int_equal(console_write(&b, "b1\n", 3), 0);
+	assert_int_equal(console_write(&a, "a2\n", 3), 0);
+	assert_int_equal(console_write(&b, "b2", 2), 0);
+	assert_int_equal(console_flush(&a), 0);
+	assert_int_equal(console_flush(&b), 0);
+	assert_string_equal(drain(o), "[2:b] b1\n[1:a] a1 a2\n[2:b] b2\n");
+	console_destroy(&a);
+	console_destroy(&b);
+}
+
+static void test_color_prefix(void **state)
+{
+	struct out *o = *state;
+	struct console c;
+
+	console_init(&c, 4, "pmode", true, "1;32", o->fd[1]);
+	assert_int_equal(console_write(&c, "hi\n", 3), 0);
+	assert_string_equal(drain(o), "\033[1;32m[4:pmode]\033[0m hi\n");
+	console_destroy(&c);
+}
+
+static void test_long_line(void **state)
+{
+	struct out *o = *state;
+	struct console c;
+	char *line = malloc(CONSOLE_LINE_MAX + LONG_EXTRA + 1);
+	const char *text;
+
+	assert_non_null(line);
+	memset(line, 'x', CONSOLE_LINE_MAX + LONG_EXTRA);
+	line[CONSOLE_LINE_MAX + LONG_EXTRA] = '\n';
+	console_init(&c, 1, "n", true, NULL, o->fd[1]);
+	/* A line longer than the buffer goes out in pieces, each a prefixed line. */
+	assert_int_equal(console_write(&c, line, CONSOLE_LINE_MAX + LONG_EXTRA + 1), 0);
+	text = drain(o);
+	assert_int_equal(strlen(text), 2 * strlen("[1:n] ") + CONSOLE_LINE_MAX + LONG_EXTRA + 2);
+	assert_memory_equal(text, "[1:n] xxx", 9);
+	assert_memory_equal(text + strlen("[1:n] ") + CONSOLE_LINE_MAX, "\n[1:n] xxxxxxxxxx\n", 18);
+	console_destroy(&c);
+	free(line);
+}
+
+static void test_long_name(void **state)
+{
+	struct out *o = *state;
+	struct console c;
+	char name[CONSOLE_NAME_MAX + 20], want[CONSOLE_NAME_MAX + 40];
+
+	memset(name, 'n', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	console_init(&c, 9, name, true, NULL, o->fd[1]);
+	assert_int_equal(console_write(&c, ".\n", 2), 0);
+	/* The name is cut to what the console keeps. */
+	snprintf(want, sizeof(want), "[9:%.*s] .\n", CONSOLE_NAME_MAX - 1, name);
+	assert_string_equal(drain(o), want);
+	console_destroy(&c);
+}
+
+static void test_discard(void **state)
+{
+	struct out *o = *state;
+	struct console c;
+
+	console_init(&c, 1, "probe", true, NULL, -1);
+	assert_int_equal(console_write(&c, "gone\n", 5), 0);
+	assert_int_equal(console_write(&c, "partial", 7), 0);
+	assert_int_equal(console_flush(&c), 0);
+	assert_string_equal(drain(o), "");
+	console_destroy(&c);
+}
+
+static void test_closed_output(void **state)
+{
+	struct out *o = *state;
+	struct console plain, prefixed;
+
+	/* The reader goes away: writes fail with EPIPE (SIGPIPE is ignored). */
+	close(o->fd[0]);
+	o->fd[0] = open("/dev/null", O_RDONLY); /* for teardown */
+	console_init(&plain, 1, "p", false, NULL, o->fd[1]);
+	console_init(&prefixed, 2, "q", true, NULL, o->fd[1]);
+	error_clear();
+	assert_int_equal(console_write(&plain, "x", 1), -EPIPE);
+	assert_contains(error_message(), "guest output to fd");
+	assert_contains(error_message(), "Broken pipe");
+	assert_int_equal(console_write(&prefixed, "partial", 7), 0);
+	assert_int_equal(console_write(&prefixed, "\n", 1), -EPIPE);
+	assert_int_equal(console_write(&prefixed, "more", 4), 0);
+	assert_int_equal(console_flush(&prefixed), -EPIPE);
+	console_destroy(&plain);
+	console_destroy(&prefixed);
+}
+
+static void test_no_input(void **state)
+{
+	struct console c;
+	uint8_t byte = 0x5a;
+
+	(void)state;
+	console_init(&c, 1, "g", false, NULL, -1);
+	/* No input attached: end of input at once, never a wait. */
+	assert_int_equal(console_getchar(&c), -1);
+	assert_int_equal(console_poll(&c, &byte), 0);
+	assert_int_equal(byte, 0x5a);
+	console_cancel_input(&c);
+	console_destroy(&c);
+}
+
+static void count_notify(void *opaque)
+{
+	__atomic_add_fetch((int *)opaque, 1, __ATOMIC_SEQ_CST);
+}
+
+static void test_input(void **state)
+{
+	struct console_input in;
+	struct console c;
+	int fd[2], notified = 0;
+
+	(void)state;
+	assert_int_equal(pipe(fd), 0);
+	assert_int_equal(write(fd[1], "xy", 2), 2);
+	close(fd[1]);
+	console_init(&c, 1, "g", false, NULL, -1);
+	assert_int_equal(console_input_start(&in, fd[0], count_notify, &notified), 0);
+	c.input = &in;
+	assert_int_equal(console_getchar(&c), 'x');
+	assert_int_equal(console_getchar(&c), 'y');
+	/* The write end closed: end of input, for good. */
+	assert_int_equal(console_getchar(&c), -1);
+	assert_int_equal(console_getchar(&c), -1);
+	console_input_stop(&in);
+	assert_true(__atomic_load_n(&notified, __ATOMIC_SEQ_CST) >= 1);
+	close(fd[0]);
+	console_destroy(&c);
+}
+
+static void test_input_bigger_than_buffer(void **state)
+{
+	struct console_input in;
+	struct console c;
+	uint8_t *data = malloc(INPUT_BYTES), byte;
+	int fd[2];
+
+	(void)state;
+	assert_non_null(data);
+	for (size_t i = 0; i < INPUT_BYTES; i++)
+		data[i] = (uint8_t)(i * 7 + i / 256);
+	assert_int_equal(pipe(fd), 0);
+	assert_int_equal(write(fd[1], data, INPUT_BYTES), INPUT_BYTES);
+	close(fd[1]);
+	console_init(&c, 1, "g", false, NULL, -1);
+	assert_int_equal(console_input_start(&in, fd[0], NULL, NULL), 0);
+	c.input = &in;
+	/* Every byte, in order, across the buffer's wrap-around; polling mixed in. */
+	for (size_t i = 0; i < INPUT_BYTES; i++) {
+		if (i % 3 == 0 && console_poll(&c, &byte)) {
+			assert_int_equal(byte, data[i]);
+			continue;
+		}
+		assert_int_equal(console_getchar(&c), data[i]);
+	}
+	assert_int_equal(console_getchar(&c), -1);
+	assert_int_equal(console_poll(&c, &byte), 0);
+	console_input_stop(&in);
+	close(fd[0]);
+	console_destroy(&c);
+	free(data);
+}
+
+static void *blocked_getchar(void *arg)
+{
+	return (void *)(intptr_t)console_getchar(arg);
+}
+
+static void test_cancel_input(void **state)
+{
+	struct console_input in;
+	struct console c;
+	pthread_t getter;
+	void *got;
+	int fd[2];
+
+	(void)state;
+	assert_int_equal(pipe(fd), 0);
+	console_init(&c, 1, "g", false, NULL, -1);
+	assert_int_equal(console_input_start(&in, fd[0], NULL, NULL), 0);
+	c.input = &in;
+	/* A vCPU waiting for input that never comes must not keep its VM alive. */
+	assert_int_equal(pthread_create(&getter, NULL, blocked_getchar, &c), 0);
+	console_cancel_input(&c);
+	assert_int_equal(pthread_join(getter, &got), 0);
+	assert_int_equal((intptr_t)got, -1);
+	assert_int_equal(console_getchar(&c), -1);
+	console_input_stop(&in);
+	close(fd[0]);
+	close(fd[1]);
+	console_destroy(&c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_unprefixed_passthrough, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prefixed_lines, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_partial_line_flush, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lines_do_not_interleave, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_color_prefix, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_long_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_long_name, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_discard, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_closed_output, setup, teardown),
+		cmocka_unit_test(test_no_input),
+		cmocka_unit_test(test_input),
+		cmocka_unit_test(test_input_bigger_than_buffer),
+		cmocka_unit_test(test_cancel_input),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests_name("console", tests, NULL, NULL);
+}

@@ -1,0 +1,322 @@
+/* Unit tests of the hypercall device (src/devices/hypercall.c) on a fake vCPU: the guest ABI, function by function. */
+#include "unit.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+
+#include "devices/hypercall.h"
+#include "fake_vm.h"
+#include "mini-kvm/hypercall.h"
+#include "stats.h"
+
+/* Upper halves a result must clear and an argument must not leak from. */
+#define JUNK_HIGH  0xdeadbeef00000000ULL
+#define STRING_GPA 0x2000
+#define RAM_END	   FAKE_VM_RAM
+
+/* One OUT of function to HC_PORT, as the bus delivers it. */
+static int call(struct fake_vm *f, uint8_t function)
+{
+	return hypercall_bus_write(&f->vm.hypercall, 0, &function, 1, fake_vcpu(f));
+}
+
+static uint32_t eax(struct fake_vm *f)
+{
+	assert_int_equal(fake_regs(f)->rax >> 32, 0); /* a 32-bit result clears the top */
+	return (uint32_t)fake_regs(f)->rax;
+}
+
+static bool regs_dirty(struct fake_vm *f)
+{
+	return f->run->kvm_dirty_regs & KVM_SYNC_X86_REGS;
+}
+
+static void test_putchar(void **state)
+{
+	struct fake_vm *f = *state;
+
+	fake_regs(f)->rbx = JUNK_HIGH | 0x4100 | 'h'; /* BL only */
+	fake_regs(f)->rax = HC_PUTCHAR;
+	assert_int_equal(call(f, HC_PUTCHAR), 0);
+	fake_regs(f)->rbx = 'i';
+	assert_int_equal(call(f, HC_PUTCHAR), 0);
+	assert_string_equal(fake_vm_output(f), "hi");
+	/* No result: registers untouched, nothing to write back. */
+	assert_false(regs_dirty(f));
+	assert_int_equal(fake_regs(f)->rax, HC_PUTCHAR);
+}
+
+static void test_putnum(void **state)
+{
+	struct fake_vm *f = *state;
+
+	fake_regs(f)->rbx = UINT32_MAX;
+	assert_int_equal(call(f, HC_PUTNUM), 0);
+	assert_string_equal(fake_vm_output(f), "4294967295");
+	fake_regs(f)->rbx = 0;
+	assert_int_equal(call(f, HC_PUTNUM), 0);
+	assert_string_equal(fake_vm_output(f), "0");
+	/* EBX, not RBX. */
+	fake_regs(f)->rbx = JUNK_HIGH | 42;
+	assert_int_equal(call(f, HC_PUTNUM), 0);
+	assert_string_equal(fake_vm_output(f), "42");
+	assert_false(regs_dirty(f));
+}
+
+static void test_putnum_real_mode(void **state)
+{
+	struct fake_vm *f = *state;
+
+	/* In real mode only BX counts. */
+	fake_vm_real_mode(f, true);
+	fake_regs(f)->rbx = 0x12345678;
+	assert_int_equal(call(f, HC_PUTNUM), 0);
+	assert_string_equal(fake_vm_output(f), "22136");
+	fake_regs(f)->rbx = 0xffff;
+	assert_int_equal(call(f, HC_PUTNUM), 0);
+	assert_string_equal(fake_vm_output(f), "65535");
+	fake_vm_real_mode(f, false);
+	fake_regs(f)->rbx = 0x12345678;
+	assert_int_equal(call(f, HC_PUTNUM), 0);
+	assert_string_equal(fake_vm_output(f), "305419896");
+}
+
+static void test_newline(void **state)
+{
+	struct fake_vm *f = *state;
+
+	assert_int_equal(call(f, HC_NEWLINE), 0);
+	assert_string_equal(fake_vm_output(f), "\n");
+	assert_false(regs_dirty(f));
+}
+
+static void test_puts(void **state)
+{
+	struct fake_vm *f = *state;
+
+	assert_int_equal(guest_write(&f->vm.mem, STRING_GPA, "hello", 6), 0);
+	fake_regs(f)->rbx = STRING_GPA;
+	fake_regs(f)->rcx = 100;
+	fake_regs(f)->rax = JUNK_HIGH | HC_PUTS;
+	assert_int_equal(call(f, HC_PUTS), 0);
+	assert_string_equal(fake_vm_output(f), "hello");
+	assert_int_equal(eax(f), 5);
+	assert_true(regs_dirty(f));
+
+	/* ECX caps the length. */
+	fake_regs(f)->rcx = 3;
+	assert_int_equal(call(f, HC_PUTS), 0);
+	assert_string_equal(fake_vm_output(f), "hel");
+	assert_int_equal(eax(f), 3);
+
+	/* A maximum of 0 prints nothing and returns 0. */
+	fake_regs(f)->rcx = 0;
+	assert_int_equal(call(f, HC_PUTS), 0);
+	assert_string_equal(fake_vm_output(f), "");
+	assert_int_equal(eax(f), 0);
+
+	/* The upper halves of RBX and RCX are not part of the arguments. */
+	fake_regs(f)->rbx = JUNK_HIGH | STRING_GPA;
+	fake_regs(f)->rcx = JUNK_HIGH | 2;
+	assert_int_equal(call(f, HC_PUTS), 0);
+	assert_string_equal(fake_vm_output(f), "he");
+	assert_int_equal(eax(f), 2);
+}
+
+static void test_puts_real_mode(void **state)
+{
+	struct fake_vm *f = *state;
+
+	fake_vm_real_mode(f, true);
+	assert_int_equal(guest_write(&f->vm.mem, STRING_GPA, "real", 5), 0);
+	/* BX and CX: 0x10002000 reads as 0x2000, 0x70004 as 4. */
+	fake_regs(f)->rbx = 0x10000000 | STRING_GPA;
+	fake_regs(f)->rcx = 0x70004;
+	assert_int_equal(call(f, HC_PUTS), 0);
+	assert_string_equal(fake_vm_output(f), "real");
+	assert_int_equal(eax(f), 4);
+}
+
+static void test_puts_efault(void **state)
+{
+	struct fake_vm *f = *state;
+	uint8_t *end = guest_ptr(&f->vm.mem, RAM_END - 3, 3);
+
+	/* Outside RAM. */
+	fake_regs(f)->rbx = RAM_END;
+	fake_regs(f)->rcx = 10;
+	assert_int_equal(call(f, HC_PUTS), 0);
+	assert_int_equal(eax(f), (uint32_t)HC_EFAULT);
+	assert_int_equal(eax(f), 0xfffffff2);
+	assert_true(regs_dirty(f));
+	fake_regs(f)->rbx = UINT32_MAX;
+	assert_int_equal(call(f, HC_PUTS), 0);
+	assert_int_equal(eax(f), (uint32_t)HC_EFAULT);
+
+	/* Running off the end of RAM before the NUL: nothing printed at all. */
+	memcpy(end, "abc", 3);
+	fake_regs(f)->rbx = RAM_END - 3;
+	fake_regs(f)->rcx = 10;
+	assert_int_equal(call(f, HC_PUTS), 0);
+	assert_int_equal(eax(f), (uint32_t)HC_EFAULT);
+	assert_string_equal(fake_vm_output(f), "");
+	/* The same string with a maximum that ends inside RAM is fine. */
+	fake_regs(f)->rcx = 3;
+	assert_int_equal(call(f, HC_PUTS), 0);
+	assert_int_equal(eax(f), 3);
+	assert_string_equal(fake_vm_output(f), "abc");
+	/* Nothing stopped the VM. */
+	assert_false(f->vm.stopping);
+}
+
+static void test_getchar_eof(void **state)
+{
+	struct fake_vm *f = *state;
+
+	/* No input attached: end of input. */
+	fake_regs(f)->rax = JUNK_HIGH | HC_GETCHAR;
+	assert_int_equal(call(f, HC_GETCHAR), 0);
+	assert_int_equal(eax(f), 0xffffffff);
+	assert_int_equal((int32_t)eax(f), HC_EOF);
+	assert_true(regs_dirty(f));
+}
+
+static void test_getchar_input(void **state)
+{
+	struct fake_vm *f = *state;
+	struct console_input in;
+	int fd[2];
+
+	assert_int_equal(pipe(fd), 0);
+	assert_int_equal(write(fd[1], "k\xff", 2), 2);
+	close(fd[1]);
+	assert_int_equal(console_input_start(&in, fd[0], NULL, NULL), 0);
+	f->console.input = &in;
+	assert_int_equal(call(f, HC_GETCHAR), 0);
+	assert_int_equal(eax(f), 'k');
+	/* A byte, not a sign-extended char: 0xff is not HC_EOF. */
+	assert_int_equal(call(f, HC_GETCHAR), 0);
+	assert_int_equal(eax(f), 0xff);
+	assert_int_equal(call(f, HC_GETCHAR), 0);
+	assert_int_equal(eax(f), 0xffffffff);
+	console_input_stop(&in);
+	f->console.input = NULL;
+	close(fd[0]);
+}
+
+static void test_clock(void **state)
+{
+	struct fake_vm *f = *state;
+	uint64_t before, after, now;
+
+	fake_regs(f)->rdx = JUNK_HIGH;
+	before = stats_now_ns();
+	assert_int_equal(call(f, HC_CLOCK), 0);
+	after = stats_now_ns();
+	now = (fake_regs(f)->rdx << 32) | eax(f);
+	assert_int_equal(fake_regs(f)->rdx >> 32, 0);
+	assert_in_range(now, before, after);
+	assert_true(regs_dirty(f));
+}
+
+static void test_exit(void **state)
+{
+	struct fake_vm *f = *state;
+
+	fake_regs(f)->rbx = JUNK_HIGH | 7;
+	assert_int_equal(call(f, HC_EXIT), 0);
+	assert_true(f->vm.stopping);
+	assert_int_equal(f->vm.result.end, VM_END_EXIT);
+	assert_int_equal(f->vm.result.status, 7);
+	assert_int_equal(f->vm.result.vcpu, 0);
+	assert_int_equal(f->vm.result.exit_reason, f->run->exit_reason);
+}
+
+static void test_exit_real_mode(void **state)
+{
+	struct fake_vm *f = *state;
+
+	fake_vm_real_mode(f, true);
+	fake_regs(f)->rbx = 0x20003;
+	assert_int_equal(call(f, HC_EXIT), 0);
+	assert_int_equal(f->vm.result.end, VM_END_EXIT);
+	assert_int_equal(f->vm.result.status, 3);
+}
+
+static void test_unknown_function(void **state)
+{
+	static const uint8_t unknown[] = { HC_CLOCK + 1, 0x7f, 0xff };
+	struct fake_vm *f = *state;
+
+	for (size_t i = 0; i < ARRAY_SIZE(unknown); i++) {
+		f->run->kvm_dirty_regs = 0;
+		fake_regs(f)->rax = JUNK_HIGH | unknown[i];
+		assert_int_equal(call(f, unknown[i]), 0);
+		assert_int_equal(eax(f), (uint32_t)-38);
+		assert_int_equal((int32_t)eax(f), HC_ENOSYS);
+		assert_true(regs_dirty(f));
+	}
+	/* Never fatal, and nothing printed. */
+	assert_false(f->vm.stopping);
+	assert_int_equal(f->vm.result.end, VM_END_RUNNING);
+	assert_string_equal(fake_vm_output(f), "");
+}
+
+static void test_read_abi_version(void **state)
+{
+	struct fake_vm *f = *state;
+	uint8_t version = 0;
+
+	assert_int_equal(hypercall_bus_read(&f->vm.hypercall, 0, &version, 1, fake_vcpu(f)), 0);
+	assert_int_equal(version, HC_ABI_VERSION);
+}
+
+static void test_output_failure(void **state)
+{
+	struct fake_vm *f = *state;
+
+	/* stdout gone: the device reports it (the VM then stops), the guest gets EFAULT. */
+	close(f->out[0]);
+	f->out[0] = open("/dev/null", O_RDONLY); /* for teardown */
+	assert_int_equal(guest_write(&f->vm.mem, STRING_GPA, "x", 2), 0);
+	fake_regs(f)->rbx = 'x';
+	assert_int_equal(call(f, HC_PUTCHAR), -EPIPE);
+	assert_int_equal(call(f, HC_PUTNUM), -EPIPE);
+	assert_int_equal(call(f, HC_NEWLINE), -EPIPE);
+	fake_regs(f)->rbx = STRING_GPA;
+	fake_regs(f)->rcx = 10;
+	assert_int_equal(call(f, HC_PUTS), -EPIPE);
+	assert_int_equal(eax(f), (uint32_t)HC_EFAULT);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_putchar, fake_vm_setup, fake_vm_teardown),
+		cmocka_unit_test_setup_teardown(test_putnum, fake_vm_setup, fake_vm_teardown),
+		cmocka_unit_test_setup_teardown(test_putnum_real_mode, fake_vm_setup,
+						fake_vm_teardown),
+		cmocka_unit_test_setup_teardown(test_newline, fake_vm_setup, fake_vm_teardown),
+		cmocka_unit_test_setup_teardown(test_puts, fake_vm_setup, fake_vm_teardown),
+		cmocka_unit_test_setup_teardown(test_puts_real_mode, fake_vm_setup,
+						fake_vm_teardown),
+		cmocka_unit_test_setup_teardown(test_puts_efault, fake_vm_setup, fake_vm_teardown),
+		cmocka_unit_test_setup_teardown(test_getchar_eof, fake_vm_setup, fake_vm_teardown),
+		cmocka_unit_test_setup_teardown(test_getchar_input, fake_vm_setup,
+						fake_vm_teardown),
+		cmocka_unit_test_setup_teardown(test_clock, fake_vm_setup, fake_vm_teardown),
+		cmocka_unit_test_setup_teardown(test_exit, fake_vm_setup, fake_vm_teardown),
+		cmocka_unit_test_setup_teardown(test_exit_real_mode, fake_vm_setup,
+						fake_vm_teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_function, fake_vm_setup,
+						fake_vm_teardown),
+		cmocka_unit_test_setup_teardown(test_read_abi_version, fake_vm_setup,
+						fake_vm_teardown),
+		cmocka_unit_test_setup_teardown(test_output_failure, fake_vm_setup,
+						fake_vm_teardown),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests_name("hypercall", tests, NULL, NULL);
+}
