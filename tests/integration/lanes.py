@@ -128,11 +128,17 @@ def _status(returncode: int) -> int:
     return 128 - returncode if returncode < 0 else returncode
 
 
-def _default_signals() -> None:
-    """preexec_fn: undo Python's SIG_IGN for SIGPIPE and SIGXFSZ (subprocess does this
-    itself; pexpect does not), so commands start as from a shell."""
-    for sig in (signal.SIGPIPE, signal.SIGXFSZ):
-        signal.signal(sig, signal.SIG_DFL)
+def default_signals() -> None:
+    """preexec_fn: every signal back to its default disposition, so commands start as
+    from a login shell whatever pytest inherited (Python ignores SIGPIPE and SIGXFSZ;
+    a CI runner or a sandbox may ignore others)."""
+    for sig in range(1, signal.NSIG):
+        if sig in (signal.SIGKILL, signal.SIGSTOP):
+            continue
+        try:
+            signal.signal(sig, signal.SIG_DFL)
+        except (OSError, ValueError):
+            pass  # signals reserved by the C library
 
 
 def _die_with_parent() -> None:
@@ -247,7 +253,7 @@ class HostLane(Lane):
             fin.write(stdin)
             fin.seek(0)
             proc = subprocess.Popen(argv, stdin=fin, stdout=fout, stderr=ferr, cwd=REPO_ROOT,
-                                    start_new_session=True)
+                                    start_new_session=True, preexec_fn=default_signals)
             try:
                 proc.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
@@ -320,7 +326,7 @@ class HostInteractive:
         self.child = pexpect.spawn(argv[0], argv[1:], timeout=timeout, cwd=str(REPO_ROOT),
                                    env=dict(os.environ, TERM=TERM),
                                    dimensions=(TERM_ROWS, TERM_COLS),
-                                   preexec_fn=_default_signals)
+                                   preexec_fn=default_signals)
         self.timeout = timeout
 
     def expect(self, pattern, timeout=-1):

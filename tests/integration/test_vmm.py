@@ -163,7 +163,8 @@ def test_timeout_stops_a_spinning_guest(lane):
 def test_signal_stops_the_guests_in_order(lane, sig):
     spin = lane.test_guest("spin.bin")
     p = subprocess.Popen([str(lanes.BUILD / "mini-kvm"), "run", spin, spin],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         preexec_fn=lanes.default_signals)
     time.sleep(0.5)
     p.send_signal(sig)
     out, err = p.communicate(timeout=10)
@@ -176,7 +177,8 @@ def test_signal_stops_the_guests_in_order(lane, sig):
 def test_closed_stdout_is_an_error_not_a_crash(lane):
     p = subprocess.run(f"'{lanes.BUILD / 'mini-kvm'}' run '{lane.guest('multiplication.bin')}'"
                        " | head -c 1 >/dev/null; echo ${PIPESTATUS[0]}",
-                       shell=True, executable="/bin/bash", capture_output=True, timeout=30)
+                       shell=True, executable="/bin/bash", capture_output=True, timeout=30,
+                       preexec_fn=lanes.default_signals)
     assert p.stdout.decode().strip() == "1", p
     assert "Broken pipe" in p.stderr.decode(), p
 
