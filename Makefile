@@ -45,11 +45,9 @@ check: all
 integration: all
 	$(PYTHON) -m pytest tests/integration -v $(PYTEST_ARGS)
 
-# The demo: four bare guests in three CPU modes at once, output prefixed per guest.
-DEMO_GUESTS := $(BUILD)/guests/hello.bin $(BUILD)/guests/counter.bin \
-	       $(BUILD)/guests/multiplication.bin $(BUILD)/guests/long.elf
+# Linux to a shell where this host's KVM runs it, else four bare guests at once.
 run: all
-	$(BUILD)/mini-kvm run $(DEMO_GUESTS)
+	BUILD=$(BUILD) scripts/run-demo.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # scripts/assets.sh: fetch and cache the test assets of the nested lane (Debian kernel,
-# static busybox) under .cache/, and build its L1 initramfs. No root, no internet beyond
-# Debian's package archive. Run with no arguments for the usage text.
+# static busybox) under .cache/, and build its L1 initramfs and the Linux guest's
+# initramfs. No root, no internet beyond Debian's package archive. Run with no arguments
+# for the usage text.
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 
@@ -31,6 +32,14 @@ commands:
                         SRC copies its contents. Example:
                           ${0##*/} l1 build/l1.cpio.gz \\
                               build/mini-kvm-static=/bin/mini-kvm build/guests=/guests
+  guest-initramfs [OUT [BATCH]]
+                        build the Linux guest's initramfs OUT (gzip'd cpio, default
+                        ${GUEST_INITRAMFS#"$REPO_ROOT"/}) if it is missing or
+                        older than any input, and print OUT. Its /init
+                        (scripts/initramfs/guest-init) prints the ready marker of
+                        scripts/initramfs/guest-markers, runs a shell on the console
+                        or, with mkvm.batch on the kernel command line, the script
+                        BATCH (default scripts/initramfs/guest-batch), then powers off
   refresh               forget the remembered kernel version: the next command
                         resolves linux-image-amd64 again (and fetches it if new)
   help                  this text
@@ -40,6 +49,20 @@ remembered in ${KERNEL_CURRENT#"$REPO_ROOT"/}; MINI_KVM_KERNEL_VERSION overrides
 MINI_KVM_CACHE moves the cache (default: .cache at the repository root).
 Needs: apt (apt-get download), dpkg-deb, cpio, gzip.
 EOF
+}
+
+# The Linux guest's initramfs, unless the caller names another OUT.
+GUEST_INITRAMFS=$CACHE_DIR/linux-guest/initramfs.cpio.gz
+
+# up_to_date OUT MANIFEST INPUT...: true when OUT exists, was built from the same
+# MANIFEST (what the image holds, file by file: a file added or removed, or a new
+# destination, forces a rebuild even when no input is newer than OUT) and no INPUT is
+# newer than it.
+up_to_date() {
+	local out=$1 manifest=$2
+	shift 2
+	[ -f "$out" ] && [ "$(cat "$out.manifest" 2>/dev/null)" = "$manifest" ] &&
+		! newer_than_any "$out" "$@"
 }
 
 # The kernel modules the L1 /init loads, in load order (see scripts/initramfs/l1-init).
@@ -57,8 +80,6 @@ cmd_l1() {
 		inputs+=("$(kernel_module "$ver" "$mod")")
 	done
 
-	# What the image holds, file by file: a change here (a file added or removed, a
-	# new destination) forces a rebuild even when no input is newer than OUT.
 	manifest="kernel $ver"$'\n'"busybox $bb"
 	for spec in "$@"; do
 		case $spec in
@@ -71,8 +92,7 @@ cmd_l1() {
 		manifest+=$'\n'"$spec"$'\n'"$(find -L "$src" -type f | LC_ALL=C sort)"
 	done
 
-	if [ -f "$out" ] && [ "$(cat "$out.manifest" 2>/dev/null)" = "$manifest" ] &&
-		! newer_than_any "$out" "${inputs[@]}"; then
+	if up_to_date "$out" "$manifest" "${inputs[@]}"; then
 		printf '%s\n' "$out"
 		return
 	fi
@@ -90,6 +110,33 @@ cmd_l1() {
 	for spec in "$@"; do
 		initramfs_add "$stage" "${spec%%=*}" "${spec#*=}"
 	done
+	initramfs_pack "$stage" "$out"
+	printf '%s\n' "$manifest" >"$out.manifest"
+	printf '%s\n' "$out"
+}
+
+# cmd_guest_initramfs [OUT [BATCH]]
+cmd_guest_initramfs() {
+	local out=${1:-$GUEST_INITRAMFS} batch=${2:-$here/initramfs/guest-batch} bb manifest
+	[ $# -le 2 ] || die "guest-initramfs: too many arguments (see '${0##*/} help')"
+	[ -f "$batch" ] || die "guest-initramfs: $batch is not a file"
+	batch=$(cd "$(dirname "$batch")" && pwd)/${batch##*/}
+	bb=$(busybox_ensure)
+	manifest="busybox $bb"$'\n'"batch $batch"
+	if up_to_date "$out" "$manifest" "$bb" "$batch" "$here/initramfs/guest-init" \
+		"$here/initramfs/guest-markers" "$here/lib/initramfs.sh"; then
+		printf '%s\n' "$out"
+		return
+	fi
+
+	log "building $out"
+	local stage
+	stage=$(initramfs_stage_new)
+	initramfs_add_busybox "$stage"
+	initramfs_add "$stage" "$here/initramfs/guest-init" /init
+	initramfs_add "$stage" "$here/initramfs/guest-markers" /etc/mini-kvm/markers
+	initramfs_add "$stage" "$batch" /etc/mini-kvm/batch
+	chmod 755 "$stage/init"
 	initramfs_pack "$stage" "$out"
 	printf '%s\n' "$manifest" >"$out.manifest"
 	printf '%s\n' "$out"
@@ -124,6 +171,7 @@ main() {
 		;;
 	busybox) busybox_ensure ;;
 	l1) cmd_l1 "$@" ;;
+	guest-initramfs) cmd_guest_initramfs "$@" ;;
 	refresh) rm -f "$KERNEL_CURRENT" ;;
 	*)
 		usage >&2

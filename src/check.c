@@ -189,6 +189,29 @@ int check_run(FILE *out)
 	return ret;
 }
 
+int check_linux_host(const struct kvm_host *host)
+{
+	/* One probe: it runs in long mode, so it also fails where long mode does. */
+	static const enum probe_id needed[] = { PROBE_ID_SYSCALL };
+	struct probe_result r;
+
+	for (unsigned int i = 0; i < sizeof(needed) / sizeof(needed[0]); i++) {
+		const struct probe *p = &probes[needed[i]];
+		int ret = probe_run(host, p, &r);
+
+		if (ret < 0)
+			return ret;
+		if (!r.yes)
+			return error_set(
+				ENOTSUP,
+				"this host's KVM (%s) cannot run a Linux kernel: no %s "
+				"(its '%s' probe: %s). Linux needs a KVM like kvm_intel or kvm_amd; "
+				"see 'mini-kvm check'",
+				host->module, p->what, p->name, r.detail);
+	}
+	return 0;
+}
+
 /* "this host's KVM (kvm_pvm) ... " if probe id fails here; NULL if it passes. */
 static char *blame_host(const struct kvm_host *host, enum probe_id id, const char *consequence)
 {

@@ -16,6 +16,14 @@ struct vm;
 int check_run(FILE *out);
 
 /*
+ * Can host run a stock Linux kernel? Linux's user space enters the kernel with
+ * syscall; a KVM that cannot deliver that to ring 0 (the 'syscall' probe) would
+ * spend minutes emulating the kernel before dying. Returns 0, or -ENOTSUP with a
+ * message naming the host's KVM and the failing probe.
+ */
+int check_linux_host(const struct kvm_host *host);
+
+/*
  * After vm died (VM_END_DIED), look for a known host limitation that explains
  * its death, confirming it with a probe. Returns a malloc()ed sentence or NULL.
  */

@@ -78,11 +78,40 @@ static int emit_line(struct console *c)
 	return ret;
 }
 
+/* Feed output to the watcher: the first byte, then each whole line. */
+static void watch_output(struct console *c, const char *p, size_t n)
+{
+	if (!c->wrote && n) {
+		c->wrote = true;
+		if (c->watch.first_byte)
+			c->watch.first_byte(c->watch.opaque);
+	}
+	if (!c->watch.line)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '\n') {
+			/* Strip a carriage return: serial consoles end lines with \r\n. */
+			if (c->watch_len && c->watch_line[c->watch_len - 1] == '\r')
+				c->watch_len--;
+			c->watch_line[c->watch_len] = '\0';
+			c->watch.line(c->watch.opaque, c->watch_line);
+			c->watch_len = 0;
+		} else if (c->watch_len < sizeof(c->watch_line) - 1) {
+			c->watch_line[c->watch_len++] = p[i];
+		}
+	}
+}
+
 int console_write(struct console *c, const void *buf, size_t n)
 {
 	const char *p = buf;
 	int ret = 0;
 
+	if (c->watch.first_byte || c->watch.line) {
+		pthread_mutex_lock(&c->lock); /* several vCPUs may print */
+		watch_output(c, p, n);
+		pthread_mutex_unlock(&c->lock);
+	}
 	if (c->out_fd < 0)
 		return 0; /* a console that discards (probe guests) */
 	if (!c->prefixed) {
@@ -112,23 +141,60 @@ int console_flush(struct console *c)
 	return ret;
 }
 
+/*
+ * Apply Ctrl-A escapes to the n bytes in chunk (in place; chunk has room for one
+ * more byte). Returns the bytes to pass on; sets *quit on Ctrl-A x. A Ctrl-A at
+ * the end of a chunk waits for the next byte (in->escape_pending).
+ */
+static ssize_t filter_escapes(struct console_input *in, uint8_t *chunk, ssize_t n, bool *quit)
+{
+	uint8_t out[CONSOLE_INPUT_BUF + 1];
+	ssize_t len = 0;
+
+	for (ssize_t i = 0; i < n; i++) {
+		uint8_t c = chunk[i];
+
+		if (!in->escape_pending) {
+			if (c == CONSOLE_ESCAPE)
+				in->escape_pending = true;
+			else
+				out[len++] = c;
+			continue;
+		}
+		in->escape_pending = false;
+		if (c == CONSOLE_ESCAPE_QUIT) {
+			*quit = true; /* what came before still reaches the guest; nothing after */
+			break;
+		}
+		if (c != CONSOLE_ESCAPE)
+			out[len++] = CONSOLE_ESCAPE; /* not an escape after all: pass both */
+		out[len++] = c;
+	}
+	memcpy(chunk, out, len);
+	return len;
+}
+
 static void *input_thread(void *arg)
 {
 	struct console_input *in = arg;
 	struct pollfd fds[2] = { { .fd = in->fd, .events = POLLIN },
 				 { .fd = in->wake_fd, .events = POLLIN } };
+	/* A Ctrl-A held back from one read comes out with the next: one byte of slack. */
+	size_t slack = in->on_quit ? 1 : 0;
 
 	for (;;) {
-		uint8_t chunk[CONSOLE_INPUT_BUF];
+		uint8_t chunk[CONSOLE_INPUT_BUF + 1];
+		void (*notify)(void *);
+		void *notify_opaque;
+		bool quit = false, eof, stopping;
 		size_t room;
-		bool stopping;
 		ssize_t n;
 
 		/* Wait for room first: input stays in the fd until a guest can take it. */
 		pthread_mutex_lock(&in->lock);
-		while (in->count == sizeof(in->buf) && !in->stopping)
+		while (sizeof(in->buf) - in->count <= slack && !in->stopping)
 			pthread_cond_wait(&in->changed, &in->lock);
-		room = sizeof(in->buf) - in->count;
+		room = sizeof(in->buf) - in->count - slack;
 		stopping = in->stopping;
 		pthread_mutex_unlock(&in->lock);
 		if (stopping)
@@ -144,20 +210,27 @@ static void *input_thread(void *arg)
 		n = read(in->fd, chunk, room);
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
+		eof = n <= 0;
+		if (!eof && in->on_quit)
+			n = filter_escapes(in, chunk, n, &quit);
 
 		pthread_mutex_lock(&in->lock);
-		if (n <= 0) {
+		if (eof)
 			in->eof = true;
-		} else {
-			for (ssize_t i = 0; i < n; i++)
-				in->buf[(in->head + in->count + i) % sizeof(in->buf)] = chunk[i];
+		for (ssize_t i = 0; i < n; i++)
+			in->buf[(in->head + in->count + i) % sizeof(in->buf)] = chunk[i];
+		if (n > 0)
 			in->count += n;
-		}
+		notify = in->notify;
+		notify_opaque = in->notify_opaque;
 		pthread_cond_broadcast(&in->changed);
 		pthread_mutex_unlock(&in->lock);
-		if (n > 0 && in->notify)
-			in->notify(in->notify_opaque);
-		if (n <= 0)
+
+		if (n > 0 && notify)
+			notify(notify_opaque);
+		if (quit)
+			in->on_quit(in->quit_opaque);
+		if (eof || quit)
 			break;
 	}
 	pthread_mutex_lock(&in->lock);
@@ -167,14 +240,15 @@ static void *input_thread(void *arg)
 	return NULL;
 }
 
-int console_input_start(struct console_input *in, int fd, void (*notify)(void *), void *opaque)
+int console_input_start(struct console_input *in, int fd, void (*on_quit)(void *),
+			void *quit_opaque)
 {
 	int ret;
 
 	memset(in, 0, sizeof(*in));
 	in->fd = fd;
-	in->notify = notify;
-	in->notify_opaque = opaque;
+	in->on_quit = on_quit;
+	in->quit_opaque = quit_opaque;
 	pthread_mutex_init(&in->lock, NULL);
 	pthread_cond_init(&in->changed, NULL);
 	in->wake_fd = eventfd(0, EFD_CLOEXEC);
@@ -205,6 +279,14 @@ void console_input_stop(struct console_input *in)
 	pthread_join(in->thread, NULL);
 	close(in->wake_fd);
 	in->started = false;
+}
+
+void console_input_set_notify(struct console_input *in, void (*notify)(void *), void *opaque)
+{
+	pthread_mutex_lock(&in->lock);
+	in->notify = notify;
+	in->notify_opaque = opaque;
+	pthread_mutex_unlock(&in->lock);
 }
 
 void console_cancel_input(struct console *c)

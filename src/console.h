@@ -10,6 +10,11 @@
 #define CONSOLE_NAME_MAX  64
 #define CONSOLE_LINE_MAX  4096
 #define CONSOLE_INPUT_BUF 4096
+#define CONSOLE_WATCH_MAX 512 /* a watched line's first bytes; the rest are not matched */
+
+/* The escape key of an interactive console, as in QEMU: Ctrl-A x quits, Ctrl-A Ctrl-A types Ctrl-A. */
+#define CONSOLE_ESCAPE	    0x01
+#define CONSOLE_ESCAPE_QUIT 'x'
 
 /*
  * Host input, read by one thread from a file descriptor into a buffer that guests
@@ -30,6 +35,20 @@ struct console_input {
 	/* Called, without the lock, after new bytes arrived (e.g. to raise a UART IRQ). */
 	void (*notify)(void *opaque);
 	void *notify_opaque;
+	/* Interactive use (on_quit set): Ctrl-A escapes, see console_input_start(). */
+	void (*on_quit)(void *opaque);
+	void *quit_opaque;
+	bool escape_pending; /* the last byte read was a lone Ctrl-A (reader thread only) */
+};
+
+/*
+ * What a console's owner wants to know about its output (Linux guests: the boot
+ * timeline and panics). Both hooks run on the thread that wrote the output.
+ */
+struct console_watch {
+	void (*first_byte)(void *opaque);
+	void (*line)(void *opaque, const char *line); /* NUL-terminated, without its newline */
+	void *opaque;
 };
 
 struct console {
@@ -38,10 +57,14 @@ struct console {
 	bool prefixed;		     /* several guests: whole lines, "[N:name] " first */
 	const char *color;	     /* ANSI SGR for the prefix, or NULL */
 	int out_fd;		     /* normally 1; -1 discards output */
-	pthread_mutex_t lock;	     /* guards line/len (several vCPUs may print) */
+	pthread_mutex_t lock; /* guards line, len and the watch state (several vCPUs may print) */
 	char line[CONSOLE_LINE_MAX];
 	size_t len;
 	struct console_input *input; /* NULL: the guest's input is at EOF */
+	struct console_watch watch;  /* all NULL: nobody watches */
+	bool wrote;		     /* any output yet (for watch.first_byte) */
+	char watch_line[CONSOLE_WATCH_MAX];
+	size_t watch_len;
 };
 
 /*
@@ -63,9 +86,19 @@ int console_flush(struct console *c);
 void console_destroy(struct console *c);
 
 /*
- * Start reading fd on a thread. Returns 0 or -errno. notify may be NULL.
+ * Start reading fd on a thread. on_quit non-NULL makes the input interactive:
+ * Ctrl-A x calls on_quit(quit_opaque) from the reader thread, Ctrl-A Ctrl-A
+ * passes one Ctrl-A, and Ctrl-A followed by another byte passes both.
+ * Returns 0 or -errno with a message.
  */
-int console_input_start(struct console_input *in, int fd, void (*notify)(void *), void *opaque);
+int console_input_start(struct console_input *in, int fd, void (*on_quit)(void *),
+			void *quit_opaque);
+
+/*
+ * Call notify(opaque) whenever new input arrives, from the reader thread (NULL
+ * to stop). Thread-safe.
+ */
+void console_input_set_notify(struct console_input *in, void (*notify)(void *), void *opaque);
 
 /* Stop and join the reader thread; wake anyone blocked in console_getchar(). */
 void console_input_stop(struct console_input *in);

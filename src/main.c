@@ -7,6 +7,7 @@
 #include "error.h"
 #include "options.h"
 #include "runner.h"
+#include "stats.h"
 
 #ifndef MINI_KVM_VERSION
 #define MINI_KVM_VERSION "0.1"
@@ -29,6 +30,9 @@ static int exit_status(const struct vm_result *r)
 	switch (r->end) {
 	case VM_END_RUNNING:
 	case VM_END_HALT:
+	case VM_END_POWEROFF:
+	case VM_END_RESET:
+	case VM_END_QUIT:
 		return EXIT_OK;
 	case VM_END_EXIT:
 		return r->status & GUEST_STATUS_MASK;
@@ -59,7 +63,13 @@ static void report_guest(const struct guest_report *g)
 	case VM_END_ERROR:
 	case VM_END_TIMEOUT:
 	case VM_END_SIGNAL:
-		fprintf(stderr, "mini-kvm: guest '%s': %s\n", g->path, r->message);
+		/* Loaders name their input themselves; other messages get the guest's. */
+		if (strstr(r->message, g->path))
+			fprintf(stderr, "mini-kvm: %s\n", r->message);
+		else
+			fprintf(stderr, "mini-kvm: guest '%s': %s\n", g->path, r->message);
+		if (r->dump)
+			fputs(r->dump, stderr); /* where --timeout found the vCPUs */
 		break;
 	default:
 		break;
@@ -92,6 +102,7 @@ static int cmd_run(const struct options *opts)
 
 int main(int argc, char **argv)
 {
+	uint64_t start_ns = stats_now_ns();
 	struct options opts;
 	int ret;
 
@@ -99,6 +110,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "mini-kvm: %s (see 'mini-kvm help')\n", error_message());
 		return EXIT_USAGE;
 	}
+	opts.start_ns = start_ns;
 	switch (opts.command) {
 	case CMD_RUN:
 		return cmd_run(&opts);

@@ -28,6 +28,8 @@ const char options_usage[] =
 	"      --stats           print VM-exit statistics at exit (on stderr)\n"
 	"      --trace           log every VM exit to stderr\n"
 	"      --timeout SECS    stop a guest still running after SECS seconds (exit 124)\n"
+	"      --boot-marker STR with --stats and -k: time the boot to the first console\n"
+	"                        line containing STR\n"
 	"  GUEST ...             flat binaries or ELF executables; several run concurrently,\n"
 	"                        one VM each. --mode/--load/--entry apply to the GUESTs after\n"
 	"                        them (after the last GUEST: to all without their own)\n";
@@ -39,6 +41,7 @@ enum long_only_option {
 	OPT_STATS,
 	OPT_TRACE,
 	OPT_TIMEOUT,
+	OPT_BOOT_MARKER,
 };
 
 /* Longest --timeout: its nanoseconds must fit in 64 bits (runner.c), with room to spare. */
@@ -56,6 +59,7 @@ static const struct option run_options[] = {
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "trace", no_argument, NULL, OPT_TRACE },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "boot-marker", required_argument, NULL, OPT_BOOT_MARKER },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -212,6 +216,9 @@ static int parse_run(int argc, char **argv, struct options *opts)
 		case OPT_TRACE:
 			opts->trace = true;
 			break;
+		case OPT_BOOT_MARKER:
+			opts->boot_marker = optarg;
+			break;
 		case OPT_TIMEOUT:
 			opts->timeout = strtod(optarg, &end);
 			if (*end || !(opts->timeout > 0) || opts->timeout > TIMEOUT_MAX_SECONDS)
@@ -247,6 +254,11 @@ static int parse_run(int argc, char **argv, struct options *opts)
 			EINVAL, "-k boots one Linux guest; it cannot be combined with GUEST files");
 	if ((opts->initrd || opts->params) && !opts->kernel)
 		return error_set(EINVAL, "-i and -p need -k (a Linux kernel)");
+	/* A bare guest has no code to wake application processors (INIT/SIPI). */
+	if (opts->cpus > 1 && !opts->kernel)
+		return error_set(EINVAL,
+				 "-c %u: several vCPUs need a guest that starts them: -k (Linux)",
+				 opts->cpus);
 	return 0;
 }
 

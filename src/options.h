@@ -26,7 +26,9 @@ struct options {
 	const char *params; /* -p */
 	bool stats;
 	bool trace;
-	double timeout; /* seconds; 0 = none */
+	double timeout;		 /* seconds; 0 = none */
+	const char *boot_marker; /* --boot-marker: console text the boot timeline waits for */
+	uint64_t start_ns;	 /* when mini-kvm started (set by main, not parsed) */
 	struct guest_options guests[OPTIONS_MAX_GUESTS];
 	unsigned int nguests;
 };

@@ -1,4 +1,4 @@
-/* Several guests at once: open every image, then one thread per VM, and a thread for signals. */
+/* Running guests: open every input first, then one thread per VM, and a thread for signals. */
 #include "runner.h"
 
 #include <errno.h>
@@ -10,17 +10,41 @@
 
 #include "check.h"
 #include "error.h"
+#include "file.h"
+#include "linux.h"
 #include "loaders/image.h"
+#include "terminal.h"
 
 #define NS_PER_SEC 1e9
 
 /* Prefix colors, one per guest in turn (ANSI SGR: bold green, blue, magenta, cyan, yellow, red). */
 static const char *const guest_colors[] = { "1;32", "1;34", "1;35", "1;36", "1;33", "1;31" };
 
+/* The kernel command line when -p gives none: the console on the serial port. */
+#define LINUX_DEFAULT_CMDLINE "console=ttyS0"
+/*
+ * Parameters that describe mini-kvm's platform, put before the user's unless
+ * they say pci= themselves: there is no PCI bus, so the kernel should not look
+ * for one (on AMD CPUs its AGP aperture check alone reads the config space of
+ * all 8192 bus/slot pairs, two VM exits each).
+ */
+#define LINUX_PLATFORM_CMDLINE "pci=off"
+#define LINUX_GUEST_NAME       "linux"
+
+/* A Linux guest's inputs (-k, -i, -p), all read before anything runs. */
+struct linux_guest {
+	struct bzimage bz;
+	uint8_t *initrd;
+	size_t initrd_size;
+	char *cmdline; /* LINUX_PLATFORM_CMDLINE and the user's, malloc()ed */
+	struct linux_boot boot;
+};
+
 struct guest_job {
 	const struct options *opts;
 	const struct kvm_host *host;
-	struct guest_image image;
+	struct guest_image image;	 /* a flat or ELF guest ... */
+	struct linux_guest *linux_guest; /* ... or, with -k, a Linux one */
 	struct vm_config config;
 	struct console console;
 	struct guest_report *report;
@@ -28,11 +52,12 @@ struct guest_job {
 	struct vm *vm; /* live VM, or NULL; guarded by live_lock */
 };
 
-/* The signal thread stops live VMs; the guest threads publish them here. */
+/* The signal thread and Ctrl-A x stop live VMs; the guest threads publish them here. */
 static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct guest_job *live_jobs;
 static unsigned int live_njobs;
-static int caught_signal; /* guarded by live_lock */
+static enum vm_end stop_end; /* VM_END_RUNNING until a signal or Ctrl-A x; guarded */
+static int stop_status;	     /* guarded by live_lock */
 
 void runner_guest_name(const char *path, char *name, unsigned long size)
 {
@@ -45,14 +70,34 @@ void runner_guest_name(const char *path, char *name, unsigned long size)
 		 base);
 }
 
+static void stop_vm(struct vm *vm)
+{
+	if (stop_end == VM_END_SIGNAL)
+		vm_stop(vm, VM_END_SIGNAL, stop_status, -1, "stopped by signal %d", stop_status);
+	else
+		vm_stop(vm, stop_end, 0, -1, "quit with Ctrl-A x");
+}
+
+/* Stop every live VM now, and any VM that goes live later. */
+static void stop_all(enum vm_end end, int status)
+{
+	pthread_mutex_lock(&live_lock);
+	if (stop_end == VM_END_RUNNING) {
+		stop_end = end;
+		stop_status = status;
+	}
+	for (unsigned int i = 0; i < live_njobs; i++)
+		if (live_jobs[i].vm)
+			stop_vm(live_jobs[i].vm);
+	pthread_mutex_unlock(&live_lock);
+}
+
 static void set_live(struct guest_job *job, struct vm *vm)
 {
 	pthread_mutex_lock(&live_lock);
 	job->vm = vm;
-	/* A signal that came before this VM existed stops it at once. */
-	if (vm && caught_signal)
-		vm_stop(vm, VM_END_SIGNAL, caught_signal, -1, "stopped by signal %d",
-			caught_signal);
+	if (vm && stop_end != VM_END_RUNNING)
+		stop_vm(vm);
 	pthread_mutex_unlock(&live_lock);
 }
 
@@ -69,8 +114,31 @@ static char *format_stats(struct vm *vm, const struct guest_job *job)
 		stats_merge(&total, &vm->vcpus[i].stats);
 	snprintf(label, sizeof(label), "[%u:%s] stats", job->config.index, job->config.name);
 	stats_print(out, label, &total, vm->end_ns - vm->start_ns, vm_device_name, vm);
+	for (unsigned int i = 0; vm->nvcpus > 1 && i < vm->nvcpus; i++) {
+		snprintf(label, sizeof(label), "[%u:%s] vCPU %u", job->config.index,
+			 job->config.name, i);
+		stats_print(out, label, &vm->vcpus[i].stats, vm->end_ns - vm->start_ns,
+			    vm_device_name, vm);
+	}
+	if (job->linux_guest) {
+		snprintf(label, sizeof(label), "[%u:%s]", job->config.index, job->config.name);
+		timeline_print(out, label, &vm->timeline, job->config.boot_marker);
+	}
 	fclose(out);
 	return text;
+}
+
+static int load_guest(struct guest_job *job, struct vm *vm)
+{
+	int ret;
+
+	if (!job->linux_guest)
+		return vm_load_image(vm, &job->image);
+	ret = linux_load(vm, &job->linux_guest->bz, &job->linux_guest->boot);
+	if (ret < 0)
+		return ret;
+	/* Inputs are fine; is the host? (Fail in a moment, not after minutes of emulation.) */
+	return check_linux_host(job->host);
 }
 
 static void *guest_thread(void *arg)
@@ -89,7 +157,7 @@ static void *guest_thread(void *arg)
 			 error_message());
 		return NULL;
 	}
-	ret = vm_load_image(&vm, &job->image);
+	ret = load_guest(job, &vm);
 	if (ret < 0) {
 		vm_stop(&vm, VM_END_ERROR, 0, -1, "%s", error_message());
 	} else {
@@ -97,12 +165,14 @@ static void *guest_thread(void *arg)
 		vm_run(&vm, timeout_ns);
 		set_live(job, NULL);
 	}
+	timeline_mark(&vm.timeline, TIMELINE_END, vm.end_ns ? vm.end_ns : stats_now_ns(),
+		      vm_exits(&vm));
 	console_flush(&job->console);
-	if (job->opts->stats)
+	if (job->opts->stats && ret == 0)
 		report->stats = format_stats(&vm, job);
 	report->result = vm.result;
 	vm.result.dump = NULL; /* the report owns it now */
-	if (report->result.end == VM_END_DIED)
+	if (report->result.end == VM_END_DIED && report->result.vcpu >= 0)
 		report->hint = check_explain_death(job->host, &vm);
 	vm_destroy(&vm);
 	return NULL;
@@ -113,16 +183,15 @@ static void *signal_thread(void *arg)
 	const sigset_t *set = arg;
 	int sig;
 
-	while (sigwait(set, &sig) == 0) {
-		pthread_mutex_lock(&live_lock);
-		caught_signal = sig;
-		for (unsigned int i = 0; i < live_njobs; i++)
-			if (live_jobs[i].vm)
-				vm_stop(live_jobs[i].vm, VM_END_SIGNAL, sig, -1,
-					"stopped by signal %d", sig);
-		pthread_mutex_unlock(&live_lock);
-	}
+	while (sigwait(set, &sig) == 0)
+		stop_all(VM_END_SIGNAL, sig);
 	return NULL;
+}
+
+static void quit_requested(void *opaque)
+{
+	(void)opaque;
+	stop_all(VM_END_QUIT, 0);
 }
 
 static int open_images(const struct options *opts, struct guest_job *jobs)
@@ -139,20 +208,69 @@ static int open_images(const struct options *opts, struct guest_job *jobs)
 	return 0;
 }
 
+static void linux_guest_free(struct linux_guest *lg)
+{
+	if (!lg)
+		return;
+	bzimage_free(&lg->bz);
+	free(lg->initrd);
+	free(lg->cmdline);
+	free(lg);
+}
+
+/* Read the bzImage and initrd and check the command line against the kernel's limit. */
+static int open_linux(const struct options *opts, struct linux_guest **out)
+{
+	struct linux_guest *lg = calloc(1, sizeof(*lg));
+	const char *params, *platform;
+	int ret;
+
+	if (!lg)
+		return error_set(ENOMEM, "no memory for a Linux guest");
+	ret = bzimage_open(opts->kernel, &lg->bz);
+	if (ret == 0 && opts->initrd)
+		ret = file_read_all(opts->initrd, "initrd", INITRD_MAX_FILE_SIZE, &lg->initrd,
+				    &lg->initrd_size);
+	params = opts->params ? opts->params : LINUX_DEFAULT_CMDLINE;
+	/* A user who says something about PCI has the last word on it. */
+	platform = strstr(params, "pci=") ? "" : LINUX_PLATFORM_CMDLINE " ";
+	if (ret == 0 && asprintf(&lg->cmdline, "%s%s", platform, params) < 0) {
+		lg->cmdline = NULL;
+		ret = error_set(ENOMEM, "no memory for the kernel command line");
+	}
+	if (ret < 0) {
+		linux_guest_free(lg);
+		return ret;
+	}
+	lg->boot = (struct linux_boot){
+		.cmdline = lg->cmdline,
+		.initrd = lg->initrd,
+		.initrd_size = lg->initrd_size,
+		.initrd_path = opts->initrd,
+	};
+	*out = lg;
+	return 0;
+}
+
 static void setup_jobs(const struct options *opts, const struct kvm_host *host,
-		       struct guest_job *jobs, struct run_report *report)
+		       struct guest_job *jobs, unsigned int njobs, struct run_report *report)
 {
 	const char *no_color = getenv("NO_COLOR");
-	bool several = opts->nguests > 1;
+	bool several = njobs > 1;
 	bool color = several && isatty(STDOUT_FILENO) && !(no_color && no_color[0]);
 
-	for (unsigned int i = 0; i < opts->nguests; i++) {
+	for (unsigned int i = 0; i < njobs; i++) {
 		struct guest_job *job = &jobs[i];
 		struct guest_report *r = &report->guests[i];
 
 		r->index = i + 1;
-		r->path = opts->guests[i].path;
-		runner_guest_name(r->path, r->name, sizeof(r->name));
+		if (job->linux_guest) {
+			r->path = opts->kernel;
+			snprintf(r->name, sizeof(r->name), "%s", LINUX_GUEST_NAME);
+		} else {
+			r->path = opts->guests[i].path;
+			runner_guest_name(r->path, r->name, sizeof(r->name));
+		}
 		job->opts = opts;
 		job->host = host;
 		job->report = r;
@@ -167,10 +285,27 @@ static void setup_jobs(const struct options *opts, const struct kvm_host *host,
 			.mem_size = opts->mem_size,
 			.cpus = opts->cpus,
 			.trace = opts->trace,
+			.irqchip = job->linux_guest != NULL,
+			.linux_guest = job->linux_guest != NULL,
+			.boot_marker = opts->boot_marker,
+			.process_start_ns = opts->start_ns,
 			.console = &job->console,
 		};
 	}
-	report->nguests = opts->nguests;
+	report->nguests = njobs;
+}
+
+/* Open every input: a bad file runs nothing. Returns the number of jobs or -errno. */
+static int open_inputs(const struct options *opts, struct guest_job *jobs)
+{
+	int ret;
+
+	if (!opts->kernel) {
+		ret = open_images(opts, jobs);
+		return ret < 0 ? ret : (int)opts->nguests;
+	}
+	ret = open_linux(opts, &jobs[0].linux_guest);
+	return ret < 0 ? ret : 1;
 }
 
 int runner_run(const struct options *opts, struct run_report *report)
@@ -180,22 +315,18 @@ int runner_run(const struct options *opts, struct run_report *report)
 	struct kvm_host host;
 	pthread_t sig_thread;
 	sigset_t signals;
-	int ret;
+	bool interactive;
+	int njobs, ret;
 
 	memset(report, 0, sizeof(*report));
-	if (opts->kernel)
-		return error_set(ENOTSUP, "bzImage '%s': Linux boot is not implemented yet",
-				 opts->kernel);
+	memset(jobs, 0, sizeof(jobs));
+	njobs = open_inputs(opts, jobs);
+	if (njobs < 0)
+		return njobs;
 	ret = kvm_host_open(&host, KVM_DEVICE_PATH);
 	if (ret < 0)
-		return ret;
-	memset(jobs, 0, sizeof(jobs));
-	ret = open_images(opts, jobs);
-	if (ret < 0) {
-		kvm_host_close(&host);
-		return ret;
-	}
-	setup_jobs(opts, &host, jobs, report);
+		goto out_inputs;
+	setup_jobs(opts, &host, jobs, njobs, report);
 
 	/* Signals go to one thread, which stops the VMs: every exit path is an orderly one. */
 	sigemptyset(&signals);
@@ -205,16 +336,22 @@ int runner_run(const struct options *opts, struct run_report *report)
 	pthread_sigmask(SIG_BLOCK, &signals, NULL);
 	signal(SIGPIPE, SIG_IGN); /* a closed stdout is an error value, not a death */
 	live_jobs = jobs;
-	live_njobs = opts->nguests;
-	caught_signal = 0;
+	live_njobs = njobs;
+	stop_end = VM_END_RUNNING;
 	pthread_create(&sig_thread, NULL, signal_thread, &signals);
 
-	/* stdin belongs to the first guest. */
-	ret = console_input_start(&input, STDIN_FILENO, NULL, NULL);
+	/*
+	 * stdin belongs to the first guest. A Linux guest on a terminal gets it raw, with
+	 * Ctrl-A x to quit; the terminal comes back on every way out (terminal.c).
+	 */
+	interactive = jobs[0].linux_guest && isatty(STDIN_FILENO);
+	if (interactive && terminal_raw(STDIN_FILENO) < 0)
+		interactive = false;
+	ret = console_input_start(&input, STDIN_FILENO, interactive ? quit_requested : NULL, NULL);
 	if (ret == 0)
 		jobs[0].console.input = &input;
 
-	for (unsigned int i = 0; i < opts->nguests; i++) {
+	for (int i = 0; i < njobs; i++) {
 		ret = pthread_create(&jobs[i].thread, NULL, guest_thread, &jobs[i]);
 		if (ret) {
 			report->guests[i].result.end = VM_END_ERROR;
@@ -223,20 +360,28 @@ int runner_run(const struct options *opts, struct run_report *report)
 			jobs[i].thread = 0;
 		}
 	}
-	for (unsigned int i = 0; i < opts->nguests; i++) {
+	for (int i = 0; i < njobs; i++) {
 		if (jobs[i].thread)
 			pthread_join(jobs[i].thread, NULL);
 		console_destroy(&jobs[i].console);
-		image_free(&jobs[i].image);
 	}
 
 	if (jobs[0].console.input)
 		console_input_stop(&input);
+	terminal_restore();
 	pthread_cancel(sig_thread);
 	pthread_join(sig_thread, NULL);
+	pthread_mutex_lock(&live_lock);
 	live_njobs = 0;
+	pthread_mutex_unlock(&live_lock);
 	kvm_host_close(&host);
-	return 0;
+	ret = 0;
+out_inputs:
+	for (int i = 0; i < njobs; i++) {
+		image_free(&jobs[i].image);
+		linux_guest_free(jobs[i].linux_guest);
+	}
+	return ret;
 }
 
 void runner_report_free(struct run_report *report)

@@ -34,7 +34,7 @@ int vcpu_create(struct vcpu *vcpu, struct vm *vm, unsigned int index)
 		vcpu->run = NULL;
 		goto fail;
 	}
-	cpuid = cpuid_for_vcpu(vm->host->cpuid, index);
+	cpuid = cpuid_for_vcpu(vm->host->cpuid, index, vm->config->cpus);
 	if (!cpuid) {
 		ret = error_set(ENOMEM, "vCPU %u: no memory for CPUID", index);
 		goto fail;
@@ -90,10 +90,12 @@ void vcpu_kick(struct vcpu *vcpu)
 
 static struct exit_record *record_exit(struct vcpu *vcpu)
 {
-	struct exit_record *rec = &vcpu->ring[vcpu->nexits++ % VCPU_EXIT_RING];
+	struct exit_record *rec = &vcpu->ring[vcpu->nexits % VCPU_EXIT_RING];
 	struct kvm_run *run = vcpu->run;
 
 	*rec = (struct exit_record){ .reason = run->exit_reason, .rip = vcpu_regs(vcpu)->rip };
+	/* Only this thread writes nexits; vm_exits() reads it from others. */
+	__atomic_store_n(&vcpu->nexits, vcpu->nexits + 1, __ATOMIC_RELAXED);
 	return rec;
 }
 
@@ -223,6 +225,12 @@ int vcpu_handle_exit(struct vcpu *vcpu)
 		ret = 1;
 		break;
 	case KVM_EXIT_SHUTDOWN:
+		/* Linux resets a PC by triple fault as a last resort (reboot=t): not a death. */
+		if (vcpu->vm->config->linux_guest) {
+			vm_stop(vcpu->vm, VM_END_RESET, 0, vcpu->index, "reset by triple fault");
+			ret = 1;
+			break;
+		}
 		ret = guest_died(
 			vcpu,
 			"triple fault (KVM_EXIT_SHUTDOWN): an exception hit while the CPU could not deliver one");
@@ -250,6 +258,8 @@ void vcpu_run(struct vcpu *vcpu)
 {
 	struct vm *vm = vcpu->vm;
 
+	if (vcpu->index == 0)
+		timeline_mark(&vm->timeline, TIMELINE_FIRST_RUN, stats_now_ns(), 0);
 	while (!atomic_load(&vm->stopping)) {
 		uint64_t t0 = stats_now_ns(), t1, t2;
 		int ret = ioctl(vcpu->fd, KVM_RUN, 0);

@@ -12,9 +12,12 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "gsi.h"
 #include "layout.h"
 #include "loaders/image.h"
 #include "mini-kvm/hypercall.h"
+#include "devices/acpi_pm.h"
+#include "devices/i8042.h"
 
 #define NS_PER_SEC 1000000000ULL
 
@@ -22,26 +25,52 @@
 
 static int serial_tx(void *opaque, uint8_t byte)
 {
-	return console_write(opaque, &byte, 1);
+	struct vm *vm = opaque;
+
+	return console_write(vm->config->console, &byte, 1);
 }
 
 static int serial_rx(void *opaque, uint8_t *byte)
 {
-	return console_poll(opaque, byte);
+	struct vm *vm = opaque;
+
+	return console_poll(vm->config->console, byte);
+}
+
+static void serial_irq(void *opaque, int level)
+{
+	struct vm *vm = opaque;
+
+	vm_irq_line(vm, IRQ_COM1, level);
+}
+
+static void serial_input_arrived(void *opaque)
+{
+	serial_rx_poll(opaque);
 }
 
 /*
  * The platform's devices, in port order: what a guest finds on its buses. Any
- * other port reads as all ones and drops writes (counted in --stats).
+ * other port reads as all ones and drops writes (counted in --stats). With the
+ * in-kernel irqchip, KVM itself also claims the PIT (0x40-0x43, 0x61), the PICs
+ * (0x20-0x21, 0xa0-0xa1, 0x4d0-0x4d1) and the I/O APIC and LAPIC MMIO.
  */
 static int register_devices(struct vm *vm)
 {
-	const struct serial_ops com1_ops = { .tx = serial_tx, .rx = serial_rx, .irq = NULL };
 	const struct {
 		struct bus *bus;
 		uint64_t base, len;
 		struct bus_device dev;
 	} table[] = {
+		/* 0x0060: 8042 keyboard controller, data (no keyboard: reads 0) */
+		{ &vm->pio, PORT_I8042_DATA, 1, { "i8042 data", i8042_data_read, NULL, NULL } },
+		/* 0x0064: 8042 status and command (0xfe: reset) */
+		{ &vm->pio,
+		  PORT_I8042_COMMAND,
+		  1,
+		  { "i8042 command", i8042_status_read, i8042_command_write, NULL } },
+		/* 0x0080: POST code / Linux's I/O delay port: written, never read */
+		{ &vm->pio, PORT_POST, 1, { "POST/io delay", NULL, NULL, NULL } },
 		/* 0x03f8 - 0x03ff: 16550A UART, COM1 */
 		{ &vm->pio,
 		  PORT_COM1,
@@ -52,16 +81,26 @@ static int register_devices(struct vm *vm)
 		  HC_PORT,
 		  1,
 		  { "hypercall", hypercall_bus_read, hypercall_bus_write, &vm->hypercall } },
+		/* 0x0600 - 0x0602: ACPI sleep control, sleep status, reset (the FADT's) */
+		{ &vm->pio,
+		  PORT_ACPI_SLEEP_CONTROL,
+		  ACPI_PM_PORTS,
+		  { "ACPI power", acpi_pm_bus_read, acpi_pm_bus_write, NULL } },
 	};
+	const struct serial_ops com1_ops = { .tx = serial_tx, .rx = serial_rx, .irq = serial_irq };
+	struct console *console = vm->config->console;
 
-	serial_init(&vm->com1, &com1_ops, vm->config->console);
-	vm->hypercall = (struct hypercall_dev){ .mem = &vm->mem, .console = vm->config->console };
+	serial_init(&vm->com1, &com1_ops, vm);
+	vm->hypercall = (struct hypercall_dev){ .mem = &vm->mem, .console = console };
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
 		int ret = bus_register(table[i].bus, table[i].base, table[i].len, &table[i].dev);
 
 		if (ret < 0)
 			return ret;
 	}
+	/* Input that arrives while the guest waits for it raises the UART's interrupt. */
+	if (console && console->input)
+		console_input_set_notify(console->input, serial_input_arrived, &vm->com1);
 	return 0;
 }
 
@@ -99,6 +138,8 @@ static int set_memory(struct vm *vm)
 static int create_irqchip(struct vm *vm)
 {
 	struct kvm_pit_config pit = { .flags = 0 };
+	struct kvm_irq_routing *routing;
+	int ret;
 
 	if (!kvm_check_cap(vm->host->fd, KVM_CAP_IRQCHIP) ||
 	    !kvm_check_cap(vm->host->fd, KVM_CAP_PIT2))
@@ -106,8 +147,17 @@ static int create_irqchip(struct vm *vm)
 				 vm->host->module);
 	if (ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0) < 0)
 		return error_errno(errno, "KVM_CREATE_IRQCHIP");
+	/* The PIT on I/O APIC pin 2, as the MADT and MP table say (gsi.h). */
+	routing = gsi_routing_pc();
+	if (!routing)
+		return error_set(ENOMEM, "no memory for the GSI routing table");
+	ret = ioctl(vm->fd, KVM_SET_GSI_ROUTING, routing);
+	free(routing);
+	if (ret < 0)
+		return error_errno(errno, "KVM_SET_GSI_ROUTING");
 	if (ioctl(vm->fd, KVM_CREATE_PIT2, &pit) < 0)
 		return error_errno(errno, "KVM_CREATE_PIT2");
+	vm->has_irqchip = true;
 	return 0;
 }
 
@@ -123,6 +173,22 @@ static int set_private_pages(struct vm *vm)
 	return 0;
 }
 
+/* 1..VM_MAX_VCPUS, and no more than this host's KVM allows. */
+static int check_vcpu_count(const struct kvm_host *host, unsigned int cpus)
+{
+	if (cpus < 1 || cpus > VM_MAX_VCPUS)
+		return error_set(EINVAL,
+				 "%u vCPUs: mini-kvm runs 1 to %u (its MP table and MADT give "
+				 "each vCPU and the I/O APIC an 8-bit xAPIC ID)",
+				 cpus, VM_MAX_VCPUS);
+	if (host->max_vcpus > 0 && cpus > (unsigned int)host->max_vcpus)
+		return error_set(
+			EINVAL,
+			"%u vCPUs: this host's KVM (%s) runs at most %d in a VM (KVM_CAP_MAX_VCPUS)",
+			cpus, host->module, host->max_vcpus);
+	return 0;
+}
+
 int vm_create(struct vm *vm, const struct kvm_host *host, const struct vm_config *config)
 {
 	int ret;
@@ -132,16 +198,24 @@ int vm_create(struct vm *vm, const struct kvm_host *host, const struct vm_config
 	vm->config = config;
 	vm->pio.name = "pio";
 	vm->mmio.name = "mmio";
+	timeline_init(&vm->timeline,
+		      config->process_start_ns ? config->process_start_ns : stats_now_ns());
 	pthread_mutex_init(&vm->lock, NULL);
-	for (unsigned int i = 0; i < VM_MAX_VCPUS; i++)
-		vm->vcpus[i].fd = -1;
+	vm->fd = -1;
 
-	if (config->cpus < 1 || config->cpus > VM_MAX_VCPUS)
-		return error_set(EINVAL, "%u vCPUs: this build runs 1 to %d", config->cpus,
-				 VM_MAX_VCPUS);
+	ret = check_vcpu_count(host, config->cpus);
+	if (ret < 0)
+		return ret;
+	vm->vcpus = calloc(config->cpus, sizeof(*vm->vcpus));
+	if (!vm->vcpus)
+		return error_set(ENOMEM, "no memory for %u vCPUs", config->cpus);
+	for (unsigned int i = 0; i < config->cpus; i++)
+		vm->vcpus[i].fd = -1;
 	vm->fd = ioctl(host->fd, KVM_CREATE_VM, 0);
-	if (vm->fd < 0)
-		return error_errno(errno, "KVM_CREATE_VM");
+	if (vm->fd < 0) {
+		ret = error_errno(errno, "KVM_CREATE_VM");
+		goto fail;
+	}
 	ret = guest_memory_init(&vm->mem, config->mem_size);
 	if (ret < 0)
 		goto fail;
@@ -192,10 +266,12 @@ int vm_load_image(struct vm *vm, const struct guest_image *img)
 
 void vm_destroy(struct vm *vm)
 {
-	for (unsigned int i = 0; i < VM_MAX_VCPUS; i++)
+	for (unsigned int i = 0; vm->vcpus && i < vm->config->cpus; i++)
 		if (vm->vcpus[i].fd >= 0 || vm->vcpus[i].run)
 			vcpu_destroy(&vm->vcpus[i]);
-	if (vm->fd > 0)
+	free(vm->vcpus);
+	vm->vcpus = NULL;
+	if (vm->fd >= 0)
 		close(vm->fd);
 	vm->fd = -1;
 	guest_memory_destroy(&vm->mem);
@@ -210,6 +286,16 @@ void vm_stop(struct vm *vm, enum vm_end end, int status, int vcpu, const char *f
 	va_list ap;
 
 	pthread_mutex_lock(&vm->lock);
+	/* A kernel that panicked and then reset or halted (panic=N) died. */
+	if (vm->panic[0] && (end == VM_END_RESET || end == VM_END_HALT || end == VM_END_POWEROFF)) {
+		end = VM_END_DIED;
+		vcpu = -1;
+		fmt = NULL;
+		/* Only as the first stop: a VM that already ended keeps its message. */
+		if (vm->result.end == VM_END_RUNNING)
+			snprintf(vm->result.message, sizeof(vm->result.message),
+				 "the guest kernel panicked: %s", vm->panic);
+	}
 	if (vm->result.end == VM_END_RUNNING) {
 		vm->result.end = end;
 		vm->result.status = status;
@@ -233,6 +319,26 @@ void vm_stop(struct vm *vm, enum vm_end end, int status, int vcpu, const char *f
 		console_cancel_input(vm->config->console);
 }
 
+void vm_irq_line(struct vm *vm, unsigned int gsi, int level)
+{
+	struct kvm_irq_level irq = { .irq = gsi, .level = level };
+
+	if (!vm->has_irqchip)
+		return;
+	if (ioctl(vm->fd, KVM_IRQ_LINE, &irq) < 0)
+		vm_stop(vm, VM_END_ERROR, 0, -1, "KVM_IRQ_LINE %u level %d: %s", gsi, level,
+			strerror(errno));
+}
+
+uint64_t vm_exits(const struct vm *vm)
+{
+	uint64_t exits = 0;
+
+	for (unsigned int i = 0; i < vm->nvcpus; i++)
+		exits += __atomic_load_n(&vm->vcpus[i].nexits, __ATOMIC_RELAXED);
+	return exits;
+}
+
 static void kick_handler(int sig)
 {
 	(void)sig; /* its only job is to interrupt KVM_RUN with EINTR */
@@ -247,6 +353,23 @@ static void install_kick_handler(void)
 	sigaction(VCPU_KICK_SIGNAL, &sa, NULL);
 }
 
+/* Add vcpu's register dump to the result's (vm->lock held). */
+static void append_dump(struct vm *vm, struct vcpu *vcpu)
+{
+	char *text = NULL;
+	size_t size;
+	FILE *out = open_memstream(&text, &size);
+
+	if (!out)
+		return;
+	if (vm->result.dump)
+		fputs(vm->result.dump, out);
+	vcpu_dump(vcpu, out);
+	fclose(out);
+	free(vm->result.dump);
+	vm->result.dump = text;
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *vcpu = arg;
@@ -259,18 +382,14 @@ static void *vcpu_thread(void *arg)
 
 	vcpu_run(vcpu);
 
-	/* The vCPU that died explains itself while its state is fresh. */
+	/*
+	 * The vCPU that died explains itself while its state is fresh; after a
+	 * --timeout every vCPU says where it was stuck.
+	 */
 	pthread_mutex_lock(&vm->lock);
-	if (vm->result.end == VM_END_DIED && vm->result.vcpu == (int)vcpu->index &&
-	    !vm->result.dump) {
-		size_t size;
-		FILE *out = open_memstream(&vm->result.dump, &size);
-
-		if (out) {
-			vcpu_dump(vcpu, out);
-			fclose(out);
-		}
-	}
+	if ((vm->result.end == VM_END_DIED && vm->result.vcpu == (int)vcpu->index) ||
+	    vm->result.end == VM_END_TIMEOUT)
+		append_dump(vm, vcpu);
 	pthread_mutex_unlock(&vm->lock);
 	return NULL;
 }

@@ -12,8 +12,10 @@
 #include "console.h"
 #include "devices/hypercall.h"
 #include "devices/serial.h"
+#include "irq_routing.h"
 #include "kvm.h"
 #include "memory.h"
+#include "timeline.h"
 #include "vcpu.h"
 
 struct guest_image;
@@ -21,15 +23,19 @@ struct guest_image;
 /* How a VM ended; main maps it to an exit status (see README, "Exit status"). */
 enum vm_end {
 	VM_END_RUNNING = 0,
-	VM_END_HALT,	/* HLT with nothing left to run: status 0 */
-	VM_END_EXIT,	/* HC_EXIT: the guest's status */
-	VM_END_DIED,	/* triple fault, failed entry, KVM internal error: status 3 */
-	VM_END_ERROR,	/* a VMM-side failure (stdout closed, ioctl failed): status 1 */
-	VM_END_TIMEOUT, /* --timeout expired */
-	VM_END_SIGNAL,	/* mini-kvm got SIGINT/SIGTERM/SIGHUP */
+	VM_END_HALT,	 /* HLT with nothing left to run: status 0 */
+	VM_END_EXIT,	 /* HC_EXIT: the guest's status */
+	VM_END_DIED,	 /* triple fault, failed entry, KVM internal error: status 3 */
+	VM_END_ERROR,	 /* a VMM-side failure (stdout closed, ioctl failed): status 1 */
+	VM_END_TIMEOUT,	 /* --timeout expired */
+	VM_END_SIGNAL,	 /* mini-kvm got SIGINT/SIGTERM/SIGHUP */
+	VM_END_POWEROFF, /* the guest powered off (ACPI S5): status 0 */
+	VM_END_RESET,	 /* the guest reset itself (8042, ACPI reset, Linux's triple fault): 0 */
+	VM_END_QUIT,	 /* the user typed Ctrl-A x: status 0 */
 };
 
 #define VM_MESSAGE_MAX 512
+#define VM_PANIC_MAX   256 /* the part of a panic line kept for the message */
 
 struct vm_result {
 	enum vm_end end;
@@ -46,12 +52,19 @@ struct vm_config {
 	const char *name;   /* guest name, for messages */
 	uint64_t mem_size;  /* bytes */
 	unsigned int cpus;
-	bool trace;   /* one line per VM exit on stderr */
-	bool irqchip; /* in-kernel PIC, IOAPIC, LAPIC and PIT (HLT then stays in KVM) */
+	bool trace;	  /* one line per VM exit on stderr */
+	bool irqchip;	  /* in-kernel PIC, IOAPIC, LAPIC and PIT (HLT then stays in KVM) */
+	bool linux_guest; /* a Linux guest: a triple fault is a reset, panics are watched for */
+	const char *boot_marker;   /* --boot-marker: console text ending the boot timeline */
+	uint64_t process_start_ns; /* when mini-kvm started, for the boot timeline */
 	struct console *console;
 };
 
-#define VM_MAX_VCPUS 1
+/*
+ * vCPUs per VM: the firmware tables give each an 8-bit xAPIC ID and the I/O APIC
+ * the next one (irq_routing.h), and KVM may allow fewer (KVM_CAP_MAX_VCPUS).
+ */
+#define VM_MAX_VCPUS IRQ_MAX_CPUS
 
 struct vm {
 	const struct kvm_host *host;
@@ -63,13 +76,16 @@ struct vm {
 	struct serial com1;
 	struct hypercall_dev hypercall;
 	enum boot_mode boot_mode; /* how vCPU 0 was started (for death hints) */
-	struct vcpu vcpus[VM_MAX_VCPUS];
+	bool has_irqchip;	  /* KVM_CREATE_IRQCHIP done: interrupts go through KVM */
+	struct vcpu *vcpus;	  /* config->cpus of them, calloc()ed */
 	unsigned int nvcpus;
 
 	atomic_bool stopping;	 /* set once by vm_stop(); vCPUs leave their loops */
-	pthread_mutex_t lock;	 /* guards result */
+	pthread_mutex_t lock;	 /* guards result and panic */
 	struct vm_result result; /* the first vm_stop() wins */
 	uint64_t start_ns, end_ns;
+	struct timeline timeline; /* boot milestones (Linux guests) */
+	char panic[VM_PANIC_MAX]; /* the guest kernel's panic line, once it printed one */
 };
 
 /*
@@ -103,6 +119,16 @@ void vm_stop(struct vm *vm, enum vm_end end, int status, int vcpu, const char *f
 
 /* Close vCPUs and the VM, unmap RAM, free the result's dump. */
 void vm_destroy(struct vm *vm);
+
+/*
+ * Set ISA interrupt line gsi (a KVM GSI: 0-15 are ISA IRQs, see gsi.h) to level
+ * (0 or 1) on the in-kernel irqchip; nothing without one. Thread-safe (KVM
+ * serializes). A failing KVM_IRQ_LINE stops the VM with VM_END_ERROR.
+ */
+void vm_irq_line(struct vm *vm, unsigned int gsi, int level);
+
+/* VM exits so far, over all vCPUs (for the boot timeline; approximate while running). */
+uint64_t vm_exits(const struct vm *vm);
 
 /* Name of the device at addr on the PIO or MMIO bus, or "" (for --stats). */
 const char *vm_device_name(uint64_t addr, bool mmio, void *vm);

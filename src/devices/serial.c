@@ -248,7 +248,13 @@ int serial_write(struct serial *s, unsigned int offset, uint8_t value)
 void serial_rx_poll(struct serial *s)
 {
 	pthread_mutex_lock(&s->lock);
-	rx_fill_from_host(s);
+	/*
+	 * Host input waits in the console until the guest reads a UART register or
+	 * has asked for receive interrupts: a guest that reads stdin through
+	 * HC_GETCHAR never has its bytes taken by a UART it does not use.
+	 */
+	if (s->ier & UART_IER_RDI)
+		rx_fill_from_host(s);
 	update_irq(s);
 	pthread_mutex_unlock(&s->lock);
 }

@@ -100,7 +100,11 @@ uint8_t serial_read(struct serial *s, unsigned int offset);
 /* Guest register write at offset 0..7. Returns 0, or the tx hook's -errno. */
 int serial_write(struct serial *s, unsigned int offset, uint8_t value);
 
-/* Pull waiting host input into the RX FIFO and update the interrupt line. */
+/*
+ * New host input is waiting: if the guest enabled receive interrupts (IER.RDI),
+ * pull it into the RX FIFO and raise the interrupt; otherwise leave it for the
+ * next register read. Called from the console's input thread.
+ */
 void serial_rx_poll(struct serial *s);
 
 /* Bus handlers: s as opaque; byte accesses at offsets 0..7 (wider ones touch the first byte). */

@@ -2,63 +2,13 @@
 #include "loaders/image.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "error.h"
+#include "file.h"
 #include "layout.h"
-
-static int read_file(const char *path, uint8_t **buf, size_t *size)
-{
-	struct stat st;
-	size_t done = 0;
-	int fd, err;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return error_errno(errno, "guest '%s'", path);
-	if (fstat(fd, &st) < 0) {
-		err = errno;
-		close(fd);
-		return error_errno(err, "guest '%s': stat", path);
-	}
-	if (!S_ISREG(st.st_mode)) {
-		close(fd);
-		return error_set(ENOEXEC, "guest '%s': not a regular file", path);
-	}
-	if ((uint64_t)st.st_size > IMAGE_MAX_FILE_SIZE) {
-		close(fd);
-		return error_set(EFBIG, "guest '%s': %lld bytes, more than mini-kvm loads (%llu)",
-				 path, (long long)st.st_size, IMAGE_MAX_FILE_SIZE);
-	}
-	*buf = malloc(st.st_size ? st.st_size : 1);
-	if (!*buf) {
-		close(fd);
-		return error_set(ENOMEM, "guest '%s': no memory for %lld bytes", path,
-				 (long long)st.st_size);
-	}
-	while (done < (size_t)st.st_size) {
-		ssize_t n = read(fd, *buf + done, st.st_size - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			err = n < 0 ? errno : EIO;
-			free(*buf);
-			*buf = NULL;
-			close(fd);
-			return error_errno(err, "guest '%s': read", path);
-		}
-		done += n;
-	}
-	close(fd);
-	*size = done;
-	return 0;
-}
 
 /* The mode an image asks for when the command line names none. */
 static enum boot_mode natural_mode(const struct guest_image *img)
@@ -96,7 +46,7 @@ int image_open(const char *path, const struct image_options *opts, struct guest_
 
 	memset(img, 0, sizeof(*img));
 	snprintf(img->path, sizeof(img->path), "%s", path);
-	ret = read_file(path, &img->file, &img->file_size);
+	ret = file_read_all(path, "guest", IMAGE_MAX_FILE_SIZE, &img->file, &img->file_size);
 	if (ret < 0)
 		return ret;
 

@@ -14,7 +14,11 @@ Environment:
   MINI_KVM_QEMU, MINI_KVM_L1_ACCEL   the QEMU binary and its -accel for L1 (lanes.py)
 
 Test inputs: files under tests/integration/data/ reach every lane (lane.file(path));
-data made by the test goes through lane.put(bytes, name). When the nested lane fails,
+data made by the test goes through lane.put(bytes, name), big empty files through
+lane.sparse_file(name, size). Linux guests boot lane.linux_kernel() with
+lane.linux_initrd() (the Debian kernel and scripts/assets.sh guest-initramfs, shipped
+to the nested lane as /linux/); lanes.guest_markers() has the lines its /init prints.
+When the nested lane fails,
 build/nested-console.log, nested-control.log and nested-qemu.log tell why.
 """
 

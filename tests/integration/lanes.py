@@ -21,6 +21,14 @@ Both lanes offer the same interface:
         p.sendcontrol("d")                # end of input
         assert p.wait() == 0
 
+Linux guests: the Debian kernel and the guest initramfs (scripts/assets.sh guest-initramfs),
+whose /init prints the lines of guest_markers() and runs a shell, or with `mkvm.batch` on
+the kernel command line a batch script, and then powers off:
+
+    r = lane.run(["run", "-k", lane.linux_kernel(), "-i", lane.linux_initrd(), "-m", "256",
+                  "-p", "console=ttyS0 mkvm.batch"], timeout=120)
+    assert guest_markers()["MKVM_READY"] in r.out
+
 Exit statuses follow the shell: a command killed by signal N has status 128 + N.
 A command that outruns its timeout raises LaneTimeout (its session is killed first);
 a lane that breaks (L1 wedged, corrupt framing) raises LaneError, and the nested lane
@@ -175,6 +183,14 @@ class Lane:
         """The path in this lane of a bundled guest (build/guests/NAME)."""
         raise NotImplementedError
 
+    def linux_kernel(self) -> str:
+        """The path in this lane of the Debian kernel (vmlinuz, a bzImage)."""
+        raise NotImplementedError
+
+    def linux_initrd(self) -> str:
+        """The path in this lane of the Linux guest's initramfs (see guest_markers())."""
+        raise NotImplementedError
+
     def test_guest(self, name: str) -> str:
         """The path in this lane of a guest only the tests use (build/test-guests/NAME)."""
         raise NotImplementedError
@@ -184,6 +200,11 @@ class Lane:
 
     def put(self, data: bytes, name: str) -> str:
         """Write `data` to a scratch file in the lane; returns its path there."""
+        raise NotImplementedError
+
+    def sparse_file(self, name: str, size: int) -> str:
+        """A scratch file of `size` zero bytes that takes no space (nor, in the nested
+        lane, time on the serial line); returns its path in the lane."""
         raise NotImplementedError
 
     def close(self) -> None:
@@ -289,6 +310,12 @@ class HostLane(Lane):
     def test_guest(self, name):
         return str(BUILD / "test-guests" / name)
 
+    def linux_kernel(self):
+        return str(linux_assets()[0])
+
+    def linux_initrd(self):
+        return str(linux_assets()[1])
+
     def file(self, host_path):
         return str((REPO_ROOT / host_path).resolve())
 
@@ -298,6 +325,11 @@ class HostLane(Lane):
         path = os.path.join(self._scratch, _scratch_name(name))
         with open(path, "wb") as f:
             f.write(data)
+        return path
+
+    def sparse_file(self, name, size):
+        path = self.put(b"", name)
+        os.truncate(path, size)
         return path
 
     def close(self):
@@ -356,6 +388,12 @@ class HostInteractive:
     def match(self):
         return self.child.match
 
+    def seen(self) -> bytes:
+        """The output since the last match; after a TIMEOUT or EOF, all that did not
+        match (for the message of a failed test)."""
+        before = self.child.before
+        return before if isinstance(before, bytes) else b""
+
     def wait(self, timeout: float | None = None) -> int:
         """Exit status (128+N for signal N), after reading the rest of the output."""
         timeout = self.timeout if timeout is None else timeout
@@ -381,6 +419,54 @@ class HostInteractive:
         self.close()
 
 
+# --- assets: scripts/assets.sh ---------------------------------------------------------
+
+
+def assets(*args: str) -> str:
+    """Run scripts/assets.sh; returns the last line it printed (a path, a version).
+    Raises LaneUnavailable when it fails."""
+    try:
+        p = subprocess.run([str(ASSETS), *args], cwd=REPO_ROOT, capture_output=True,
+                           text=True, timeout=900)
+    except subprocess.TimeoutExpired:
+        raise LaneUnavailable(f"scripts/assets.sh {args[0]} timed out") from None
+    if p.returncode != 0:
+        raise LaneUnavailable(f"scripts/assets.sh {args[0]} failed: {p.stderr.strip()}")
+    return p.stdout.strip().splitlines()[-1]
+
+
+# The lines the guest initramfs prints, in one place: its /init sources the same file.
+GUEST_MARKERS = REPO_ROOT / "scripts" / "initramfs" / "guest-markers"
+_MARKER_LINE = re.compile(r"^(\w+)='([^']*)'$")
+
+_linux_assets: tuple[Path, Path] | None = None
+
+
+def linux_assets() -> tuple[Path, Path]:
+    """(vmlinuz, guest initramfs) on this machine, fetched or built once a session
+    (scripts/assets.sh kernel, guest-initramfs). Raises LaneUnavailable."""
+    global _linux_assets
+    if _linux_assets is None:
+        _linux_assets = Path(assets("kernel")), Path(assets("guest-initramfs"))
+    return _linux_assets
+
+
+def kernel_version() -> str:
+    """That kernel's version, e.g. 6.1.0-56-amd64: what `uname -r` says in the guest."""
+    return assets("kernel-version")
+
+
+def guest_markers() -> dict[str, str]:
+    """The guest initramfs's markers: MKVM_READY (its /init is up), MKVM_PROMPT (the
+    shell's prompt), MKVM_DONE (begins the line "MKVM_DONE status N" after a batch)."""
+    markers = {}
+    for line in GUEST_MARKERS.read_text().splitlines():
+        m = _MARKER_LINE.match(line)
+        if m:
+            markers[m.group(1)] = m.group(2)
+    return markers
+
+
 # --- nested lane ------------------------------------------------------------------------
 
 QEMU = os.environ.get("MINI_KVM_QEMU", "qemu-system-x86_64")
@@ -398,30 +484,35 @@ _B64_LINE = 76
 _GZIP_ABOVE = 4096
 
 
-def default_payload() -> list[tuple[Path, str]]:
-    """What the nested lane ships into L1: (path here, path in L1), those that exist."""
+# Where the nested lane puts the Linux guest in L1.
+LINUX_KERNEL_DEST = "/linux/vmlinuz"
+LINUX_INITRD_DEST = "/linux/initramfs.cpio.gz"
+# Why default_payload() left the Linux guest out, if it did.
+_linux_left_out: str | None = None
+
+
+def default_payload(linux: bool = True) -> list[tuple[Path, str]]:
+    """What the nested lane ships into L1: (path here, path in L1), those that exist.
+    With `linux`, also the Linux guest's kernel and initramfs (9 MB more), unless
+    scripts/assets.sh cannot provide them (linux_kernel() then says why)."""
+    global _linux_left_out
     items = [
         (BUILD / "mini-kvm-static", "/bin/mini-kvm"),
         (BUILD / "guests", "/guests"),
         (BUILD / "test-guests", "/test-guests"),
         (DATA_DIR, "/data"),
     ]
+    if linux:
+        try:
+            kernel, initrd = linux_assets()
+            items += [(kernel, LINUX_KERNEL_DEST), (initrd, LINUX_INITRD_DEST)]
+        except LaneUnavailable as e:
+            _linux_left_out = str(e)
     return [(src, dest) for src, dest in items if src.exists()]
 
 
 def build_nested_assets(initrd: Path, payload: list[tuple[Path, str]]) -> Path:
     """Fetch the kernel and build the L1 initramfs (scripts/assets.sh); returns vmlinuz."""
-
-    def assets(*args: str) -> str:
-        try:
-            p = subprocess.run([str(ASSETS), *args], cwd=REPO_ROOT, capture_output=True,
-                               text=True, timeout=900)
-        except subprocess.TimeoutExpired:
-            raise LaneUnavailable(f"scripts/assets.sh {args[0]} timed out") from None
-        if p.returncode != 0:
-            raise LaneUnavailable(f"scripts/assets.sh {args[0]} failed: {p.stderr.strip()}")
-        return p.stdout.strip().splitlines()[-1]
-
     kernel = assets("kernel")
     assets("l1", str(initrd), *(f"{src}={dest}" for src, dest in payload))
     return Path(kernel)
@@ -818,6 +909,18 @@ class NestedLane(Lane):
     def test_guest(self, name):
         return f"/test-guests/{name}"
 
+    def _shipped(self, dest: str) -> str:
+        if not any(d == dest for _, d in self.payload):
+            why = _linux_left_out or "not in this lane's payload (default_payload(linux=True))"
+            raise LaneError(f"the nested lane has no {dest}: {why}")
+        return dest
+
+    def linux_kernel(self):
+        return self._shipped(LINUX_KERNEL_DEST)
+
+    def linux_initrd(self):
+        return self._shipped(LINUX_INITRD_DEST)
+
     def file(self, host_path):
         path = (REPO_ROOT / host_path).resolve()
         for src, dest in self.payload:
@@ -833,6 +936,13 @@ class NestedLane(Lane):
         r = self.shell(f"mkdir -p /tmp/put && cat > {path}", stdin=data)
         if r.status != 0:
             raise LaneError(f"put({name!r}) failed: {r}")
+        return path
+
+    def sparse_file(self, name, size):
+        path = f"/tmp/put/{_scratch_name(name)}"
+        r = self.shell(f"mkdir -p /tmp/put && rm -f {path} && truncate -s {int(size)} {path}")
+        if r.status != 0:
+            raise LaneError(f"sparse_file({name!r}) failed: {r}")
         return path
 
 
@@ -885,6 +995,12 @@ class NestedInteractive:
 
     def expect_exact(self, pattern, timeout=-1):
         return self._expect(pattern, timeout, exact=True)
+
+    def seen(self) -> bytes:
+        """The output since the last match; after a TIMEOUT or EOF, all that did not
+        match (for the message of a failed test)."""
+        before = self.con.before
+        return before if isinstance(before, bytes) else b""
 
     def send(self, data) -> int:
         self._check_l1()

@@ -122,7 +122,7 @@ def test_wild_ports_read_all_ones_and_string_io_arrives(lane):
     r = lane.run(["run", "--stats", lane.test_guest("wild_io.bin")])
     assert (r.status, r.out) == (0, "rep outsb reached COM1\nwild-io: ok\n"), r
     assert "unclaimed accesses: 5 (reads saw all ones, writes were dropped)" in r.err
-    assert re.search(r"^\s+in 0x80\s+1\s.*\(unclaimed\)", r.err, re.M), r.err
+    assert re.search(r"^\s+in 0x2f8\s+1\s.*\(unclaimed\)", r.err, re.M), r.err
     # One exit carried the whole rep outsb string: 23 bytes, one access each.
     assert re.search(r"^\s+out 0x3f8\s+23\s.*serial COM1", r.err, re.M), r.err
 
@@ -153,8 +153,12 @@ def test_trace_logs_every_exit(lane):
 def test_timeout_stops_a_spinning_guest(lane):
     r = lane.run(["run", "--timeout", "0.5", lane.test_guest("spin.bin")])
     assert r.status == 124, r
-    assert r.err.strip() == (f"mini-kvm: guest '{lane.test_guest('spin.bin')}': "
-                             "still running after 0.500 s (--timeout)")
+    lines = r.err.splitlines()
+    assert lines[0] == (f"mini-kvm: guest '{lane.test_guest('spin.bin')}': "
+                        "still running after 0.500 s (--timeout)"), r.err
+    # Where it was stuck: the spin loop (jmp $, eb fe) at the start of the image.
+    assert lines[1] == "vCPU 0 registers (real mode, CPL 0):", r.err
+    assert re.search(r"code at linear 0x0 \(GPA 0x0\): eb fe", r.err), r.err
 
 
 @pytest.mark.lanes("host")

@@ -16,9 +16,10 @@ int fake_vm_init(struct fake_vm *f)
 {
 	const struct bus_device hc = { "hypercall", hypercall_bus_read, hypercall_bus_write,
 				       &f->vm.hypercall };
-	struct vcpu *vcpu = &f->vm.vcpus[0];
+	struct vcpu *vcpu = &f->vcpu0;
 
 	memset(f, 0, sizeof(*f));
+	f->vm.vcpus = &f->vcpu0;
 	if (pipe(f->out) || fcntl(f->out[0], F_SETFL, O_NONBLOCK))
 		return -1;
 	f->run = aligned_alloc(FAKE_IO_DATA_OFFSET, FAKE_RUN_SIZE);

@@ -21,6 +21,7 @@
 
 struct fake_vm {
 	struct vm vm;
+	struct vcpu vcpu0; /* vm.vcpus points here */
 	struct vm_config config;
 	struct console console;
 	int out[2]; /* pipe: what the guest's console printed */

@@ -69,6 +69,7 @@
 #define FADT_FLAG_HW_REDUCED_ACPI (1U << 20)
 #define IAPC_8042		  (1U << 1)
 #define IAPC_VGA_NOT_PRESENT	  (1U << 2)
+#define IAPC_CMOS_RTC_NOT_PRESENT (1U << 5)
 #define FADT_MINOR_MASK		  0x0f
 #define MADT_PCAT_COMPAT	  (1U << 0)
 #define LAPIC_ENABLED		  (1U << 0)
@@ -196,6 +197,7 @@ static void check_fadt(const uint8_t *fadt)
 	assert_true(flags & FADT_FLAG_RESET_REG_SUP);
 	assert_false(iapc & IAPC_8042);
 	assert_true(iapc & IAPC_VGA_NOT_PRESENT);
+	assert_true(iapc & IAPC_CMOS_RTC_NOT_PRESENT); /* mini-kvm has no RTC */
 	assert_gas_port8(fadt + FADT_RESET_REG, PORT_ACPI_RESET);
 	assert_int_equal(fadt[FADT_RESET_VALUE], ACPI_RESET_VALUE);
 	assert_gas_port8(fadt + FADT_SLEEP_CONTROL, PORT_ACPI_SLEEP_CONTROL);

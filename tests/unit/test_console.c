@@ -236,11 +236,12 @@ static void test_input(void **state)
 
 	(void)state;
 	assert_int_equal(pipe(fd), 0);
+	console_init(&c, 1, "g", false, NULL, -1);
+	assert_int_equal(console_input_start(&in, fd[0], NULL, NULL), 0);
+	console_input_set_notify(&in, count_notify, &notified);
+	c.input = &in;
 	assert_int_equal(write(fd[1], "xy", 2), 2);
 	close(fd[1]);
-	console_init(&c, 1, "g", false, NULL, -1);
-	assert_int_equal(console_input_start(&in, fd[0], count_notify, &notified), 0);
-	c.input = &in;
 	assert_int_equal(console_getchar(&c), 'x');
 	assert_int_equal(console_getchar(&c), 'y');
 	/* The write end closed: end of input, for good. */
@@ -249,6 +250,40 @@ static void test_input(void **state)
 	console_input_stop(&in);
 	assert_true(__atomic_load_n(&notified, __ATOMIC_SEQ_CST) >= 1);
 	close(fd[0]);
+	console_destroy(&c);
+}
+
+static void count_quit(void *opaque)
+{
+	__atomic_add_fetch((int *)opaque, 1, __ATOMIC_SEQ_CST);
+}
+
+/* Ctrl-A Ctrl-A is one Ctrl-A, Ctrl-A and another byte are both bytes, Ctrl-A x quits. */
+static void test_input_escapes(void **state)
+{
+	static const char typed[] = "a\001\001b\001c\001x"
+				    "after";
+	struct console_input in;
+	struct console c;
+	int fd[2], quits = 0;
+
+	(void)state;
+	assert_int_equal(pipe(fd), 0);
+	assert_int_equal(write(fd[1], typed, strlen(typed)), (ssize_t)strlen(typed));
+	console_init(&c, 1, "g", false, NULL, -1);
+	assert_int_equal(console_input_start(&in, fd[0], count_quit, &quits), 0);
+	c.input = &in;
+	assert_int_equal(console_getchar(&c), 'a');
+	assert_int_equal(console_getchar(&c), CONSOLE_ESCAPE);
+	assert_int_equal(console_getchar(&c), 'b');
+	assert_int_equal(console_getchar(&c), CONSOLE_ESCAPE);
+	assert_int_equal(console_getchar(&c), 'c');
+	/* Nothing after the quit reaches the guest. */
+	assert_int_equal(console_getchar(&c), -1);
+	console_input_stop(&in);
+	assert_int_equal(__atomic_load_n(&quits, __ATOMIC_SEQ_CST), 1);
+	close(fd[0]);
+	close(fd[1]);
 	console_destroy(&c);
 }
 
@@ -315,6 +350,142 @@ static void test_cancel_input(void **state)
 	console_destroy(&c);
 }
 
+/* What a struct console_watch was told: first_byte calls and the lines. */
+#define WATCH_LINES 8
+
+struct watched {
+	int first_bytes;
+	unsigned int nlines;
+	char lines[WATCH_LINES][CONSOLE_WATCH_MAX + 1];
+};
+
+static void watched_first_byte(void *opaque)
+{
+	((struct watched *)opaque)->first_bytes++;
+}
+
+static void watched_line(void *opaque, const char *line)
+{
+	struct watched *w = opaque;
+
+	if (w->nlines == WATCH_LINES)
+		fail_msg("more than %d watched lines", WATCH_LINES);
+	assert_true(strlen(line) < CONSOLE_WATCH_MAX);
+	snprintf(w->lines[w->nlines++], sizeof(w->lines[0]), "%s", line);
+}
+
+static void watch(struct console *c, struct watched *w, bool first_byte, bool line)
+{
+	memset(w, 0, sizeof(*w));
+	c->watch = (struct console_watch){ .first_byte = first_byte ? watched_first_byte : NULL,
+					   .line = line ? watched_line : NULL,
+					   .opaque = w };
+}
+
+static void test_watch_first_byte(void **state)
+{
+	struct out *o = *state;
+	struct watched w;
+	struct console c;
+
+	console_init(&c, 1, "w", false, NULL, o->fd[1]);
+	watch(&c, &w, true, false);
+	assert_int_equal(console_write(&c, "", 0), 0);
+	assert_int_equal(w.first_bytes, 0);
+	assert_int_equal(console_write(&c, "a", 1), 0);
+	assert_int_equal(w.first_bytes, 1);
+	/* Once per console, not per line or write. */
+	assert_int_equal(console_write(&c, "bc\nd\n", 5), 0);
+	assert_int_equal(console_flush(&c), 0);
+	assert_int_equal(w.first_bytes, 1);
+	assert_int_equal(w.nlines, 0);
+	assert_string_equal(drain(o), "abc\nd\n");
+	console_destroy(&c);
+}
+
+static void test_watch_lines(void **state)
+{
+	static const char *const writes[] = {
+		"one\r\ntw", "o\n", "\n", "a\rb\r\n", "\r", "\r\n", "partial",
+	};
+	struct out *o = *state;
+	struct watched w;
+	struct console c;
+
+	console_init(&c, 2, "w", true, NULL, o->fd[1]);
+	watch(&c, &w, true, true);
+	for (unsigned int i = 0; i < ARRAY_SIZE(writes); i++)
+		assert_int_equal(console_write(&c, writes[i], strlen(writes[i])), 0);
+	/* Whole lines, whatever the writes, without their "\r\n" or "\n". */
+	assert_int_equal(w.nlines, 5);
+	assert_string_equal(w.lines[0], "one");
+	assert_string_equal(w.lines[1], "two");
+	assert_string_equal(w.lines[2], "");
+	/* Only the carriage return before the newline goes. */
+	assert_string_equal(w.lines[3], "a\rb");
+	assert_string_equal(w.lines[4], "\r");
+	assert_int_equal(w.first_bytes, 1);
+	/* A partial line waits for its newline, even across a flush of the output. */
+	assert_int_equal(console_flush(&c), 0);
+	assert_int_equal(w.nlines, 5);
+	assert_int_equal(console_write(&c, " line\r\n", 7), 0);
+	assert_int_equal(w.nlines, 6);
+	assert_string_equal(w.lines[5], "partial line");
+	/* The watch does not change the output. */
+	assert_string_equal(drain(o), "[2:w] one\r\n[2:w] two\n[2:w] \n[2:w] a\rb\r\n[2:w] \r\r\n"
+				      "[2:w] partial\n[2:w]  line\r\n");
+	console_destroy(&c);
+}
+
+static void test_watch_long_line(void **state)
+{
+	const size_t kept = CONSOLE_WATCH_MAX - 1, longer = CONSOLE_WATCH_MAX + 100;
+	struct watched w;
+	struct console c;
+	char *line = malloc(longer + 2);
+
+	(void)state;
+	assert_non_null(line);
+	memset(line, 'y', longer);
+	memcpy(line + longer, "\r\n", 2);
+	console_init(&c, 1, "w", false, NULL, -1);
+	watch(&c, &w, false, true);
+	/* Cut to the first CONSOLE_WATCH_MAX - 1 bytes; the rest is dropped, not carried over. */
+	assert_int_equal(console_write(&c, line, longer + 2), 0);
+	assert_int_equal(console_write(&c, "next\n", 5), 0);
+	assert_int_equal(w.nlines, 2);
+	assert_int_equal(strlen(w.lines[0]), kept);
+	assert_memory_equal(w.lines[0], line, kept);
+	assert_string_equal(w.lines[1], "next");
+	/* Exactly full: the carriage return has no room and is not stored. */
+	memcpy(line + kept, "\r\n", 2);
+	assert_int_equal(console_write(&c, line, kept + 2), 0);
+	assert_int_equal(strlen(w.lines[2]), kept);
+	/* One byte less: the carriage return fits, and is stripped. */
+	memcpy(line + kept - 1, "\r\n", 2);
+	assert_int_equal(console_write(&c, line, kept + 1), 0);
+	assert_int_equal(strlen(w.lines[3]), kept - 1);
+	assert_int_equal(w.nlines, 4);
+	console_destroy(&c);
+	free(line);
+}
+
+static void test_watch_discarding_console(void **state)
+{
+	struct watched w;
+	struct console c;
+
+	(void)state;
+	/* A console that discards its output is still watched. */
+	console_init(&c, 1, "probe", true, NULL, -1);
+	watch(&c, &w, true, true);
+	assert_int_equal(console_write(&c, "seen\r\n", 6), 0);
+	assert_int_equal(w.first_bytes, 1);
+	assert_int_equal(w.nlines, 1);
+	assert_string_equal(w.lines[0], "seen");
+	console_destroy(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -329,8 +500,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_closed_output, setup, teardown),
 		cmocka_unit_test(test_no_input),
 		cmocka_unit_test(test_input),
+		cmocka_unit_test(test_input_escapes),
 		cmocka_unit_test(test_input_bigger_than_buffer),
 		cmocka_unit_test(test_cancel_input),
+		cmocka_unit_test_setup_teardown(test_watch_first_byte, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_watch_lines, setup, teardown),
+		cmocka_unit_test(test_watch_long_line),
+		cmocka_unit_test(test_watch_discarding_console),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

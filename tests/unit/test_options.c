@@ -66,7 +66,7 @@ static void test_every_short_flag(void **state)
 	struct options o;
 
 	(void)state;
-	assert_int_equal(parse(&o, "run", "-m", "256", "-c", "3", "g.bin"), 0);
+	assert_int_equal(parse(&o, "run", "-m", "256", "-c", "3", "-k", "bzImage"), 0);
 	assert_int_equal(o.mem_size, 256 * LAYOUT_MIB);
 	assert_int_equal(o.cpus, 3);
 
@@ -79,7 +79,7 @@ static void test_every_short_flag(void **state)
 	assert_int_equal(o.nguests, 0);
 
 	/* Clustered: -c2 -m64. */
-	assert_int_equal(parse(&o, "run", "-c2", "-m64", "g.bin"), 0);
+	assert_int_equal(parse(&o, "run", "-c2", "-m64", "-k", "bzImage"), 0);
 	assert_int_equal(o.cpus, 2);
 	assert_int_equal(o.mem_size, 64 * LAYOUT_MIB);
 }
@@ -89,12 +89,12 @@ static void test_every_long_flag(void **state)
 	struct options o;
 
 	(void)state;
-	assert_int_equal(parse(&o, "run", "--mem", "2G", "--cpus", "4", "--stats", "--trace",
+	assert_int_equal(parse(&o, "run", "--mem", "2G", "--cpus", "1", "--stats", "--trace",
 			       "--timeout", "2.5", "--mode", "protected", "--load", "0x2000",
 			       "--entry", "0x2010", "g.bin"),
 			 0);
 	assert_int_equal(o.mem_size, 2 * LAYOUT_GIB);
-	assert_int_equal(o.cpus, 4);
+	assert_int_equal(o.cpus, 1);
 	assert_true(o.stats);
 	assert_true(o.trace);
 	assert_true(o.timeout == 2.5);
@@ -395,10 +395,15 @@ static void test_cpus(void **state)
 	struct options o;
 
 	(void)state;
-	assert_int_equal(parse(&o, "run", "-c", "4096", "g.bin"), 0);
+	assert_int_equal(parse(&o, "run", "-c", "4096", "-k", "bzImage"), 0);
 	assert_int_equal(o.cpus, OPTIONS_MAX_CPUS);
+	assert_int_equal(parse(&o, "run", "--cpus", "4", "-k", "bzImage"), 0);
+	assert_int_equal(o.cpus, 4);
 	assert_int_equal(parse(&o, "run", "-c", "1", "g.bin"), 0);
 	assert_int_equal(o.cpus, 1);
+	/* Bare guests have no code to start application processors. */
+	assert_usage_error("-c 2: several vCPUs need a guest that starts them: -k (Linux)", "run",
+			   "-c", "2", "g.bin");
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		char want[64];
 

@@ -198,6 +198,7 @@ static void test_fifo_pop_order(void **state)
 	static const char text[] = "abcdefghijklmnopqrstuvwxyz";
 
 	wr(h, UART_FCR, UART_FCR_ENABLE);
+	wr(h, UART_IER, UART_IER_RDI); /* interrupt-driven: input is pulled as it arrives */
 	host_input(h, text);
 	serial_rx_poll(&h->uart);
 	/* The FIFO takes 16; the rest waits at the host, nothing is lost. */
@@ -208,6 +209,21 @@ static void test_fifo_pop_order(void **state)
 	}
 	assert_int_equal(rd(h, UART_LSR), LSR_IDLE);
 	assert_int_equal(rd(h, UART_LSR) & UART_LSR_OE, 0);
+}
+
+/* A guest that neither reads the UART nor wants its interrupts leaves host input alone. */
+static void test_rx_poll_without_rdi_takes_nothing(void **state)
+{
+	struct host *h = *state;
+
+	wr(h, UART_FCR, UART_FCR_ENABLE);
+	host_input(h, "abc");
+	serial_rx_poll(&h->uart);
+	assert_int_equal(h->rx_pos, 0);
+	/* The first register read takes what fits. */
+	assert_true(rd(h, UART_LSR) & UART_LSR_DR);
+	assert_int_equal(h->rx_pos, 3);
+	assert_int_equal(rd(h, UART_RBR), 'a');
 }
 
 static void test_fifo_enable_iir_bits(void **state)
@@ -226,6 +242,7 @@ static void test_fcr_clear_rx(void **state)
 	struct host *h = *state;
 
 	wr(h, UART_FCR, UART_FCR_ENABLE);
+	wr(h, UART_IER, UART_IER_RDI);
 	host_input(h, "abc");
 	serial_rx_poll(&h->uart);
 	assert_int_equal(h->rx_pos, 3);
@@ -569,6 +586,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_thr_calls_tx, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_data_ready, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fifo_pop_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rx_poll_without_rdi_takes_nothing, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_fifo_enable_iir_bits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fcr_clear_rx, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fifo_toggle_clears_rx, setup, teardown),

@@ -19,13 +19,14 @@ UNIT_LDLIBS := -lcmocka -pthread
 UNIT_ENV ?= ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1 \
 	    UBSAN_OPTIONS=print_stacktrace=1
 
-UNIT_TESTS := options elf serial bus memory boot console stats hypercall exit acpi mptable
+UNIT_TESTS := options elf serial bus memory boot console stats hypercall exit acpi mptable \
+	      bzimage platform devices
 
 # The src/ files behind each binary (besides tests/unit/test_<name>.c).
 UNIT_BOOT_SRCS := src/arch/x86/boot.c src/arch/x86/gdt.c src/arch/x86/paging.c \
 		  src/memory.c src/error.c
 UNIT_SRCS_options := src/options.c $(UNIT_BOOT_SRCS)
-UNIT_SRCS_elf := src/loaders/elf.c src/loaders/flat.c src/loaders/image.c \
+UNIT_SRCS_elf := src/loaders/elf.c src/loaders/flat.c src/loaders/image.c src/file.c \
 		 $(UNIT_BOOT_SRCS)
 UNIT_SRCS_serial := src/devices/serial.c src/bus.c src/error.c
 UNIT_SRCS_bus := src/bus.c src/error.c
@@ -34,15 +35,21 @@ UNIT_SRCS_boot := $(UNIT_BOOT_SRCS)
 UNIT_SRCS_console := src/console.c src/error.c
 UNIT_SRCS_stats := src/stats.c src/kvm.c src/error.c
 # vcpu.c and vm.c (for the real vm_stop()) pull in the rest of the VMM but main.
-UNIT_SRCS_vm := tests/unit/fake_vm.c src/vcpu.c src/vm.c src/kvm.c src/dump.c \
+UNIT_SRCS_vm := tests/unit/fake_vm.c src/vcpu.c src/vm.c src/kvm.c src/dump.c src/timeline.c \
+		src/arch/x86/gsi.c src/arch/x86/bios.c src/devices/i8042.c src/devices/acpi_pm.c \
 		src/arch/x86/cpuid.c src/arch/x86/x86.c src/bus.c src/stats.c \
 		src/console.c src/devices/hypercall.c src/devices/serial.c \
-		src/loaders/elf.c src/loaders/flat.c src/loaders/image.c \
-		$(UNIT_BOOT_SRCS)
+		src/loaders/elf.c src/loaders/flat.c src/loaders/image.c src/file.c \
+		src/linux.c src/loaders/bzimage.c src/arch/x86/e820.c src/arch/x86/acpi.c \
+		src/arch/x86/mptable.c $(UNIT_BOOT_SRCS)
 UNIT_SRCS_hypercall := $(UNIT_SRCS_vm)
 UNIT_SRCS_exit := $(UNIT_SRCS_vm)
+UNIT_SRCS_devices := $(UNIT_SRCS_vm)
 UNIT_SRCS_acpi := src/arch/x86/acpi.c src/memory.c src/error.c
 UNIT_SRCS_mptable := src/arch/x86/mptable.c src/arch/x86/acpi.c src/memory.c src/error.c
+UNIT_SRCS_bzimage := src/loaders/bzimage.c src/arch/x86/e820.c src/file.c src/memory.c \
+		     src/error.c
+UNIT_SRCS_platform := src/arch/x86/e820.c src/arch/x86/gsi.c src/memory.c src/error.c
 
 UNIT_BINS := $(UNIT_TESTS:%=$(UNIT_OUT)/test_%)
 UNIT_OBJS := $(sort $(UNIT_TESTS:%=$(UNIT_OBJ)/tests/unit/test_%.o) \

@@ -220,9 +220,10 @@ _Static_assert(sizeof(ACPI_HYPERVISOR_ID) - 1 ==
 #define ACPI_FADT_HW_REDUCED_ACPI (1U << 20) /* no fixed hardware: 4.1 */
 
 /* IA-PC boot architecture flags (5.2.9.3). */
-#define ACPI_IAPC_LEGACY_DEVICES  (1U << 0) /* ISA/LPC devices: COM1 */
-#define ACPI_IAPC_8042		  (1U << 1) /* an 8042 at ports 0x60/0x64: left clear */
-#define ACPI_IAPC_VGA_NOT_PRESENT (1U << 2) /* do not probe VGA */
+#define ACPI_IAPC_LEGACY_DEVICES       (1U << 0) /* ISA/LPC devices: COM1 */
+#define ACPI_IAPC_8042		       (1U << 1) /* an 8042 at ports 0x60/0x64: left clear */
+#define ACPI_IAPC_VGA_NOT_PRESENT      (1U << 2) /* do not probe VGA */
+#define ACPI_IAPC_CMOS_RTC_NOT_PRESENT (1U << 5) /* no MC146818 RTC at ports 0x70/0x71 */
 
 /* The Multiple APIC Description Table's fixed part (5.2.12, table 5.19). */
 struct acpi_madt {
@@ -553,9 +554,11 @@ static void acpi_write_fadt(uint8_t *table, const struct acpi_layout *l)
 	 * acpi_parse_fadt), and since the DSDT lists no PNP0303/PNP0F13 device the i8042
 	 * driver gives up without probing the ports (drivers/input/serio/
 	 * i8042-acpipnpio.h, i8042_pnp_init) instead of waiting on a controller that never
-	 * answers. The CMOS RTC counts as present (ACPI_IAPC's bit 5 clear), as on a PC.
+	 * answers. No CMOS RTC either: Linux then registers no rtc_cmos device and reads
+	 * the wall clock from kvm-clock (arch/x86/kernel/rtc.c, add_rtc_cmos).
 	 */
-	fadt.iapc_boot_arch = ACPI_IAPC_LEGACY_DEVICES | ACPI_IAPC_VGA_NOT_PRESENT;
+	fadt.iapc_boot_arch = ACPI_IAPC_LEGACY_DEVICES | ACPI_IAPC_VGA_NOT_PRESENT |
+			      ACPI_IAPC_CMOS_RTC_NOT_PRESENT;
 	fadt.reset_reg = acpi_port8(PORT_ACPI_RESET);
 	fadt.reset_value = ACPI_RESET_VALUE;
 	/* OSPM writes SLP_TYP << 2 | SLP_EN and polls WAK_STS here (4.8.3.7, 7.4.2.6). */

@@ -14,7 +14,7 @@
 static const char *const mode_names[] = {
 	[BOOT_MODE_AUTO] = "auto",	     [BOOT_MODE_REAL] = "real",
 	[BOOT_MODE_PROTECTED] = "protected", [BOOT_MODE_PAGING] = "paging",
-	[BOOT_MODE_LONG] = "long",
+	[BOOT_MODE_LONG] = "long",	     [BOOT_MODE_LINUX] = "linux",
 };
 /* clang-format on */
 
@@ -27,7 +27,7 @@ const char *boot_mode_name(enum boot_mode mode)
 
 int boot_mode_parse(const char *name, enum boot_mode *mode)
 {
-	for (unsigned int i = BOOT_MODE_REAL; i < sizeof(mode_names) / sizeof(mode_names[0]); i++) {
+	for (unsigned int i = BOOT_MODE_REAL; i <= BOOT_MODE_LONG; i++) {
 		if (!strcmp(name, mode_names[i])) {
 			*mode = i;
 			return 0;
@@ -49,7 +49,7 @@ unsigned int boot_reserved_ranges(enum boot_mode mode, struct boot_reserved *out
 	if (mode == BOOT_MODE_PAGING && n < max)
 		out[n++] = (struct boot_reserved){ LAYOUT_PD32, LAYOUT_PD32 + LAYOUT_PAGE_SIZE,
 						   "the boot page directory" };
-	if (mode == BOOT_MODE_LONG && n < max)
+	if ((mode == BOOT_MODE_LONG || mode == BOOT_MODE_LINUX) && n < max)
 		out[n++] = (struct boot_reserved){ LAYOUT_PAGE_TABLES, LAYOUT_PAGE_TABLES_END,
 						   "the boot page tables" };
 	return n;
@@ -82,9 +82,9 @@ static int setup_real(uint64_t entry, struct kvm_sregs *sregs, struct kvm_regs *
 }
 
 static int setup_flat_segments(const struct guest_memory *mem, struct kvm_segment code,
-			       struct kvm_sregs *sregs)
+			       struct kvm_segment data, struct kvm_sregs *sregs)
 {
-	struct kvm_segment segs[] = { code, gdt_flat_data(GDT_SEL_DATA) };
+	struct kvm_segment segs[] = { code, data };
 	int ret = gdt_install(mem, segs, sizeof(segs) / sizeof(segs[0]), &sregs->gdt);
 
 	if (ret < 0)
@@ -107,16 +107,27 @@ int boot_setup(enum boot_mode mode, uint64_t entry, const struct guest_memory *m
 
 	if (mode == BOOT_MODE_REAL)
 		return setup_real(entry, sregs, regs);
-	if (mode != BOOT_MODE_PROTECTED && mode != BOOT_MODE_PAGING && mode != BOOT_MODE_LONG)
+	switch (mode) {
+	case BOOT_MODE_PROTECTED:
+	case BOOT_MODE_PAGING:
+		if (entry > UINT32_MAX)
+			return error_set(EINVAL, "entry 0x%llx is beyond 4 GiB in 32-bit %s mode",
+					 (unsigned long long)entry, boot_mode_name(mode));
+		ret = setup_flat_segments(mem, gdt_flat_code32(GDT_SEL_CODE),
+					  gdt_flat_data(GDT_SEL_DATA), sregs);
+		break;
+	case BOOT_MODE_LONG:
+		ret = setup_flat_segments(mem, gdt_flat_code64(GDT_SEL_CODE),
+					  gdt_flat_data(GDT_SEL_DATA), sregs);
+		break;
+	case BOOT_MODE_LINUX:
+		/* boot.rst, 64-bit boot protocol: CS = __BOOT_CS, DS/ES/SS = __BOOT_DS, flat. */
+		ret = setup_flat_segments(mem, gdt_flat_code64(GDT_SEL_BOOT_CS),
+					  gdt_flat_data(GDT_SEL_BOOT_DS), sregs);
+		break;
+	default:
 		return error_set(EINVAL, "boot mode %d: not a mode a vCPU can start in", mode);
-
-	if (mode != BOOT_MODE_LONG && entry > UINT32_MAX)
-		return error_set(EINVAL, "entry 0x%llx is beyond 4 GiB in 32-bit %s mode",
-				 (unsigned long long)entry, boot_mode_name(mode));
-	ret = setup_flat_segments(mem,
-				  mode == BOOT_MODE_LONG ? gdt_flat_code64(GDT_SEL_CODE)
-							 : gdt_flat_code32(GDT_SEL_CODE),
-				  sregs);
+	}
 	if (ret < 0)
 		return ret;
 	regs->rip = entry;
@@ -134,6 +145,7 @@ int boot_setup(enum boot_mode mode, uint64_t entry, const struct guest_memory *m
 		sregs->cr0 |= X86_CR0_PG | X86_CR0_WP;
 		break;
 	case BOOT_MODE_LONG:
+	case BOOT_MODE_LINUX:
 		cr3 = paging_build_long(mem);
 		if (cr3 < 0)
 			return cr3;

@@ -13,12 +13,13 @@ enum boot_mode {
 	BOOT_MODE_PROTECTED, /* 32-bit protected mode, flat GDT, no paging */
 	BOOT_MODE_PAGING,    /* protected + 32-bit PSE paging, identity and higher half */
 	BOOT_MODE_LONG,	     /* 64-bit long mode, identity-mapped 4 GiB */
+	BOOT_MODE_LINUX,     /* long mode as the Linux 64-bit boot protocol wants it (-k) */
 };
 
 /* "real", "protected", "paging", "long" ("auto" for BOOT_MODE_AUTO). */
 const char *boot_mode_name(enum boot_mode mode);
 
-/* Parse a --mode argument. Returns 0, or -EINVAL for an unknown name. */
+/* Parse a --mode argument (real, protected, paging, long). Returns 0, or -EINVAL. */
 int boot_mode_parse(const char *name, enum boot_mode *mode);
 
 /*

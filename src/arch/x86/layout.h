@@ -93,6 +93,14 @@
 #define LAYOUT_IOAPIC LAYOUT_U64(0xfec00000)
 #define LAYOUT_LAPIC  LAYOUT_U64(0xfee00000)
 
+/*
+ * The real-mode reset vector, F000:FFF0: where a CPU starts after a reset and
+ * where Linux jumps to "reboot through the BIOS" (machine_real_restart). mini-kvm
+ * puts a stub there that resets the VM (bios.c).
+ */
+#define LAYOUT_RESET_VECTOR	 LAYOUT_U64(0xffff0)
+#define LAYOUT_RESET_VECTOR_SIZE LAYOUT_U64(0x10)
+
 /* High memory: a bzImage's protected-mode kernel loads at or above here. */
 #define LAYOUT_HIGH_MEM LAYOUT_MIB
 
@@ -123,8 +131,9 @@
 #define PORT_ACPI_SLEEP_CONTROL 0x600
 #define PORT_ACPI_SLEEP_STATUS	0x601
 #define PORT_ACPI_RESET		0x602
-#define ACPI_RESET_VALUE	0x1 /* what the guest writes to PORT_ACPI_RESET */
-#define ACPI_S5_SLEEP_TYPE	0x5 /* SLP_TYP of the _S5 (soft-off) package in the DSDT */
+#define ACPI_RESET_VALUE	0x1  /* what the guest writes to PORT_ACPI_RESET */
+#define ACPI_S5_SLEEP_TYPE	0x5  /* SLP_TYP of the _S5 (soft-off) package in the DSDT */
+#define PORT_POST		0x80 /* POST codes; Linux writes it as an I/O delay */
 /* HC_PORT (0x500, include/mini-kvm/hypercall.h): the hypercall device */
 
 /* ISA IRQ lines. */
@@ -141,6 +150,8 @@ _Static_assert(LAYOUT_EBDA < LAYOUT_LOW_RAM_END, "EBDA must be conventional RAM"
 _Static_assert(LAYOUT_ACPI % 16 == 0 && LAYOUT_MPTABLE % 16 == 0,
 	       "RSDP and MP pointer: 16-byte aligned");
 _Static_assert(LAYOUT_ACPI_END <= LAYOUT_MPTABLE, "ACPI tables overlap the MP table");
+_Static_assert(LAYOUT_RESET_VECTOR + LAYOUT_RESET_VECTOR_SIZE == LAYOUT_BIOS_AREA_END,
+	       "the reset vector is the last 16 bytes below 1 MiB");
 _Static_assert(LAYOUT_IDENTITY_MAP >= LAYOUT_MMIO_HOLE, "KVM's private pages must not be RAM");
 _Static_assert(LAYOUT_TSS + LAYOUT_TSS_SIZE <= LAYOUT_4GIB, "TSS pages must sit below 4 GiB");
 #endif
