@@ -49,6 +49,10 @@ integration: all
 run: all
 	BUILD=$(BUILD) scripts/run-demo.sh
 
+# Benchmarks (bench/run.py) -> bench/RESULTS.md; QUICK=1 runs each case once.
+bench: all
+	$(PYTHON) bench/run.py $(if $(QUICK),--quick) $(BENCH_ARGS)
+
 clean:
 	rm -rf $(BUILD)
 

@@ -14,7 +14,7 @@
 #include "vm.h"
 
 /* MSRs with a reset value worth setting explicitly (SDM 4, table 2-2). */
-#define MSR_IA32_MISC_ENABLE 0x000001a0
+#define MSR_IA32_MISC_ENABLE	0x000001a0
 #define MISC_ENABLE_FAST_STRING (1ULL << 0) /* what firmware turns on for rep movs/stos */
 
 static void console_first_byte(void *opaque)
@@ -73,8 +73,9 @@ static int check_aps_wait_for_sipi(struct vm *vm)
 		if (ioctl(vm->vcpus[i].fd, KVM_GET_MP_STATE, &mp) < 0)
 			return error_errno(errno, "KVM_GET_MP_STATE on vCPU %u", i);
 		if (mp.mp_state != KVM_MP_STATE_UNINITIALIZED)
-			return error_set(EINVAL, "vCPU %u starts in MP state %u, not waiting for SIPI",
-					 i, mp.mp_state);
+			return error_set(EINVAL,
+					 "vCPU %u starts in MP state %u, not waiting for SIPI", i,
+					 mp.mp_state);
 	}
 	return 0;
 }
@@ -110,7 +111,8 @@ int linux_load(struct vm *vm, const struct bzimage *bz, const struct linux_boot 
 	ret = boot_setup(BOOT_MODE_LINUX, entry.rip, &vm->mem, &sregs, &regs);
 	if (ret < 0)
 		return ret;
-	regs.rsi = entry.zero_page; /* boot.rst: "%rsi must hold the base address of struct boot_params" */
+	regs.rsi =
+		entry.zero_page; /* boot.rst: "%rsi must hold the base address of struct boot_params" */
 	for (unsigned int i = 0; i < vm->nvcpus; i++) {
 		ret = set_msrs(&vm->vcpus[i]);
 		if (ret < 0)

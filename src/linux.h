@@ -7,8 +7,8 @@
 struct vm;
 
 /* What mini-kvm looks for on a Linux guest's console. */
-#define LINUX_BANNER "Linux version "
-#define LINUX_PANIC "Kernel panic - not syncing"
+#define LINUX_BANNER	"Linux version "
+#define LINUX_PANIC	"Kernel panic - not syncing"
 #define LINUX_PANIC_END "---[ end Kernel panic"
 
 /*

@@ -64,8 +64,9 @@ void timeline_print(FILE *out, const char *label, const struct timeline *t, cons
 
 		if (i == TIMELINE_END)
 			print_missing_marker(out, t, marker);
-		fprintf(out, "  %-22s %12.3f %12llu %14.3f %12llu\n", event_names[i], t->ns[i] / NS_PER_MS,
-			(unsigned long long)t->exits[i], (t->ns[i] - prev_ns) / NS_PER_MS,
+		fprintf(out, "  %-22s %12.3f %12llu %14.3f %12llu\n", event_names[i],
+			t->ns[i] / NS_PER_MS, (unsigned long long)t->exits[i],
+			(t->ns[i] - prev_ns) / NS_PER_MS,
 			(unsigned long long)(t->exits[i] - prev_exits));
 		prev_ns = t->ns[i];
 		prev_exits = t->exits[i];

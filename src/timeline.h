@@ -7,19 +7,19 @@
 #include <stdio.h>
 
 enum timeline_event {
-	TIMELINE_FIRST_RUN,	/* the first KVM_RUN */
-	TIMELINE_FIRST_BYTE,	/* the first byte on the serial console */
-	TIMELINE_BANNER,	/* the kernel's "Linux version" line */
-	TIMELINE_MARKER,	/* the first line containing --boot-marker */
-	TIMELINE_END,		/* the VM ended */
+	TIMELINE_FIRST_RUN,  /* the first KVM_RUN */
+	TIMELINE_FIRST_BYTE, /* the first byte on the serial console */
+	TIMELINE_BANNER,     /* the kernel's "Linux version" line */
+	TIMELINE_MARKER,     /* the first line containing --boot-marker */
+	TIMELINE_END,	     /* the VM ended */
 	TIMELINE_EVENTS,
 };
 
 struct timeline {
-	uint64_t origin_ns;			/* mini-kvm's start: times count from here */
+	uint64_t origin_ns; /* mini-kvm's start: times count from here */
 	bool seen[TIMELINE_EVENTS];
-	uint64_t ns[TIMELINE_EVENTS];		/* since origin_ns */
-	uint64_t exits[TIMELINE_EVENTS];	/* VM exits before the event */
+	uint64_t ns[TIMELINE_EVENTS];	 /* since origin_ns */
+	uint64_t exits[TIMELINE_EVENTS]; /* VM exits before the event */
 };
 
 /* Start a timeline whose times count from origin_ns (stats_now_ns() clock). */

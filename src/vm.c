@@ -54,6 +54,13 @@ static void serial_input_arrived(void *opaque)
  * other port reads as all ones and drops writes (counted in --stats). With the
  * in-kernel irqchip, KVM itself also claims the PIT (0x40-0x43, 0x61), the PICs
  * (0x20-0x21, 0xa0-0xa1, 0x4d0-0x4d1) and the I/O APIC and LAPIC MMIO.
+ *
+ * Every vCPU thread calls these handlers, concurrently, with no lock of the bus's
+ * (the table is fixed before the first KVM_RUN). Who guards what: the UART's
+ * registers, its own lock (serial.h); guest output lines and input, the console's
+ * locks (console.h); how the VM ends, vm->lock. The i8042, the ACPI registers and the
+ * hypercall port keep no state of their own: they end the VM through vm_stop() or
+ * write to the console.
  */
 static int register_devices(struct vm *vm)
 {
@@ -173,8 +180,7 @@ static int set_private_pages(struct vm *vm)
 	return 0;
 }
 
-/* 1..VM_MAX_VCPUS, and no more than this host's KVM allows. */
-static int check_vcpu_count(const struct kvm_host *host, unsigned int cpus)
+int vm_check_vcpu_count(const struct kvm_host *host, unsigned int cpus)
 {
 	if (cpus < 1 || cpus > VM_MAX_VCPUS)
 		return error_set(EINVAL,
@@ -203,7 +209,7 @@ int vm_create(struct vm *vm, const struct kvm_host *host, const struct vm_config
 	pthread_mutex_init(&vm->lock, NULL);
 	vm->fd = -1;
 
-	ret = check_vcpu_count(host, config->cpus);
+	ret = vm_check_vcpu_count(host, config->cpus);
 	if (ret < 0)
 		return ret;
 	vm->vcpus = calloc(config->cpus, sizeof(*vm->vcpus));

@@ -66,6 +66,13 @@ struct vm_config {
  */
 #define VM_MAX_VCPUS IRQ_MAX_CPUS
 
+/*
+ * Whether a VM on host may have cpus vCPUs: 1 to VM_MAX_VCPUS and no more than the
+ * host's KVM_CAP_MAX_VCPUS (host->max_vcpus; 0 means unknown, not checked). Returns 0,
+ * or -EINVAL with a message that gives the limit and where it comes from.
+ */
+int vm_check_vcpu_count(const struct kvm_host *host, unsigned int cpus);
+
 struct vm {
 	const struct kvm_host *host;
 	const struct vm_config *config;

@@ -29,7 +29,8 @@ int acpi_pm_bus_write(void *opaque, uint64_t offset, const void *data, uint32_t 
 	(void)opaque, (void)size;
 	switch (offset) {
 	case REG_SLEEP_CONTROL:
-		if ((value & SLP_EN) && ((value >> SLP_TYP_SHIFT) & SLP_TYP_MASK) == ACPI_S5_SLEEP_TYPE)
+		if ((value & SLP_EN) &&
+		    ((value >> SLP_TYP_SHIFT) & SLP_TYP_MASK) == ACPI_S5_SLEEP_TYPE)
 			vm_stop(vcpu->vm, VM_END_POWEROFF, 0, vcpu->index, "powered off (ACPI S5)");
 		break;
 	case REG_RESET:

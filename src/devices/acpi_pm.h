@@ -16,8 +16,7 @@ struct vcpu;
  * VM_END_POWEROFF; other sleep states are ignored. Writing ACPI_RESET_VALUE to
  * the reset register ends it with VM_END_RESET. The status register reads 0.
  */
-int acpi_pm_bus_read(void *opaque, uint64_t offset, void *data, uint32_t size,
-		     struct vcpu *vcpu);
+int acpi_pm_bus_read(void *opaque, uint64_t offset, void *data, uint32_t size, struct vcpu *vcpu);
 int acpi_pm_bus_write(void *opaque, uint64_t offset, const void *data, uint32_t size,
 		      struct vcpu *vcpu);
 

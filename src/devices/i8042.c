@@ -27,6 +27,7 @@ int i8042_command_write(void *opaque, uint64_t offset, const void *data, uint32_
 {
 	(void)opaque, (void)offset, (void)size;
 	if (*(const uint8_t *)data == I8042_CMD_PULSE_RESET)
-		vm_stop(vcpu->vm, VM_END_RESET, 0, vcpu->index, "reset through the 8042 controller");
+		vm_stop(vcpu->vm, VM_END_RESET, 0, vcpu->index,
+			"reset through the 8042 controller");
 	return 0;
 }

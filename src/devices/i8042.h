@@ -18,8 +18,7 @@ struct vcpu;
  * controller; Linux arch/x86/kernel/reboot.c (kb_wait, BOOT_KBD).
  */
 int i8042_data_read(void *opaque, uint64_t offset, void *data, uint32_t size, struct vcpu *vcpu);
-int i8042_status_read(void *opaque, uint64_t offset, void *data, uint32_t size,
-		      struct vcpu *vcpu);
+int i8042_status_read(void *opaque, uint64_t offset, void *data, uint32_t size, struct vcpu *vcpu);
 int i8042_command_write(void *opaque, uint64_t offset, const void *data, uint32_t size,
 			struct vcpu *vcpu);
 

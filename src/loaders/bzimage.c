@@ -15,11 +15,10 @@
 /* The setup header's own length: it ends at 0x202 + the byte at 0x201 (boot.rst). */
 #define SETUP_HEADER_JUMP_END 0x202
 #define SETUP_HEADER_JUMP_ARG 0x201
-#define SYSSIZE_UNIT 16			/* syssize counts 16-byte paragraphs */
-#define INITRD_ALIGN LAYOUT_PAGE_SIZE
+#define SYSSIZE_UNIT	      16 /* syssize counts 16-byte paragraphs */
+#define INITRD_ALIGN	      LAYOUT_PAGE_SIZE
 
-#define bz_error(bz, err, fmt, ...) \
-	error_set(err, "bzImage '%s': " fmt, (bz)->path, ##__VA_ARGS__)
+#define bz_error(bz, err, fmt, ...) error_set(err, "bzImage '%s': " fmt, (bz)->path, ##__VA_ARGS__)
 
 int bzimage_parse(const uint8_t *buf, size_t size, struct bzimage *bz)
 {
@@ -30,26 +29,34 @@ int bzimage_parse(const uint8_t *buf, size_t size, struct bzimage *bz)
 	uint32_t magic;
 
 	if (size < magic_at + sizeof(magic))
-		return bz_error(bz, ENOEXEC, "not a bzImage: %zu bytes, too short for the setup_header magic 'HdrS' at 0x%zx",
-				size, magic_at);
+		return bz_error(
+			bz, ENOEXEC,
+			"not a bzImage: %zu bytes, too short for the setup_header magic 'HdrS' at 0x%zx",
+			size, magic_at);
 	memcpy(&magic, buf + magic_at, sizeof(magic));
 	if (magic != SETUP_HDRS_MAGIC)
-		return bz_error(bz, ENOEXEC, "setup_header magic 'HdrS' missing at 0x%zx: not a bzImage",
+		return bz_error(bz, ENOEXEC,
+				"setup_header magic 'HdrS' missing at 0x%zx: not a bzImage",
 				magic_at);
 	if (size < SETUP_HEADER_OFFSET + sizeof(*hdr))
-		return bz_error(bz, ENOEXEC, "truncated: %zu bytes, the setup_header ends at 0x%zx", size,
-				SETUP_HEADER_OFFSET + sizeof(*hdr));
+		return bz_error(bz, ENOEXEC, "truncated: %zu bytes, the setup_header ends at 0x%zx",
+				size, SETUP_HEADER_OFFSET + sizeof(*hdr));
 	memcpy(hdr, buf + SETUP_HEADER_OFFSET, sizeof(*hdr));
 	if (hdr->boot_flag != SETUP_BOOT_FLAG)
-		return bz_error(bz, ENOEXEC, "boot_flag 0x%04x at 0x%zx, expected 0x%04x", hdr->boot_flag,
-				offsetof(struct boot_params, hdr.boot_flag), SETUP_BOOT_FLAG);
+		return bz_error(bz, ENOEXEC, "boot_flag 0x%04x at 0x%zx, expected 0x%04x",
+				hdr->boot_flag, offsetof(struct boot_params, hdr.boot_flag),
+				SETUP_BOOT_FLAG);
 	if (hdr->version < BOOT_PROTOCOL_MIN)
-		return bz_error(bz, ENOEXEC, "boot protocol %u.%02u is too old: mini-kvm needs 2.06 or later",
+		return bz_error(bz, ENOEXEC,
+				"boot protocol %u.%02u is too old: mini-kvm needs 2.06 or later",
 				hdr->version >> 8, hdr->version & 0xff);
 	if (!(hdr->loadflags & LOADFLAG_LOADED_HIGH))
-		return bz_error(bz, ENOEXEC, "a zImage (loaded below 1 MiB): mini-kvm boots bzImages only");
+		return bz_error(bz, ENOEXEC,
+				"a zImage (loaded below 1 MiB): mini-kvm boots bzImages only");
 	if (hdr->version < BOOT_PROTOCOL_64BIT || !(hdr->xloadflags & XLF_KERNEL_64))
-		return bz_error(bz, ENOEXEC, "no 64-bit entry point (xloadflags lacks XLF_KERNEL_64): mini-kvm boots 64-bit kernels");
+		return bz_error(
+			bz, ENOEXEC,
+			"no 64-bit entry point (xloadflags lacks XLF_KERNEL_64): mini-kvm boots 64-bit kernels");
 
 	bz->hdr_len = SETUP_HEADER_JUMP_END + buf[SETUP_HEADER_JUMP_ARG] - SETUP_HEADER_OFFSET;
 	if (bz->hdr_len > sizeof(*hdr))
@@ -58,8 +65,10 @@ int bzimage_parse(const uint8_t *buf, size_t size, struct bzimage *bz)
 	bz->setup_size = (size_t)(setup_sects + 1) * SETUP_SECTOR_SIZE;
 	bz->kernel_size = (size_t)hdr->syssize * SYSSIZE_UNIT;
 	if (bz->setup_size > size || bz->kernel_size > size - bz->setup_size)
-		return bz_error(bz, ENOEXEC, "truncated: the setup_header promises %zu bytes (setup_sects %u, syssize %u), the file has %zu",
-				bz->setup_size + bz->kernel_size, setup_sects, hdr->syssize, size);
+		return bz_error(
+			bz, ENOEXEC,
+			"truncated: the setup_header promises %zu bytes (setup_sects %u, syssize %u), the file has %zu",
+			bz->setup_size + bz->kernel_size, setup_sects, hdr->syssize, size);
 	if (bz->kernel_size == 0)
 		return bz_error(bz, ENOEXEC, "syssize is 0: no protected-mode kernel");
 	bz->kernel = buf + bz->setup_size;
@@ -132,20 +141,24 @@ static int choose_load_address(const struct bzimage *bz, const struct guest_memo
 	else if (pref >= LAYOUT_HIGH_MEM)
 		*load = pref;
 	else
-		return bz_error(bz, ENOEXEC, "pref_address 0x%llx is below 1 MiB and the kernel is not relocatable",
-				(unsigned long long)pref);
+		return bz_error(
+			bz, ENOEXEC,
+			"pref_address 0x%llx is below 1 MiB and the kernel is not relocatable",
+			(unsigned long long)pref);
 	run = *load > pref ? *load : pref;
 	if (!kernel_fits(mem, run, footprint))
-		return bz_error(bz, ENOMEM, "-m %llu MiB is too small: the kernel runs from 0x%llx and needs %llu MiB there (init_size): give at least -m %llu",
-				(unsigned long long)(mem->ram_size / LAYOUT_MIB),
-				(unsigned long long)run,
-				(unsigned long long)align_up(footprint, LAYOUT_MIB) / LAYOUT_MIB,
-				(unsigned long long)align_up(run + footprint, LAYOUT_MIB) / LAYOUT_MIB);
+		return bz_error(
+			bz, ENOMEM,
+			"-m %llu MiB is too small: the kernel runs from 0x%llx and needs %llu MiB there (init_size): give at least -m %llu",
+			(unsigned long long)(mem->ram_size / LAYOUT_MIB), (unsigned long long)run,
+			(unsigned long long)align_up(footprint, LAYOUT_MIB) / LAYOUT_MIB,
+			(unsigned long long)align_up(run + footprint, LAYOUT_MIB) / LAYOUT_MIB);
 	*end = run + footprint;
 	return 0;
 }
 
-static int place_cmdline(const struct bzimage *bz, const struct guest_memory *mem, const char *cmdline)
+static int place_cmdline(const struct bzimage *bz, const struct guest_memory *mem,
+			 const char *cmdline)
 {
 	size_t len = strlen(cmdline);
 	uint64_t max = bz->hdr.cmdline_size;
@@ -153,8 +166,10 @@ static int place_cmdline(const struct bzimage *bz, const struct guest_memory *me
 	if (max > LAYOUT_CMDLINE_MAX - 1)
 		max = LAYOUT_CMDLINE_MAX - 1;
 	if (len > max)
-		return bz_error(bz, E2BIG, "the command line is %zu bytes, the kernel takes at most %llu (cmdline_size); it begins '%.32s'",
-				len, (unsigned long long)max, cmdline);
+		return bz_error(
+			bz, E2BIG,
+			"the command line is %zu bytes, the kernel takes at most %llu (cmdline_size); it begins '%.32s'",
+			len, (unsigned long long)max, cmdline);
 	return guest_write(mem, LAYOUT_CMDLINE, cmdline, len + 1);
 }
 
@@ -169,14 +184,17 @@ static int place_initrd(const struct bzimage *bz, const struct guest_memory *mem
 		return 0; /* an empty initrd is none (boot.rst: ramdisk_size 0) */
 	if (bz->hdr.initrd_addr_max && (uint64_t)bz->hdr.initrd_addr_max + 1 < top)
 		top = (uint64_t)bz->hdr.initrd_addr_max + 1;
-	if (boot->initrd_size > top || (top - boot->initrd_size) / INITRD_ALIGN * INITRD_ALIGN < kernel_end)
-		return error_set(ENOMEM, "initrd '%s': %zu bytes do not fit in RAM between the kernel's end (0x%llx) and 0x%llx: give more -m",
-				 boot->initrd_path, boot->initrd_size, (unsigned long long)kernel_end,
-				 (unsigned long long)top);
+	if (boot->initrd_size > top ||
+	    (top - boot->initrd_size) / INITRD_ALIGN * INITRD_ALIGN < kernel_end)
+		return error_set(
+			ENOMEM,
+			"initrd '%s': %zu bytes do not fit in RAM between the kernel's end (0x%llx) and 0x%llx: give more -m",
+			boot->initrd_path, boot->initrd_size, (unsigned long long)kernel_end,
+			(unsigned long long)top);
 	start = (top - boot->initrd_size) / INITRD_ALIGN * INITRD_ALIGN;
 	if (guest_write(mem, start, boot->initrd, boot->initrd_size))
-		return error_set(EFAULT, "initrd '%s': [0x%llx, +%zu) is not guest RAM", boot->initrd_path,
-				 (unsigned long long)start, boot->initrd_size);
+		return error_set(EFAULT, "initrd '%s': [0x%llx, +%zu) is not guest RAM",
+				 boot->initrd_path, (unsigned long long)start, boot->initrd_size);
 	*gpa = start;
 	return 0;
 }
@@ -204,7 +222,8 @@ static int fill_zero_page(const struct bzimage *bz, const struct guest_memory *m
 	zp->acpi_rsdp_addr = boot->acpi_rsdp;
 	n = e820_build(mem, zp->e820_table, BOOT_E820_MAX);
 	if (n < 0)
-		return bz_error(bz, ENOSPC, "more RAM regions than the zero page's E820 table holds");
+		return bz_error(bz, ENOSPC,
+				"more RAM regions than the zero page's E820 table holds");
 	zp->e820_entries = n;
 	return 0;
 }
@@ -212,7 +231,8 @@ static int fill_zero_page(const struct bzimage *bz, const struct guest_memory *m
 int bzimage_place(const struct bzimage *bz, const struct guest_memory *mem,
 		  const struct linux_boot *boot, struct linux_entry *entry)
 {
-	uint64_t footprint = bz->hdr.init_size > bz->kernel_size ? bz->hdr.init_size : bz->kernel_size;
+	uint64_t footprint =
+		bz->hdr.init_size > bz->kernel_size ? bz->hdr.init_size : bz->kernel_size;
 	uint64_t kernel_end = 0;
 	int ret;
 

@@ -10,17 +10,17 @@
 
 /* Largest bzImage and initrd mini-kvm reads. */
 #define BZIMAGE_MAX_FILE_SIZE (1ULL << 30)
-#define INITRD_MAX_FILE_SIZE (1ULL << 32)
+#define INITRD_MAX_FILE_SIZE  (1ULL << 32)
 
 struct bzimage {
-	char path[256];			/* for messages */
-	uint8_t *file;			/* the whole file, malloc()ed (bzimage_open) */
+	char path[256]; /* for messages */
+	uint8_t *file;	/* the whole file, malloc()ed (bzimage_open) */
 	size_t file_size;
-	struct setup_header hdr;	/* the header as in the file */
-	size_t hdr_len;			/* bytes of it the file really has (0x202 + byte at 0x201 - 0x1f1) */
-	size_t setup_size;		/* real-mode setup code: (setup_sects + 1) * 512 bytes */
-	const uint8_t *kernel;		/* the protected-mode kernel, right after the setup code */
-	size_t kernel_size;		/* syssize * 16 bytes */
+	struct setup_header hdr; /* the header as in the file */
+	size_t hdr_len;	       /* bytes of it the file really has (0x202 + byte at 0x201 - 0x1f1) */
+	size_t setup_size;     /* real-mode setup code: (setup_sects + 1) * 512 bytes */
+	const uint8_t *kernel; /* the protected-mode kernel, right after the setup code */
+	size_t kernel_size;    /* syssize * 16 bytes */
 };
 
 /*
@@ -38,19 +38,19 @@ void bzimage_free(struct bzimage *bz);
 
 /* What goes into guest RAM besides the kernel. */
 struct linux_boot {
-	const char *cmdline;		/* kernel command line, NUL-terminated ("" for none) */
-	const uint8_t *initrd;		/* initramfs bytes, or NULL */
+	const char *cmdline;   /* kernel command line, NUL-terminated ("" for none) */
+	const uint8_t *initrd; /* initramfs bytes, or NULL */
 	size_t initrd_size;
-	const char *initrd_path;	/* for messages */
-	uint64_t acpi_rsdp;		/* GPA of the RSDP, or 0 */
+	const char *initrd_path; /* for messages */
+	uint64_t acpi_rsdp;	 /* GPA of the RSDP, or 0 */
 };
 
 /* Where the guest starts. */
 struct linux_entry {
-	uint64_t kernel_load;	/* GPA of the protected-mode kernel */
-	uint64_t rip;		/* 64-bit entry: kernel_load + BOOT_ENTRY_64_OFFSET */
-	uint64_t zero_page;	/* GPA of struct boot_params, for RSI */
-	uint64_t initrd;	/* GPA of the initrd, 0 if none */
+	uint64_t kernel_load; /* GPA of the protected-mode kernel */
+	uint64_t rip;	      /* 64-bit entry: kernel_load + BOOT_ENTRY_64_OFFSET */
+	uint64_t zero_page;   /* GPA of struct boot_params, for RSI */
+	uint64_t initrd;      /* GPA of the initrd, 0 if none */
 };
 
 /*

@@ -33,7 +33,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import lanes  # noqa: E402  (this directory is not a package)
 
-ALL_LANES = ("host", "nested")
+ALL_LANES = ("host", *lanes.NESTED_LANES)
+# The lanes of a test without @pytest.mark.lanes: "nested1" runs only tests that ask.
+DEFAULT_LANES = ("host", "nested")
 REQUIRE_KVM = os.environ.get("MINI_KVM_REQUIRE_KVM") == "1"
 
 # Why a lane did not run, for the loud banner at the end of the session.
@@ -42,7 +44,7 @@ _unavailable: dict[str, str] = {}
 
 def pytest_addoption(parser):
     parser.addoption("--lanes", default=os.environ.get("MINI_KVM_LANES", ",".join(ALL_LANES)),
-                     help="comma-separated lanes to run: host, nested (env MINI_KVM_LANES)")
+                     help="comma-separated lanes to run: host, nested, nested1 (env MINI_KVM_LANES)")
 
 
 def pytest_configure(config):
@@ -50,7 +52,8 @@ def pytest_configure(config):
         "markers", "needs(*capabilities): run only where `mini-kvm check` reports them "
         f"({', '.join(lanes.CAPABILITIES)})")
     config.addinivalue_line(
-        "markers", "lanes(*names): parametrize `lane` over these lanes only (host, nested)")
+        "markers", "lanes(*names): parametrize `lane` over these lanes (host, nested, "
+        "nested1) instead of the default ones (host, nested)")
 
 
 def selected_lanes(config) -> list[str]:
@@ -65,8 +68,8 @@ def pytest_generate_tests(metafunc):
     if "lane" in metafunc.fixturenames:
         chosen = selected_lanes(metafunc.config)
         only = metafunc.definition.get_closest_marker("lanes")
-        if only is not None:
-            chosen = [name for name in chosen if name in only.args]
+        wanted = only.args if only is not None else DEFAULT_LANES
+        chosen = [name for name in chosen if name in wanted]
         metafunc.parametrize("lane", chosen, ids=chosen, indirect=True)
 
 
@@ -96,19 +99,30 @@ def host_lane():
     lane.close()
 
 
-@pytest.fixture(scope="session")
-def nested_lane():
+def nested(name: str):
+    """A nested lane (lanes.NESTED_LANES), booted on first use, closed at the end."""
     # Built from what exists now: the harness self-tests need no mini-kvm.
     payload = lanes.default_payload()
     initrd = lanes.BUILD / "nested-l1.cpio.gz"
     try:
         kernel = lanes.build_nested_assets(initrd, payload)
-        lane = lanes.NestedLane(kernel, initrd, payload)
+        lane = lanes.NestedLane(kernel, initrd, payload, smp=lanes.NESTED_LANES[name],
+                                name=name)
         lane.boot()
     except lanes.LaneUnavailable as e:
-        lane_unavailable("nested", str(e))
+        lane_unavailable(name, str(e))
     yield lane
     lane.close()
+
+
+@pytest.fixture(scope="session")
+def nested_lane():
+    yield from nested("nested")
+
+
+@pytest.fixture(scope="session")
+def nested1_lane():
+    yield from nested("nested1")
 
 
 def require(lane, capability: str) -> None:

@@ -652,14 +652,17 @@ static void test_place_too_small(void **state)
 	 * A relocatable kernel decompresses at max(load, pref_address) (head_64.S):
 	 * moving it lower would not help, so it needs pref_address + init_size too.
 	 */
-	expect_place_error(SMALL_RAM, fix_none, ENOMEM,
-			   "-m 16 MiB is too small: the kernel runs from 0x1000000 and needs 8 MiB there "
-			   "(init_size): give at least -m 24");
-	expect_place_error(SMALL_RAM, fix_fixed, ENOMEM,
-			   "-m 16 MiB is too small: the kernel runs from 0x1000000 and needs 8 MiB there");
-	expect_place_error(BZ_PREF + BZ_INIT_SIZE, fix_fixed_odd_init, ENOMEM,
-			   "-m 24 MiB is too small: the kernel runs from 0x1000000 and needs 9 MiB there "
-			   "(init_size): give at least -m 25");
+	expect_place_error(
+		SMALL_RAM, fix_none, ENOMEM,
+		"-m 16 MiB is too small: the kernel runs from 0x1000000 and needs 8 MiB there "
+		"(init_size): give at least -m 24");
+	expect_place_error(
+		SMALL_RAM, fix_fixed, ENOMEM,
+		"-m 16 MiB is too small: the kernel runs from 0x1000000 and needs 8 MiB there");
+	expect_place_error(
+		BZ_PREF + BZ_INIT_SIZE, fix_fixed_odd_init, ENOMEM,
+		"-m 24 MiB is too small: the kernel runs from 0x1000000 and needs 9 MiB there "
+		"(init_size): give at least -m 25");
 	expect_place_error(SMALL_RAM, fix_huge_init, ENOMEM,
 			   "the kernel runs from 0x1000000 and needs 21 MiB there");
 }

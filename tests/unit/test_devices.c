@@ -1,15 +1,18 @@
 /* Unit tests of a Linux guest's ends and milestones: i8042, ACPI power, console watch, timeline. */
 #include "unit.h"
 
+#include <errno.h>
 #include <signal.h>
 
 #include "devices/acpi_pm.h"
 #include "devices/i8042.h"
+#include "error.h"
 #include "fake_vm.h"
 #include "layout.h"
 #include "linux.h"
 #include "stats.h"
 #include "timeline.h"
+#include "vm.h"
 
 /* 8042 status: output and input buffers empty, self-test passed ("system flag"). */
 #define I8042_STATUS_IDLE  0x04
@@ -36,6 +39,33 @@
 #define PANIC_END    "[    2.400000] ---[ end " PANIC_TEXT " ]---"
 #define PANIC_REASON "the guest kernel panicked: "
 #define EXITS_BEFORE 42
+
+/* --- vCPU count: mini-kvm's tables and the host's KVM_CAP_MAX_VCPUS ------ */
+
+static void test_vcpu_count_limits(void **state)
+{
+	struct kvm_host host = { .max_vcpus = 4, .module = "kvm_amd" };
+
+	(void)state;
+	assert_int_equal(vm_check_vcpu_count(&host, 1), 0);
+	assert_int_equal(vm_check_vcpu_count(&host, 4), 0);
+	assert_int_equal(vm_check_vcpu_count(&host, 5), -EINVAL);
+	assert_string_equal(error_message(), "5 vCPUs: this host's KVM (kvm_amd) runs at most 4 "
+					     "in a VM (KVM_CAP_MAX_VCPUS)");
+	assert_int_equal(vm_check_vcpu_count(&host, 0), -EINVAL);
+	assert_contains(error_message(), "0 vCPUs: mini-kvm runs 1 to 254");
+
+	/* The tables' 8-bit APIC IDs bound a KVM that allows more. */
+	host.max_vcpus = 1024;
+	assert_int_equal(vm_check_vcpu_count(&host, VM_MAX_VCPUS), 0);
+	assert_int_equal(vm_check_vcpu_count(&host, VM_MAX_VCPUS + 1), -EINVAL);
+	assert_contains(error_message(),
+			"255 vCPUs: mini-kvm runs 1 to 254 (its MP table and MADT");
+
+	/* A KVM that did not say: only mini-kvm's own bound. */
+	host.max_vcpus = 0;
+	assert_int_equal(vm_check_vcpu_count(&host, 64), 0);
+}
 
 /* What vcpu_handle_exit() returns. */
 #define RUNNING	 0
@@ -587,6 +617,7 @@ int main(void)
 						fake_vm_teardown),
 		cmocka_unit_test_setup_teardown(test_stop_before_panic_reset, pc_setup,
 						fake_vm_teardown),
+		cmocka_unit_test(test_vcpu_count_limits),
 		cmocka_unit_test(test_timeline_first_mark_wins),
 		cmocka_unit_test(test_timeline_print),
 		cmocka_unit_test(test_timeline_marker_before_banner),

@@ -12,7 +12,7 @@
 #define OP_OUT_DX_AL	0xee
 #define OP_HLT		0xf4
 #define OP_JMP_REL8	0xeb
-#define LOW_BYTE(x)	((x) & 0xff)
+#define LOW_BYTE(x)	((x)&0xff)
 #define HIGH_BYTE(x)	(((x) >> 8) & 0xff)
 
 int bios_install(const struct guest_memory *mem)
@@ -29,6 +29,7 @@ int bios_install(const struct guest_memory *mem)
 	_Static_assert(sizeof(stub) <= LAYOUT_RESET_VECTOR_SIZE, "the stub fits the reset vector");
 
 	if (guest_write(mem, LAYOUT_RESET_VECTOR, stub, sizeof(stub)))
-		return error_set(EFAULT, "reset vector at 0x%llx is not guest RAM", LAYOUT_RESET_VECTOR);
+		return error_set(EFAULT, "reset vector at 0x%llx is not guest RAM",
+				 LAYOUT_RESET_VECTOR);
 	return 0;
 }

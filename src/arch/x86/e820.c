@@ -12,7 +12,8 @@ static int add(struct boot_e820_entry *table, unsigned int max, unsigned int *n,
 		return 0;
 	if (*n == max)
 		return -ENOSPC;
-	table[(*n)++] = (struct boot_e820_entry){ .addr = start, .size = end - start, .type = type };
+	table[(*n)++] =
+		(struct boot_e820_entry){ .addr = start, .size = end - start, .type = type };
 	return 0;
 }
 
