@@ -12,7 +12,7 @@ VMM_SRCS := $(wildcard src/*.c src/arch/x86/*.c src/loaders/*.c src/devices/*.c)
 VMM_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(VMM_SRCS)) $(BUILD)/obj/src/probes/blob.o
 
 .PHONY: all vmm guests test-guests check unit integration run bench clean format
-all: vmm guests test-guests unit-build
+all: vmm guests test-guests unit-build bench-build
 
 vmm: $(BUILD)/mini-kvm $(BUILD)/mini-kvm-static
 
@@ -31,6 +31,7 @@ include src/probes/probes.mk
 include guests/guests.mk
 include tests/unit/unit.mk
 include tests/guests/test-guests.mk
+include bench/bench.mk
 
 -include $(VMM_OBJS:.o=.d)
 

@@ -9,7 +9,11 @@ every case alike, and reports min / median / max):
          QEMU's microvm machine, both under the same L1 kvm_amd (the nested1 lane), with
          the peak RSS of each VMM process;
   smp    the same work (N shell busy loops in the guest) on 1 vCPU and on N vCPUs,
-         timed inside the guest; the ratio is the parallel speed-up.
+         timed inside the guest; the ratio is the parallel speed-up;
+  exits  the cost of a VM exit on this host's KVM: a guest making EXITLOOP_COUNT port
+         reads under mini-kvm (hypercall port, out to user space), under kvm-floor (a
+         bare KVM_RUN loop, the least any VMM can do) and, for comparison, reads of a
+         port KVM answers in the kernel (the in-kernel PIT).
 
 --quick (make bench QUICK=1) runs each case once: a smoke check that every benchmark
 still runs, not a measurement.
@@ -162,7 +166,8 @@ def time_boot(lane, command: str) -> tuple[float, float, int] | None:
     return float(m[1]), float(m[2]), int(m[4]) if m[4] != "-" else 0
 
 
-def bench_boot(lane, runs: int) -> list[str]:
+def bench_boot(ctx, runs: int) -> list[str]:
+    lane = ctx.nested()
     cases = boot_commands(lane)
     results: dict[str, list[tuple[float, float, int]]] = {name: [] for name in cases}
     stalls = {name: 0 for name in cases}
@@ -234,7 +239,8 @@ def time_work(lane, cpus: int) -> float | None:
     return float(m[3])
 
 
-def bench_smp(lane, runs: int) -> list[str]:
+def bench_smp(ctx, runs: int) -> list[str]:
+    lane = ctx.nested()
     results: dict[int, list[float]] = {1: [], SMP_CPUS: []}
     for i in range(runs):
         for cpus in results:
@@ -268,9 +274,96 @@ def bench_smp(lane, runs: int) -> list[str]:
     return lines
 
 
+# --- exits ----------------------------------------------------------------------------
+
+BENCH_BUILD = lanes.BUILD / "bench"
+# Port reads per run of bench/guests/exitloop.S: EXITLOOP_COUNT in bench/bench.mk.
+_EXITLOOP_COUNT = re.compile(r"^EXITLOOP_COUNT := (\d+)$", re.M)
+_FLOOR = re.compile(r"user_exits (\d+) ns (\d+)")
+_STATS = re.compile(r"stats: (\d+) exits in ([\d.]+) ms")
+
+
+def exitloop_count() -> int:
+    m = _EXITLOOP_COUNT.search((REPO_ROOT / "bench" / "bench.mk").read_text())
+    assert m, "EXITLOOP_COUNT not found in bench/bench.mk"
+    return int(m[1])
+
+
+def time_exits(case: str) -> float:
+    """Nanoseconds per exit of one run of a case (host lane)."""
+    count = exitloop_count()
+    if case == "mini-kvm":
+        p = subprocess.run([str(lanes.BUILD / "mini-kvm"), "run", "--stats",
+                            str(BENCH_BUILD / "exitloop-hc.bin")], capture_output=True,
+                           text=True, check=True)
+        m = _STATS.search(p.stderr)
+        assert m and int(m[1]) == count + 1, p.stderr  # the loop's exits and HC_EXIT
+        return float(m[2]) * 1e6 / count
+    pit = case == "in-kernel PIT port"
+    guest = BENCH_BUILD / ("exitloop-pit.bin" if pit else "exitloop-hc.bin")
+    p = subprocess.run([str(BENCH_BUILD / "kvm-floor"), *(["--pit"] if pit else []),
+                        str(guest)], capture_output=True, text=True, check=True)
+    m = _FLOOR.search(p.stdout)
+    assert m and int(m[1]) == (1 if pit else count + 1), p.stdout
+    return int(m[2]) / count
+
+
+def bench_exits(ctx, runs: int) -> list[str]:
+    cases = ("mini-kvm", "kvm-floor", "in-kernel PIT port")
+    results: dict[str, list[float]] = {name: [] for name in cases}
+    for i in range(runs):
+        for name in cases:
+            progress(f"exits: {name}, run {i + 1} of {runs}")
+            results[name].append(time_exits(name))
+    lines = [
+        "## Exits: the cost of a port-I/O VM exit (host lane)",
+        "",
+        f"A real-mode guest reads a port {exitloop_count()} times "
+        "(bench/guests/exitloop.S). mini-kvm: the hypercall port, each read a PIO exit "
+        "to user space and back through mini-kvm's exit dispatch (its --stats run "
+        "time). kvm-floor: the same guest under a bare KVM_RUN loop that only answers "
+        "the read (bench/kvm_floor.c). In-kernel: kvm-floor with KVM's PIT, the guest "
+        "reading port 0x61, which KVM answers without leaving the kernel.",
+        "",
+        "| case | runs | min | median | max | unit |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, values in results.items():
+        lines.append(fmt_row(f"{name}: per exit", values, "ns", 0))
+    med = {name: statistics.median(v) for name, v in results.items()}
+    lines += [
+        "",
+        f"Exits per second (medians): mini-kvm {1e9 / med['mini-kvm']:,.0f}, kvm-floor "
+        f"{1e9 / med['kvm-floor']:,.0f}, in-kernel {1e9 / med['in-kernel PIT port']:,.0f}. "
+        f"mini-kvm / floor {med['mini-kvm'] / med['kvm-floor']:.2f}; an exit to user "
+        f"space costs {med['kvm-floor'] / med['in-kernel PIT port']:.1f}x one handled in "
+        "the kernel.",
+        "",
+    ]
+    return lines
+
+
 # --- main -----------------------------------------------------------------------------
 
-BENCHMARKS = {"boot": bench_boot, "smp": bench_smp}
+
+class Context:
+    """What the benchmarks share: one nested1 L1 (with QEMU inside), booted on first
+    use and closed at the end."""
+
+    def __init__(self):
+        self._lane = None
+
+    def nested(self):
+        if self._lane is None:
+            self._lane = nested_lane("nested1", with_qemu=True)
+        return self._lane
+
+    def close(self):
+        if self._lane is not None:
+            self._lane.close()
+
+
+BENCHMARKS = {"exits": bench_exits, "boot": bench_boot, "smp": bench_smp}
 
 
 def main(argv: list[str]) -> int:
@@ -284,14 +377,13 @@ def main(argv: list[str]) -> int:
 
     started = time.monotonic()
     body: list[str] = []
-    # One L1 for all: the nested1 lane (one vCPU), with QEMU inside for the comparison.
-    lane = nested_lane("nested1", with_qemu=True)
+    ctx = Context()
     try:
         for name in opts.only:
             progress(f"{name}: starting ({runs} run(s) per case)")
-            body += BENCHMARKS[name](lane, runs)
+            body += BENCHMARKS[name](ctx, runs)
     finally:
-        lane.close()
+        ctx.close()
     head = [
         "# mini-kvm benchmarks",
         "",
