@@ -94,8 +94,8 @@ int main(int argc, char **argv)
 	int run_size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (run_size < 0)
 		return fail("KVM_GET_VCPU_MMAP_SIZE", strerror(errno));
-	struct kvm_run *run = mmap(NULL, (size_t)run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-				   vcpu, 0);
+	struct kvm_run *run =
+		mmap(NULL, (size_t)run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
 	if (run == MAP_FAILED)
 		return fail("mmap kvm_run", strerror(errno));
 

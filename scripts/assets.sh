@@ -65,6 +65,14 @@ up_to_date() {
 		! newer_than_any "$out" "$@"
 }
 
+# pack STAGE OUT MANIFEST: pack the staged image into OUT, remember the MANIFEST it was
+# built from (for up_to_date) and print OUT.
+pack() {
+	initramfs_pack "$1" "$2"
+	printf '%s\n' "$3" >"$2.manifest"
+	printf '%s\n' "$2"
+}
+
 # The kernel modules the L1 /init loads, in load order (see scripts/initramfs/l1-init).
 L1_MODULES=(irqbypass kvm ccp kvm-amd)
 
@@ -110,9 +118,7 @@ cmd_l1() {
 	for spec in "$@"; do
 		initramfs_add "$stage" "${spec%%=*}" "${spec#*=}"
 	done
-	initramfs_pack "$stage" "$out"
-	printf '%s\n' "$manifest" >"$out.manifest"
-	printf '%s\n' "$out"
+	pack "$stage" "$out" "$manifest"
 }
 
 # cmd_guest_initramfs [OUT [BATCH]]
@@ -137,9 +143,7 @@ cmd_guest_initramfs() {
 	initramfs_add "$stage" "$here/initramfs/guest-markers" /etc/mini-kvm/markers
 	initramfs_add "$stage" "$batch" /etc/mini-kvm/batch
 	chmod 755 "$stage/init"
-	initramfs_pack "$stage" "$out"
-	printf '%s\n' "$manifest" >"$out.manifest"
-	printf '%s\n' "$out"
+	pack "$stage" "$out" "$manifest"
 }
 
 main() {

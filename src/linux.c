@@ -42,7 +42,7 @@ void linux_console_line(void *opaque, const char *line)
 	}
 	/* The last line panic() prints before it spins forever. */
 	if (strstr(line, LINUX_PANIC_END))
-		vm_stop(vm, VM_END_DIED, 0, -1, "the guest kernel panicked: %s", vm->panic);
+		vm_stop(vm, VM_END_DIED, 0, -1, VM_PANIC_REASON "%s", vm->panic);
 }
 
 static int set_msrs(struct vcpu *vcpu)

@@ -300,7 +300,7 @@ void vm_stop(struct vm *vm, enum vm_end end, int status, int vcpu, const char *f
 		/* Only as the first stop: a VM that already ended keeps its message. */
 		if (vm->result.end == VM_END_RUNNING)
 			snprintf(vm->result.message, sizeof(vm->result.message),
-				 "the guest kernel panicked: %s", vm->panic);
+				 VM_PANIC_REASON "%s", vm->panic);
 	}
 	if (vm->result.end == VM_END_RUNNING) {
 		vm->result.end = end;

@@ -36,6 +36,8 @@ enum vm_end {
 
 #define VM_MESSAGE_MAX 512
 #define VM_PANIC_MAX   256 /* the part of a panic line kept for the message */
+/* How a VM that ended in a guest kernel panic explains itself: this, then the panic line. */
+#define VM_PANIC_REASON "the guest kernel panicked: "
 
 struct vm_result {
 	enum vm_end end;
