@@ -24,6 +24,10 @@ const char options_usage[] =
 	"  -c, --cpus N          vCPUs (default 1)\n"
 	"      --mode MODE       for flat GUEST binaries: real | protected | paging | long\n"
 	"      --load ADDR       load address of flat GUEST binaries\n"
+	"      --irqchip         give GUESTs KVM's in-kernel PIC, I/O APIC, LAPIC and PIT\n"
+	"                        (timer interrupts; serial IRQ 4); -k always has them\n"
+	"      --disk FILE       a disk image for the HC_BLK_* hypercalls (one GUEST only;\n"
+	"                        whole 512-byte sectors; written through)\n"
 	"      --entry ADDR      entry point, overriding the default or the ELF's\n"
 	"      --stats           print VM-exit statistics at exit (on stderr)\n"
 	"      --trace           log every VM exit to stderr\n"
@@ -42,6 +46,8 @@ enum long_only_option {
 	OPT_TRACE,
 	OPT_TIMEOUT,
 	OPT_BOOT_MARKER,
+	OPT_IRQCHIP,
+	OPT_DISK,
 };
 
 /* Longest --timeout: its nanoseconds must fit in 64 bits (runner.c), with room to spare. */
@@ -60,6 +66,8 @@ static const struct option run_options[] = {
 	{ "trace", no_argument, NULL, OPT_TRACE },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "boot-marker", required_argument, NULL, OPT_BOOT_MARKER },
+	{ "irqchip", no_argument, NULL, OPT_IRQCHIP },
+	{ "disk", required_argument, NULL, OPT_DISK },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -216,6 +224,12 @@ static int parse_run(int argc, char **argv, struct options *opts)
 		case OPT_TRACE:
 			opts->trace = true;
 			break;
+		case OPT_IRQCHIP:
+			opts->irqchip = true;
+			break;
+		case OPT_DISK:
+			opts->disk = optarg;
+			break;
 		case OPT_BOOT_MARKER:
 			opts->boot_marker = optarg;
 			break;
@@ -252,6 +266,13 @@ static int parse_run(int argc, char **argv, struct options *opts)
 	if (opts->kernel && opts->nguests)
 		return error_set(
 			EINVAL, "-k boots one Linux guest; it cannot be combined with GUEST files");
+	if (opts->disk && opts->kernel)
+		return error_set(EINVAL, "--disk: Linux has no driver for mini-kvm's HC_BLK_* "
+					 "hypercalls; put files in the initramfs (-i)");
+	/* One writer per disk file: VMs sharing one would overwrite each other's data. */
+	if (opts->disk && opts->nguests > 1)
+		return error_set(EINVAL, "--disk: %u GUESTs given; a disk belongs to one GUEST",
+				 opts->nguests);
 	if ((opts->initrd || opts->params) && !opts->kernel)
 		return error_set(EINVAL, "-i and -p need -k (a Linux kernel)");
 	/* A bare guest has no code to wake application processors (INIT/SIPI). */

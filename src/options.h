@@ -24,6 +24,8 @@ struct options {
 	const char *kernel; /* -k: a Linux bzImage, or NULL */
 	const char *initrd; /* -i */
 	const char *params; /* -p */
+	const char *disk;   /* --disk: the HC_BLK_* disk image, or NULL */
+	bool irqchip;	    /* --irqchip: in-kernel PIC/IOAPIC/LAPIC and PIT for GUESTs */
 	bool stats;
 	bool trace;
 	double timeout;		 /* seconds; 0 = none */

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "devices/blk.h"
 #include "error.h"
 #include "file.h"
 #include "linux.h"
@@ -253,7 +254,8 @@ static int open_linux(const struct options *opts, struct linux_guest **out)
 }
 
 static void setup_jobs(const struct options *opts, const struct kvm_host *host,
-		       struct guest_job *jobs, unsigned int njobs, struct run_report *report)
+		       const struct blk_dev *disk, struct guest_job *jobs, unsigned int njobs,
+		       struct run_report *report)
 {
 	const char *no_color = getenv("NO_COLOR");
 	bool several = njobs > 1;
@@ -285,11 +287,12 @@ static void setup_jobs(const struct options *opts, const struct kvm_host *host,
 			.mem_size = opts->mem_size,
 			.cpus = opts->cpus,
 			.trace = opts->trace,
-			.irqchip = job->linux_guest != NULL,
+			.irqchip = job->linux_guest != NULL || opts->irqchip,
 			.linux_guest = job->linux_guest != NULL,
 			.boot_marker = opts->boot_marker,
 			.process_start_ns = opts->start_ns,
 			.console = &job->console,
+			.disk = disk, /* options.c allows --disk with one GUEST only */
 		};
 	}
 	report->nguests = njobs;
@@ -308,9 +311,19 @@ static int open_inputs(const struct options *opts, struct guest_job *jobs)
 	return ret < 0 ? ret : 1;
 }
 
+/* A disk that could not be flushed is a VMM error, even after a clean guest exit. */
+static void disk_failed(struct guest_report *r)
+{
+	if (r->result.end == VM_END_ERROR)
+		return; /* the first error stays the one reported */
+	r->result.end = VM_END_ERROR;
+	snprintf(r->result.message, sizeof(r->result.message), "%s", error_message());
+}
+
 int runner_run(const struct options *opts, struct run_report *report)
 {
 	static struct guest_job jobs[OPTIONS_MAX_GUESTS];
+	static struct blk_dev disk = { .fd = -1 };
 	struct console_input input;
 	struct kvm_host host;
 	pthread_t sig_thread;
@@ -326,7 +339,12 @@ int runner_run(const struct options *opts, struct run_report *report)
 	ret = kvm_host_open(&host, KVM_DEVICE_PATH);
 	if (ret < 0)
 		goto out_inputs;
-	setup_jobs(opts, &host, jobs, njobs, report);
+	if (opts->disk) {
+		ret = blk_open(&disk, opts->disk);
+		if (ret < 0)
+			goto out_host;
+	}
+	setup_jobs(opts, &host, opts->disk ? &disk : NULL, jobs, njobs, report);
 
 	/* Signals go to one thread, which stops the VMs: every exit path is an orderly one. */
 	sigemptyset(&signals);
@@ -341,10 +359,11 @@ int runner_run(const struct options *opts, struct run_report *report)
 	pthread_create(&sig_thread, NULL, signal_thread, &signals);
 
 	/*
-	 * stdin belongs to the first guest. A Linux guest on a terminal gets it raw, with
-	 * Ctrl-A x to quit; the terminal comes back on every way out (terminal.c).
+	 * stdin belongs to the first guest. A Linux guest, or one with --irqchip (an OS
+	 * with its own interrupt-driven console), on a terminal gets it raw, with Ctrl-A
+	 * x to quit; the terminal comes back on every way out (terminal.c).
 	 */
-	interactive = jobs[0].linux_guest && isatty(STDIN_FILENO);
+	interactive = (jobs[0].linux_guest || opts->irqchip) && isatty(STDIN_FILENO);
 	if (interactive && terminal_raw(STDIN_FILENO) < 0)
 		interactive = false;
 	ret = console_input_start(&input, STDIN_FILENO, interactive ? quit_requested : NULL, NULL);
@@ -374,8 +393,12 @@ int runner_run(const struct options *opts, struct run_report *report)
 	pthread_mutex_lock(&live_lock);
 	live_njobs = 0;
 	pthread_mutex_unlock(&live_lock);
-	kvm_host_close(&host);
 	ret = 0;
+	/* After the last vCPU: whatever the guest wrote is in the file, then on disk. */
+	if (blk_close(&disk) < 0)
+		disk_failed(&report->guests[0]);
+out_host:
+	kvm_host_close(&host);
 out_inputs:
 	for (int i = 0; i < njobs; i++) {
 		image_free(&jobs[i].image);

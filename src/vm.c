@@ -98,7 +98,9 @@ static int register_devices(struct vm *vm)
 	struct console *console = vm->config->console;
 
 	serial_init(&vm->com1, &com1_ops, vm);
-	vm->hypercall = (struct hypercall_dev){ .mem = &vm->mem, .console = console };
+	vm->hypercall = (struct hypercall_dev){ .mem = &vm->mem,
+						.console = console,
+						.disk = vm->config->disk };
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
 		int ret = bus_register(table[i].bus, table[i].base, table[i].len, &table[i].dev);
 

@@ -60,6 +60,7 @@ struct vm_config {
 	const char *boot_marker;   /* --boot-marker: console text ending the boot timeline */
 	uint64_t process_start_ns; /* when mini-kvm started, for the boot timeline */
 	struct console *console;
+	const struct blk_dev *disk; /* --disk, for HC_BLK_*; NULL for none */
 };
 
 /*

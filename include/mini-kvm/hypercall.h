@@ -11,7 +11,7 @@
  *	out %al, (%dx)          ; one VM exit
  *	                        ; EAX holds the result    OUT (functions that return one)
  *
- * Arguments: EBX, then ECX. Results: EAX, and EDX:EAX for 64-bit results; a
+ * Arguments: EBX, then ECX, then ESI. Results: EAX, and EDX:EAX for 64-bit results; a
  * result is written as a whole 32-bit EAX (upper half of RAX cleared), in every
  * mode, real mode included. Registers not named as results are preserved. In
  * real mode only the low 16 bits of an argument register are read.
@@ -25,7 +25,7 @@
  * Unknown functions return HC_ENOSYS in EAX. An 8-bit IN from HC_PORT reads
  * HC_ABI_VERSION. Nothing a guest passes can stop the VMM.
  */
-#define HC_ABI_VERSION 1
+#define HC_ABI_VERSION 2
 
 /* The one I/O port of the hypercall device; an 8-bit OUT of the function number. */
 #define HC_PORT 0x500
@@ -41,9 +41,27 @@
 			OUT EAX = bytes written, or HC_EFAULT                    */
 #define HC_CLOCK 6 /* OUT EDX:EAX = host CLOCK_MONOTONIC in nanoseconds        */
 
+/*
+ * The paravirtual block device: the file given with --disk, in HC_BLK_SECTOR_SIZE
+ * sectors. A transfer is EBX = first sector, ECX = GPA of the buffer, ESI = sector
+ * count; it happens whole or not at all: a range past the disk's end gives
+ * HC_EINVAL, a buffer outside guest RAM HC_EFAULT, no --disk HC_ENODEV, a failed
+ * host read or write HC_EIO. Writes go straight to the file (no guest-visible cache),
+ * so the file holds them when mini-kvm exits, whichever way the VM ends.
+ */
+#define HC_BLK_INFO	   7 /* OUT EAX = disk size in sectors, or HC_ENODEV            */
+#define HC_BLK_READ	   8 /* IN EBX, ECX, ESI as above; OUT EAX = 0 or a HC_E* error  */
+#define HC_BLK_WRITE	   9 /* IN EBX, ECX, ESI as above; OUT EAX = 0 or a HC_E* error  */
+#define HC_BLK_SECTOR_SIZE 512
+/* The largest disk: sizes are returned in EAX, negative values are errors. */
+#define HC_BLK_MAX_SECTORS 0x7fffffffU
+
 /* Results in EAX, as 32-bit two's complement (Linux errno values, negated). */
 #define HC_EOF	  (-1)
+#define HC_EIO	  (-5)
 #define HC_EFAULT (-14)
+#define HC_ENODEV (-19)
+#define HC_EINVAL (-22)
 #define HC_ENOSYS (-38)
 
 #if !defined(__ASSEMBLER__) && defined(MINI_KVM_GUEST)
@@ -53,16 +71,21 @@
  */
 #include <stdint.h>
 
-/* One hypercall: function fn with arguments a (EBX) and b (ECX); returns EAX. */
-static inline uint32_t hc_call2(uint8_t fn, uint32_t a, uint32_t b)
+/* One hypercall: function fn with arguments a (EBX), b (ECX), c (ESI); returns EAX. */
+static inline uint32_t hc_call3(uint8_t fn, uint32_t a, uint32_t b, uint32_t c)
 {
 	uint32_t eax = fn;
 
 	__asm__ volatile("outb %%al, %%dx"
 			 : "+a"(eax)
-			 : "b"(a), "c"(b), "d"((uint16_t)HC_PORT)
+			 : "b"(a), "c"(b), "S"(c), "d"((uint16_t)HC_PORT)
 			 : "memory");
 	return eax;
+}
+
+static inline uint32_t hc_call2(uint8_t fn, uint32_t a, uint32_t b)
+{
+	return hc_call3(fn, a, b, 0);
 }
 
 static inline uint32_t hc_call(uint8_t fn, uint32_t a)
@@ -111,6 +134,24 @@ static inline uint64_t hc_clock(void)
 
 	__asm__ volatile("outb %%al, %%dx" : "+a"(eax), "+d"(edx) : : "memory");
 	return ((uint64_t)edx << 32) | eax;
+}
+
+/* Disk size in sectors, or HC_ENODEV without --disk. */
+static inline int32_t hc_blk_info(void)
+{
+	return (int32_t)hc_call(HC_BLK_INFO, 0);
+}
+
+/* Read count sectors from sector into the guest-physical buffer gpa; 0 or HC_E*. */
+static inline int32_t hc_blk_read(uint32_t sector, uint32_t gpa, uint32_t count)
+{
+	return (int32_t)hc_call3(HC_BLK_READ, sector, gpa, count);
+}
+
+/* Write count sectors from the guest-physical buffer gpa to sector; 0 or HC_E*. */
+static inline int32_t hc_blk_write(uint32_t sector, uint32_t gpa, uint32_t count)
+{
+	return (int32_t)hc_call3(HC_BLK_WRITE, sector, gpa, count);
 }
 #endif /* guest stubs */
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "console.h"
+#include "devices/blk.h"
 #include "memory.h"
 #include "mini-kvm/hypercall.h"
 #include "stats.h"
@@ -73,6 +74,17 @@ int hypercall_bus_write(void *opaque, uint64_t offset, const void *data, uint32_
 		return 0;
 	case HC_PUTS:
 		return do_puts(hc, vcpu);
+	case HC_BLK_INFO:
+		set_result(vcpu, blk_info(hc->disk));
+		return 0;
+	case HC_BLK_READ:
+		set_result(vcpu, blk_read(hc->disk, hc->mem, arg(vcpu, regs->rbx),
+					  arg(vcpu, regs->rcx), arg(vcpu, regs->rsi)));
+		return 0;
+	case HC_BLK_WRITE:
+		set_result(vcpu, blk_write(hc->disk, hc->mem, arg(vcpu, regs->rbx),
+					   arg(vcpu, regs->rcx), arg(vcpu, regs->rsi)));
+		return 0;
 	case HC_CLOCK:
 		now = stats_now_ns();
 		regs->rax = (uint32_t)now;

@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 
+struct blk_dev;
 struct console;
 struct guest_memory;
 struct vcpu;
@@ -11,6 +12,7 @@ struct vcpu;
 struct hypercall_dev {
 	const struct guest_memory *mem; /* for HC_PUTS pointers */
 	struct console *console;	/* output and input */
+	const struct blk_dev *disk;	/* HC_BLK_*: the --disk file, or NULL */
 };
 
 /*

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <signal.h>
 
+#include "devices/blk.h"
 #include "devices/hypercall.h"
 #include "fake_vm.h"
 #include "mini-kvm/hypercall.h"
@@ -246,7 +247,7 @@ static void test_exit_real_mode(void **state)
 
 static void test_unknown_function(void **state)
 {
-	static const uint8_t unknown[] = { HC_CLOCK + 1, 0x7f, 0xff };
+	static const uint8_t unknown[] = { HC_BLK_WRITE + 1, 0x7f, 0xff };
 	struct fake_vm *f = *state;
 
 	for (size_t i = 0; i < ARRAY_SIZE(unknown); i++) {
@@ -261,6 +262,48 @@ static void test_unknown_function(void **state)
 	assert_false(f->vm.stopping);
 	assert_int_equal(f->vm.result.end, VM_END_RUNNING);
 	assert_string_equal(fake_vm_output(f), "");
+}
+
+/* HC_BLK_*: registers in and out; the transfers themselves are test_blk.c's. */
+static void test_blk_calls(void **state)
+{
+	static const uint8_t sectors[2 * HC_BLK_SECTOR_SIZE] = { [HC_BLK_SECTOR_SIZE] = 'D' };
+	struct fake_vm *f = *state;
+	char path[UNIT_TEMP_PATH_MAX];
+	struct blk_dev disk;
+	static const uint8_t blk_functions[] = { HC_BLK_INFO, HC_BLK_READ, HC_BLK_WRITE };
+	uint8_t byte = 0;
+
+	/* Without --disk every call says so. */
+	for (size_t i = 0; i < ARRAY_SIZE(blk_functions); i++) {
+		assert_int_equal(call(f, blk_functions[i]), 0);
+		assert_int_equal((int32_t)eax(f), HC_ENODEV);
+	}
+	unit_temp_file(sectors, sizeof(sectors), path);
+	assert_int_equal(blk_open(&disk, path), 0);
+	f->vm.hypercall.disk = &disk;
+	assert_int_equal(call(f, HC_BLK_INFO), 0);
+	assert_int_equal(eax(f), 2);
+	/* EBX = sector, ECX = GPA, ESI = count; upper halves ignored. */
+	fake_regs(f)->rbx = JUNK_HIGH | 1;
+	fake_regs(f)->rcx = JUNK_HIGH | STRING_GPA;
+	fake_regs(f)->rsi = JUNK_HIGH | 1;
+	assert_int_equal(call(f, HC_BLK_READ), 0);
+	assert_int_equal(eax(f), 0);
+	assert_int_equal(guest_read(&f->vm.mem, STRING_GPA, &byte, 1), 0);
+	assert_int_equal(byte, 'D');
+	fake_regs(f)->rsi = 2; /* sectors 1 and 2 of a 2-sector disk */
+	assert_int_equal(call(f, HC_BLK_WRITE), 0);
+	assert_int_equal((int32_t)eax(f), HC_EINVAL);
+	fake_regs(f)->rbx = 0;
+	fake_regs(f)->rcx = RAM_END - 1;
+	fake_regs(f)->rsi = 1;
+	assert_int_equal(call(f, HC_BLK_WRITE), 0);
+	assert_int_equal((int32_t)eax(f), HC_EFAULT);
+	assert_false(f->vm.stopping); /* errors are the guest's to handle */
+	f->vm.hypercall.disk = NULL;
+	assert_int_equal(blk_close(&disk), 0);
+	unlink(path);
 }
 
 static void test_read_abi_version(void **state)
@@ -311,6 +354,7 @@ int main(void)
 						fake_vm_teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_function, fake_vm_setup,
 						fake_vm_teardown),
+		cmocka_unit_test_setup_teardown(test_blk_calls, fake_vm_setup, fake_vm_teardown),
 		cmocka_unit_test_setup_teardown(test_read_abi_version, fake_vm_setup,
 						fake_vm_teardown),
 		cmocka_unit_test_setup_teardown(test_output_failure, fake_vm_setup,

@@ -388,6 +388,26 @@ static void test_kernel_conflicts(void **state)
 			   "g.bin");
 }
 
+static void test_disk_and_irqchip(void **state)
+{
+	struct options o;
+
+	(void)state;
+	assert_int_equal(parse(&o, "run", "g.bin"), 0);
+	assert_null(o.disk);
+	assert_false(o.irqchip);
+	assert_int_equal(
+		parse(&o, "run", "--irqchip", "--disk", "d.tar", "--mode", "long", "g.elf"), 0);
+	assert_string_equal(o.disk, "d.tar");
+	assert_true(o.irqchip);
+	assert_int_equal(parse(&o, "run", "g.elf", "--disk=d.tar"), 0);
+	assert_string_equal(o.disk, "d.tar");
+	assert_usage_error("--disk: 2 GUESTs given; a disk belongs to one GUEST", "run", "--disk",
+			   "d.tar", "a.bin", "b.bin");
+	assert_usage_error("--disk: Linux has no driver", "run", "-k", "bz", "--disk", "d.tar");
+	assert_usage_error("option '--disk' needs an argument", "run", "g.bin", "--disk");
+}
+
 static void test_cpus(void **state)
 {
 	static const char *const bad[] = { "0",	 "4097", "two", "1.5",
@@ -508,19 +528,13 @@ static void test_reparse_after_error(void **state)
 
 static void test_usage_names_every_option(void **state)
 {
-	static const char *const flags[] = { "-k, --kernel",
-					     "-i, --initrd",
-					     "-p, --params",
-					     "-m, --mem",
-					     "-c, --cpus",
-					     "--mode",
-					     "--load",
-					     "--entry",
-					     "--stats",
-					     "--trace",
-					     "--timeout",
-					     "mini-kvm check",
-					     "mini-kvm version | help" };
+	static const char *const flags[] = {
+		"-k, --kernel", "-i, --initrd",	  "-p, --params",
+		"-m, --mem",	"-c, --cpus",	  "--mode",
+		"--load",	"--entry",	  "--stats",
+		"--trace",	"--timeout",	  "--irqchip",
+		"--disk FILE",	"mini-kvm check", "mini-kvm version | help"
+	};
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(flags); i++)
@@ -548,6 +562,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_mode),
 		cmocka_unit_test(test_nothing_to_run),
 		cmocka_unit_test(test_kernel_conflicts),
+		cmocka_unit_test(test_disk_and_irqchip),
 		cmocka_unit_test(test_cpus),
 		cmocka_unit_test(test_timeout),
 		cmocka_unit_test(test_guest_limit),

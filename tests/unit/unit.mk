@@ -20,7 +20,7 @@ UNIT_ENV ?= ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1 \
 	    UBSAN_OPTIONS=print_stacktrace=1
 
 UNIT_TESTS := options elf serial bus memory boot console stats hypercall exit acpi mptable \
-	      bzimage platform devices
+	      bzimage platform devices blk
 
 # The src/ files behind each binary (besides tests/unit/test_<name>.c).
 UNIT_BOOT_SRCS := src/arch/x86/boot.c src/arch/x86/gdt.c src/arch/x86/paging.c \
@@ -38,7 +38,7 @@ UNIT_SRCS_stats := src/stats.c src/kvm.c src/error.c
 UNIT_SRCS_vm := tests/unit/fake_vm.c src/vcpu.c src/vm.c src/kvm.c src/dump.c src/timeline.c \
 		src/arch/x86/gsi.c src/arch/x86/bios.c src/devices/i8042.c src/devices/acpi_pm.c \
 		src/arch/x86/cpuid.c src/arch/x86/x86.c src/bus.c src/stats.c \
-		src/console.c src/devices/hypercall.c src/devices/serial.c \
+		src/console.c src/devices/hypercall.c src/devices/blk.c src/devices/serial.c \
 		src/loaders/elf.c src/loaders/flat.c src/loaders/image.c src/file.c \
 		src/linux.c src/loaders/bzimage.c src/arch/x86/e820.c src/arch/x86/acpi.c \
 		src/arch/x86/mptable.c $(UNIT_BOOT_SRCS)
@@ -49,6 +49,7 @@ UNIT_SRCS_acpi := src/arch/x86/acpi.c src/memory.c src/error.c
 UNIT_SRCS_mptable := src/arch/x86/mptable.c src/arch/x86/acpi.c src/memory.c src/error.c
 UNIT_SRCS_bzimage := src/loaders/bzimage.c src/arch/x86/e820.c src/file.c src/memory.c \
 		     src/error.c
+UNIT_SRCS_blk := src/devices/blk.c src/memory.c src/error.c
 UNIT_SRCS_platform := src/arch/x86/e820.c src/arch/x86/gsi.c src/memory.c src/error.c
 
 UNIT_BINS := $(UNIT_TESTS:%=$(UNIT_OUT)/test_%)

@@ -1,0 +1,128 @@
+/* The paravirtual block device: HC_BLK_* transfers straight between guest RAM and a host file. */
+#include "devices/blk.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "mini-kvm/hypercall.h"
+
+int blk_open(struct blk_dev *blk, const char *path)
+{
+	struct stat st;
+	int fd, ret;
+
+	blk->fd = -1;
+	blk->path = path;
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return error_set(errno, "disk '%s': cannot open it read-write: %s", path,
+				 strerror(errno));
+	if (fstat(fd, &st) < 0) {
+		ret = error_set(errno, "disk '%s': %s", path, strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		ret = error_set(EINVAL, "disk '%s': not a regular file", path);
+		goto fail;
+	}
+	if (st.st_size % HC_BLK_SECTOR_SIZE) {
+		ret = error_set(EINVAL,
+				"disk '%s': size %lld bytes is not a whole number of %d-byte "
+				"sectors",
+				path, (long long)st.st_size, HC_BLK_SECTOR_SIZE);
+		goto fail;
+	}
+	if ((uint64_t)st.st_size / HC_BLK_SECTOR_SIZE > HC_BLK_MAX_SECTORS) {
+		ret = error_set(EFBIG, "disk '%s': larger than %u sectors", path,
+				HC_BLK_MAX_SECTORS);
+		goto fail;
+	}
+	/* Two VMs writing one file would interleave their writes: one owner at a time. */
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		ret = error_set(errno == EWOULDBLOCK ? EBUSY : errno,
+				"disk '%s': in use by another process (locked)", path);
+		goto fail;
+	}
+	blk->fd = fd;
+	blk->sectors = (uint32_t)(st.st_size / HC_BLK_SECTOR_SIZE);
+	return 0;
+fail:
+	close(fd);
+	return ret;
+}
+
+int blk_close(struct blk_dev *blk)
+{
+	int ret = 0;
+
+	if (blk->fd < 0)
+		return 0;
+	if (fsync(blk->fd) < 0)
+		ret = error_set(errno, "disk '%s': flushing it failed: %s", blk->path,
+				strerror(errno));
+	close(blk->fd); /* drops the lock */
+	blk->fd = -1;
+	return ret;
+}
+
+int32_t blk_info(const struct blk_dev *blk)
+{
+	return blk ? (int32_t)blk->sectors : HC_ENODEV;
+}
+
+/* pread() or pwrite() all of len bytes at offset; false on an error or a short transfer. */
+static bool transfer_all(int fd, bool write, uint8_t *buf, uint64_t len, uint64_t offset)
+{
+	while (len) {
+		ssize_t n = write ? pwrite(fd, buf, len, (off_t)offset)
+				  : pread(fd, buf, len, (off_t)offset);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		buf += n;
+		offset += (uint64_t)n;
+		len -= (uint64_t)n;
+	}
+	return true;
+}
+
+static int32_t transfer(const struct blk_dev *blk, const struct guest_memory *mem, bool write,
+			uint32_t sector, gpa_t gpa, uint32_t count)
+{
+	uint64_t len = (uint64_t)count * HC_BLK_SECTOR_SIZE;
+	uint8_t *buf;
+
+	if (!blk)
+		return HC_ENODEV;
+	/* 64-bit sums of 32-bit values: no overflow. */
+	if ((uint64_t)sector + count > blk->sectors)
+		return HC_EINVAL;
+	if (!count)
+		return 0;
+	buf = guest_ptr(mem, gpa, len);
+	if (!buf)
+		return HC_EFAULT;
+	return transfer_all(blk->fd, write, buf, len, (uint64_t)sector * HC_BLK_SECTOR_SIZE)
+		       ? 0
+		       : HC_EIO;
+}
+
+int32_t blk_read(const struct blk_dev *blk, const struct guest_memory *mem, uint32_t sector,
+		 gpa_t gpa, uint32_t count)
+{
+	return transfer(blk, mem, false, sector, gpa, count);
+}
+
+int32_t blk_write(const struct blk_dev *blk, const struct guest_memory *mem, uint32_t sector,
+		  gpa_t gpa, uint32_t count)
+{
+	return transfer(blk, mem, true, sector, gpa, count);
+}
