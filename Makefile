@@ -11,7 +11,7 @@ LDLIBS     := -pthread
 VMM_SRCS := $(wildcard src/*.c src/arch/x86/*.c src/loaders/*.c src/devices/*.c)
 VMM_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(VMM_SRCS)) $(BUILD)/obj/src/probes/blob.o
 
-.PHONY: all vmm guests test-guests check unit integration run bench clean format
+.PHONY: all vmm guests test-guests check unit integration run run-os bench clean format
 all: vmm guests test-guests unit-build bench-build
 
 vmm: $(BUILD)/mini-kvm $(BUILD)/mini-kvm-static
@@ -49,6 +49,15 @@ integration: all
 # Linux to a shell where this host's KVM runs it, else four bare guests at once.
 run: all
 	BUILD=$(BUILD) scripts/run-demo.sh
+
+# The teaching OS with a disk of its own (kept between runs: delete it to start afresh).
+# --mtime: a fixed date, so that the archive does not depend on the checkout's time.
+OS_DISK ?= $(BUILD)/os-disk.tar
+OS_DISK_ROOM := 64K
+run-os: all
+	@test -f $(OS_DISK) || { tar -C guests/os/disk --owner=0 --group=0 --mtime=2026-01-01 \
+		-cf $(OS_DISK) welcome.txt && truncate -s $(OS_DISK_ROOM) $(OS_DISK); }
+	$(BUILD)/mini-kvm run --irqchip --disk $(OS_DISK) $(BUILD)/guests/os/kernel.elf
 
 # Benchmarks (bench/run.py) -> bench/RESULTS.md; QUICK=1 runs each case once.
 bench: all

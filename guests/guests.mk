@@ -130,3 +130,6 @@ $(GUEST_OUT)/long.elf: $(GUEST_OBJ)/long.o $(GUEST_LIB64) $(GUEST_OBJ)/long.ld
 		$(filter %.o,$^) -o $@
 
 -include $(GUEST_DEPS)
+
+# The teaching OS: its kernel, user programs and their embedding.
+include guests/os/os.mk

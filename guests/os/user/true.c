@@ -1,0 +1,5 @@
+/* Does nothing, successfully: what the shell's `stress` command starts 1,000 times. */
+int main(void)
+{
+	return 0;
+}
