@@ -32,14 +32,16 @@ commands:
                         SRC copies its contents. Example:
                           ${0##*/} l1 build/l1.cpio.gz \\
                               build/mini-kvm-static=/bin/mini-kvm build/guests=/guests
-  guest-initramfs [OUT [BATCH]]
+  guest-initramfs [OUT [BATCH [SRC=DEST...]]]
                         build the Linux guest's initramfs OUT (gzip'd cpio, default
                         ${GUEST_INITRAMFS#"$REPO_ROOT"/}) if it is missing or
                         older than any input, and print OUT. Its /init
                         (scripts/initramfs/guest-init) prints the ready marker of
                         scripts/initramfs/guest-markers, runs a shell on the console
                         or, with mkvm.batch on the kernel command line, the script
-                        BATCH (default scripts/initramfs/guest-batch), then powers off
+                        BATCH (default scripts/initramfs/guest-batch), then powers
+                        off. SRC=DEST adds files as for l1 (make bench adds its
+                        static matmul program this way)
   refresh               forget the remembered kernel version: the next command
                         resolves linux-image-amd64 again (and fetches it if new)
   help                  this text
@@ -77,9 +79,23 @@ pack() {
 L1_MODULES=(irqbypass kvm ccp kvm-amd)
 
 # cmd_l1 OUT [SRC=DEST...]
+# check_spec COMMAND SPEC: die unless SPEC is SRC=/DEST with an existing SRC.
+check_spec() {
+	case $2 in
+	?*=/*) ;;
+	*) die "$1: expected SRC=/DEST, got '$2'" ;;
+	esac
+	[ -e "${2%%=*}" ] || die "$1: ${2%%=*} does not exist"
+}
+
+# spec_manifest SPEC: SPEC and the files it brings, for up_to_date's MANIFEST.
+spec_manifest() {
+	printf '%s\n%s' "$1" "$(find -L "${1%%=*}" -type f | LC_ALL=C sort)"
+}
+
 cmd_l1() {
 	[ $# -ge 1 ] || die "l1: missing OUT (see '${0##*/} help')"
-	local out=$1 ver bb spec src mod manifest inputs=()
+	local out=$1 ver bb spec mod manifest inputs=()
 	shift
 	ver=$(kernel_ensure)
 	bb=$(busybox_ensure)
@@ -90,14 +106,9 @@ cmd_l1() {
 
 	manifest="kernel $ver"$'\n'"busybox $bb"
 	for spec in "$@"; do
-		case $spec in
-		?*=/*) ;;
-		*) die "l1: expected SRC=/DEST, got '$spec'" ;;
-		esac
-		src=${spec%%=*}
-		[ -e "$src" ] || die "l1: $src does not exist"
-		inputs+=("$src")
-		manifest+=$'\n'"$spec"$'\n'"$(find -L "$src" -type f | LC_ALL=C sort)"
+		check_spec l1 "$spec"
+		inputs+=("${spec%%=*}")
+		manifest+=$'\n'"$(spec_manifest "$spec")"
 	done
 
 	if up_to_date "$out" "$manifest" "${inputs[@]}"; then
@@ -121,16 +132,22 @@ cmd_l1() {
 	pack "$stage" "$out" "$manifest"
 }
 
-# cmd_guest_initramfs [OUT [BATCH]]
+# cmd_guest_initramfs [OUT [BATCH [SRC=DEST...]]]
 cmd_guest_initramfs() {
-	local out=${1:-$GUEST_INITRAMFS} batch=${2:-$here/initramfs/guest-batch} bb manifest
-	[ $# -le 2 ] || die "guest-initramfs: too many arguments (see '${0##*/} help')"
+	local out=${1:-$GUEST_INITRAMFS} batch=${2:-$here/initramfs/guest-batch} bb manifest spec
+	local inputs=()
+	shift $(($# < 2 ? $# : 2))
 	[ -f "$batch" ] || die "guest-initramfs: $batch is not a file"
 	batch=$(cd "$(dirname "$batch")" && pwd)/${batch##*/}
 	bb=$(busybox_ensure)
 	manifest="busybox $bb"$'\n'"batch $batch"
+	for spec in "$@"; do
+		check_spec guest-initramfs "$spec"
+		inputs+=("${spec%%=*}")
+		manifest+=$'\n'"$(spec_manifest "$spec")"
+	done
 	if up_to_date "$out" "$manifest" "$bb" "$batch" "$here/initramfs/guest-init" \
-		"$here/initramfs/guest-markers" "$here/lib/initramfs.sh"; then
+		"$here/initramfs/guest-markers" "$here/lib/initramfs.sh" "${inputs[@]}"; then
 		printf '%s\n' "$out"
 		return
 	fi
@@ -143,6 +160,9 @@ cmd_guest_initramfs() {
 	initramfs_add "$stage" "$here/initramfs/guest-markers" /etc/mini-kvm/markers
 	initramfs_add "$stage" "$batch" /etc/mini-kvm/batch
 	chmod 755 "$stage/init"
+	for spec in "$@"; do
+		initramfs_add "$stage" "${spec%%=*}" "${spec#*=}"
+	done
 	pack "$stage" "$out" "$manifest"
 }
 

@@ -11,6 +11,7 @@ packages=(
 	cpio			# packing the nested lane's initramfs
 	gzip
 	clang-format		# make format
+	gnuplot-nox		# make bench: the plots of bench/RESULTS.md
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -1,4 +1,4 @@
-/* Control registers, EFER and page-table bits the C guests inspect (Intel SDM vol. 3A). */
+/* Control registers, EFER, page-table bits and port I/O for the C guests (Intel SDM vol. 2A, 3A). */
 #ifndef GUESTS_CPU_H
 #define GUESTS_CPU_H
 
@@ -56,6 +56,20 @@ static inline uint64_t rdmsr(uint32_t msr)
 
 	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
 	return ((uint64_t)hi << 32) | lo;
+}
+
+/* One byte to or from an I/O port (SDM 2A, OUT and IN). */
+static inline void outb(uint16_t port, uint8_t value)
+{
+	__asm__ volatile("outb %0, %1" : : "a"(value), "Nd"(port));
+}
+
+static inline uint8_t inb(uint16_t port)
+{
+	uint8_t value;
+
+	__asm__ volatile("inb %1, %0" : "=a"(value) : "Nd"(port));
+	return value;
 }
 
 static inline uint16_t read_cs(void)

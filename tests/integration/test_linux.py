@@ -107,23 +107,28 @@ def stalled(lane, attempt: int, what: str, seen: str) -> bool:
 
 @contextlib.contextmanager
 def linux_session(lane, params: str = PARAMS + " quiet"):
-    """mini-kvm booting Linux on a terminal, once the guest's /init printed READY."""
+    """mini-kvm booting Linux on a terminal, once the guest's /init printed READY and its
+    shell the first prompt. A stall before either (the nested lane's QEMU bug can strike
+    until the guest idles at its prompt) is retried like a stalled boot."""
     attempt = 0
     while True:
         p = lane.interactive(linux_args(lane, params), timeout=BOOT_TIMEOUT)
         retry = attempt < RETRIES_AFTER_STALL.get(lane.name, 0)
+        what = f"'{READY}'"
         try:
             p.expect(re.escape(READY.encode()), timeout=STALL_TIMEOUT if retry else BOOT_TIMEOUT)
+            what = f"shell prompt '{PROMPT}'"
+            p.expect(re.escape(PROMPT.encode()), timeout=STEP_TIMEOUT)
             break
         except pexpect.TIMEOUT:
             seen = tail(p.seen())
             p.close()
-            if not stalled(lane, attempt, f"no '{READY}' within {STALL_TIMEOUT} s", seen):
-                pytest.fail(f"no '{READY}' within {BOOT_TIMEOUT} s; the console showed:\n"
-                            f"{seen}", pytrace=False)
+            if not stalled(lane, attempt, f"no {what} in time", seen):
+                pytest.fail(f"no {what} in time; the console showed:\n{seen}",
+                            pytrace=False)
         except pexpect.EOF:
             seen = tail(p.seen())
-            pytest.fail(f"mini-kvm ended with status {p.wait()} before '{READY}'; the "
+            pytest.fail(f"mini-kvm ended with status {p.wait()} before {what}; the "
                         f"console showed:\n{seen}", pytrace=False)
         attempt += 1
     with p:
@@ -147,11 +152,6 @@ def run_linux(lane, params: str, *extra: str, sign_of_life: str = READY):
         attempt += 1
 
 
-def boot_to_prompt(p) -> None:
-    """After linux_session(): the shell's first prompt."""
-    expect(p, re.escape(PROMPT.encode()), f"shell prompt '{PROMPT}'")
-
-
 def shell_command(p, command: str, output: bytes, what: str) -> None:
     """Type `command` at the prompt, expect `output` (a regex) on a line of its own (the
     guest's terminal ends lines with \\r\\n; a host terminal may add another \\r), then
@@ -168,7 +168,6 @@ def shell_command(p, command: str, output: bytes, what: str) -> None:
 def test_linux_boots_to_a_shell_and_powers_off(lane):
     version = lanes.kernel_version()
     with linux_session(lane) as p:
-        boot_to_prompt(p)
         shell_command(p, "uname -r", re.escape(version.encode()), f"uname -r = {version}")
         shell_command(p, "cat /proc/cpuinfo | grep -c processor", rb"1", "one processor")
         p.sendline(b"poweroff -f")
@@ -178,7 +177,6 @@ def test_linux_boots_to_a_shell_and_powers_off(lane):
 @pytest.mark.needs(*LINUX_NEEDS)
 def test_linux_reboot_ends_the_vm(lane):
     with linux_session(lane) as p:
-        boot_to_prompt(p)
         p.sendline(b"reboot -f")
         assert ends(p, "reboot -f") == 0, tail(p.seen())
 
@@ -198,7 +196,6 @@ def test_linux_panic_is_status_3(lane):
 @pytest.mark.needs(*LINUX_NEEDS)
 def test_linux_ctrl_c_reaches_the_guest_and_ctrl_a_x_quits(lane):
     with linux_session(lane) as p:
-        boot_to_prompt(p)
         # The echoed line shows st''arted, the output "started": sleep runs from then on.
         p.sendline(b"echo st''arted; sleep 100")
         expect(p, rb"\nstarted\r*\n", "'started'")

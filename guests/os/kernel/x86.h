@@ -4,8 +4,9 @@
 
 #include <stdint.h>
 
+#include "cpu.h" /* guests/lib: MSR_EFER, rdmsr, inb, outb */
+
 /* MSRs (SDM 4, table 2-2) and their bits. */
-#define MSR_EFER   0xc0000080u
 #define MSR_STAR   0xc0000081u
 #define MSR_LSTAR  0xc0000082u
 #define MSR_SFMASK 0xc0000084u
@@ -15,27 +16,6 @@
 #define RFLAGS_IF	(1u << 9)
 #define RFLAGS_DF	(1u << 10)
 #define RFLAGS_RESERVED (1u << 1) /* always 1 */
-
-static inline void outb(uint16_t port, uint8_t value)
-{
-	__asm__ volatile("outb %0, %1" : : "a"(value), "Nd"(port));
-}
-
-static inline uint8_t inb(uint16_t port)
-{
-	uint8_t value;
-
-	__asm__ volatile("inb %1, %0" : "=a"(value) : "Nd"(port));
-	return value;
-}
-
-static inline uint64_t rdmsr(uint32_t msr)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-	return ((uint64_t)hi << 32) | lo;
-}
 
 static inline void wrmsr(uint32_t msr, uint64_t value)
 {
