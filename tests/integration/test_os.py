@@ -33,6 +33,7 @@ LINE_MAX = 127  # the shell's longest command line
 STRESS = 1000
 STRESS_SLOW_HOST = 100
 SPIN_LINES = 5  # guests/os/user/spin.c
+OS_PANIC_STATUS = 70  # guests/os/kernel/console.h: a kernel fault or panic
 
 
 def disk_image() -> bytes:
@@ -167,6 +168,18 @@ def test_os_boots_to_the_prompt_and_exits(lane):
     assert "fs: no disk (error -19): files live in memory only" in r.out, r
     assert re.search(r"(?m)^> exit\r?\nbye\r?$", r.out), r
     assert re.search(r"stats: \d+ exits in", r.err), r.err
+
+
+@pytest.mark.needs("long")
+def test_os_kernel_fault_stops_the_vm(lane):
+    """`crash` makes the kernel read address 0: a fault in ring 0 is not survivable, so
+    the kernel reports it and ends the VM through HC_EXIT with OS_PANIC_STATUS."""
+    r = lane.run(os_args(lane), stdin=b"crash\nhello\n", timeout=BOOT_TIMEOUT)
+    assert r.status == OS_PANIC_STATUS, r
+    assert re.search(r"(?m)^exception 14 \(page fault\), error code 0x0, "
+                     r"RIP 0xffffffff[0-9a-f]+, CR2 0x0\r?$", r.out), r
+    assert "kernel panic: exception in the kernel" in r.out, r
+    assert "Hello, world!" not in r.out, r  # nothing ran after it
 
 
 @pytest.mark.needs("long")

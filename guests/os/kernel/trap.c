@@ -133,6 +133,7 @@ static void exception(struct trap_frame *f)
 		kprintf(": process %d (%s) killed\n", proc_pid(), proc_name());
 		proc_exit(OS_STATUS_KILLED);
 	}
+	kprintf("\n");
 	panic("exception in the kernel (RSP 0x%llx)", (unsigned long long)f->rsp);
 }
 

@@ -124,6 +124,15 @@ static void cmd_exit(char *args)
 	sys_exit(0);
 }
 
+/* A kernel bug on purpose: shows that a fault in ring 0 ends the VM, status 70. */
+static void cmd_crash(char *args)
+{
+	(void)args;
+	printf("crash: asking the kernel to read address 0\n");
+	sys_crash();
+	printf("crash: the kernel survived?\n"); /* not reached */
+}
+
 /* Start every program named, then wait for all of them: they run side by side. */
 static void cmd_run(char *args)
 {
@@ -194,6 +203,7 @@ static const struct command commands[] = {
 	{ "ps", cmd_ps, "list the processes" },
 	{ "run", cmd_run, "run PROGRAM...: start programs side by side, wait for them" },
 	{ "stress", cmd_stress, "stress N: start and reap N processes, check for leaks" },
+	{ "crash", cmd_crash, "make the kernel fault on purpose (the VM stops, status 70)" },
 	{ "help", cmd_help, "this list" },
 	{ "exit", cmd_exit, "leave the shell (and stop the VM)" },
 };

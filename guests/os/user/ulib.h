@@ -95,6 +95,12 @@ static inline uint64_t sys_freepages(void)
 	return (uint64_t)syscall3(SYS_FREEPAGES, 0, 0, 0);
 }
 
+/* Make the kernel fault (SYS_CRASH): the VM stops, so this never returns. */
+static inline void sys_crash(void)
+{
+	syscall3(SYS_CRASH, 0, 0, 0);
+}
+
 /* printf to the console, buffered up to a line (one SYS_WRITE per line). */
 void printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

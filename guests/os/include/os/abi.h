@@ -37,7 +37,8 @@
 #define SYS_GETPID    11 /* returns the caller's pid                                    */
 #define SYS_TICKS     12 /* returns timer ticks since boot (OS_TICK_HZ a second)        */
 #define SYS_FREEPAGES 13 /* returns the number of free physical pages                   */
-#define SYS_COUNT     14
+#define SYS_CRASH     14 /* a deliberate kernel bug: the kernel reads address 0 and dies */
+#define SYS_COUNT     15
 
 /* Timer interrupts a second (PIT channel 0). */
 #define OS_TICK_HZ 100
