@@ -88,9 +88,26 @@ check_spec() {
 	[ -e "${2%%=*}" ] || die "$1: ${2%%=*} does not exist"
 }
 
-# spec_manifest SPEC: SPEC and the files it brings, for up_to_date's MANIFEST.
-spec_manifest() {
-	printf '%s\n%s' "$1" "$(find -L "${1%%=*}" -type f | LC_ALL=C sort)"
+# specs_manifest COMMAND SPEC...: check every SPEC (as check_spec) and print, for
+# up_to_date's MANIFEST, each SPEC and the files it brings, one line before each.
+# Called as $(...) in an assignment, whose status set -e checks: a bad SPEC's die
+# ends the script there too.
+specs_manifest() {
+	local cmd=$1 spec
+	shift
+	for spec in "$@"; do
+		check_spec "$cmd" "$spec"
+		printf '\n%s\n%s' "$spec" "$(find -L "${spec%%=*}" -type f | LC_ALL=C sort)"
+	done
+}
+
+# add_specs STAGE SPEC...: copy each SPEC's SRC to its DEST in the staged image.
+add_specs() {
+	local stage=$1 spec
+	shift
+	for spec in "$@"; do
+		initramfs_add "$stage" "${spec%%=*}" "${spec#*=}"
+	done
 }
 
 cmd_l1() {
@@ -104,12 +121,8 @@ cmd_l1() {
 		inputs+=("$(kernel_module "$ver" "$mod")")
 	done
 
-	manifest="kernel $ver"$'\n'"busybox $bb"
-	for spec in "$@"; do
-		check_spec l1 "$spec"
-		inputs+=("${spec%%=*}")
-		manifest+=$'\n'"$(spec_manifest "$spec")"
-	done
+	manifest="kernel $ver"$'\n'"busybox $bb"$(specs_manifest l1 "$@")
+	inputs+=("${@%%=*}")
 
 	if up_to_date "$out" "$manifest" "${inputs[@]}"; then
 		printf '%s\n' "$out"
@@ -126,28 +139,20 @@ cmd_l1() {
 	initramfs_add "$stage" "$here/initramfs/l1-init" /init
 	initramfs_add "$stage" "$here/initramfs/l1-loop" /etc/l1-loop
 	chmod 755 "$stage/init"
-	for spec in "$@"; do
-		initramfs_add "$stage" "${spec%%=*}" "${spec#*=}"
-	done
+	add_specs "$stage" "$@"
 	pack "$stage" "$out" "$manifest"
 }
 
 # cmd_guest_initramfs [OUT [BATCH [SRC=DEST...]]]
 cmd_guest_initramfs() {
-	local out=${1:-$GUEST_INITRAMFS} batch=${2:-$here/initramfs/guest-batch} bb manifest spec
-	local inputs=()
+	local out=${1:-$GUEST_INITRAMFS} batch=${2:-$here/initramfs/guest-batch} bb manifest
 	shift $(($# < 2 ? $# : 2))
 	[ -f "$batch" ] || die "guest-initramfs: $batch is not a file"
 	batch=$(cd "$(dirname "$batch")" && pwd)/${batch##*/}
 	bb=$(busybox_ensure)
-	manifest="busybox $bb"$'\n'"batch $batch"
-	for spec in "$@"; do
-		check_spec guest-initramfs "$spec"
-		inputs+=("${spec%%=*}")
-		manifest+=$'\n'"$(spec_manifest "$spec")"
-	done
+	manifest="busybox $bb"$'\n'"batch $batch"$(specs_manifest guest-initramfs "$@")
 	if up_to_date "$out" "$manifest" "$bb" "$batch" "$here/initramfs/guest-init" \
-		"$here/initramfs/guest-markers" "$here/lib/initramfs.sh" "${inputs[@]}"; then
+		"$here/initramfs/guest-markers" "$here/lib/initramfs.sh" "${@%%=*}"; then
 		printf '%s\n' "$out"
 		return
 	fi
@@ -160,9 +165,7 @@ cmd_guest_initramfs() {
 	initramfs_add "$stage" "$here/initramfs/guest-markers" /etc/mini-kvm/markers
 	initramfs_add "$stage" "$batch" /etc/mini-kvm/batch
 	chmod 755 "$stage/init"
-	for spec in "$@"; do
-		initramfs_add "$stage" "${spec%%=*}" "${spec#*=}"
-	done
+	add_specs "$stage" "$@"
 	pack "$stage" "$out" "$manifest"
 }
 

@@ -18,8 +18,10 @@ import subprocess
 import tarfile
 import tempfile
 
-import pexpect
 import pytest
+
+# The Linux tests' expect(): fails with the console's last lines.
+from test_linux import expect
 
 KERNEL = "os/kernel.elf"
 PROMPT = b"> "
@@ -49,22 +51,6 @@ def disk_image() -> bytes:
 def os_args(lane, disk: str | None = None, *extra: str) -> list[str]:
     disk_args = ["--disk", disk] if disk else []
     return ["run", "--irqchip", *disk_args, *extra, lane.guest(KERNEL)]
-
-
-def tail(data: bytes, lines: int = 30) -> str:
-    return "\n".join(data.decode("utf-8", "replace").splitlines()[-lines:])
-
-
-def expect(p, pattern: bytes, what: str, timeout: float = STEP_TIMEOUT) -> None:
-    try:
-        p.expect(pattern, timeout=timeout)
-    except pexpect.TIMEOUT:
-        pytest.fail(f"no {what} within {timeout} s; the console showed:\n{tail(p.seen())}",
-                    pytrace=False)
-    except pexpect.EOF:
-        seen = p.seen()
-        pytest.fail(f"mini-kvm ended with status {p.wait()} before {what}; the console "
-                    f"showed:\n{tail(seen)}", pytrace=False)
 
 
 def command(p, line: str, *outputs: bytes, timeout: float = STEP_TIMEOUT,
