@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "arch/x86/insn.h"
 #include "error.h"
 #include "kvm.h"
 #include "layout.h"
@@ -212,6 +213,21 @@ int check_linux_host(const struct kvm_host *host)
 	return 0;
 }
 
+/* The kind of instruction a dead vCPU stopped at (X86_INSN_OTHER when unreadable). */
+static enum x86_insn_class dead_instruction(const struct vcpu *vcpu, const struct vm *vm,
+					    const struct kvm_sregs *sregs)
+{
+	uint8_t code[X86_INSN_MAX];
+	struct kvm_regs regs;
+	uint64_t linear, gpa;
+
+	if (ioctl(vcpu->fd, KVM_GET_REGS, &regs) < 0 ||
+	    vcpu_read_code(vcpu, &regs, sregs, &vm->mem, code, sizeof(code),
+			   &linear, &gpa) < 0)
+		return X86_INSN_OTHER;
+	return x86_insn_classify(code, sizeof(code), (sregs->efer & X86_EFER_LMA) && sregs->cs.l);
+}
+
 /* "this host's KVM (kvm_pvm) ... " if probe id fails here; NULL if it passes. */
 static char *blame_host(const struct kvm_host *host, enum probe_id id, const char *consequence)
 {
@@ -254,13 +270,24 @@ char *check_explain_death(const struct kvm_host *host, const struct vm *vm)
 	vcpu = &vm->vcpus[vm->result.vcpu];
 	if (ioctl(vcpu->fd, KVM_GET_SREGS, &sregs) < 0)
 		return NULL;
-	/* 2. Ring-0 code that KVM's emulator could not run. */
-	if (vm->result.exit_reason == KVM_EXIT_INTERNAL_ERROR && x86_cpl(&sregs) == 0)
-		return blame_host(
-			host, PROBE_ID_RING0_SSE,
-			"on this host ring-0 code is emulated and some instructions (SSE arithmetic, "
-			"int3, cmpxchg16b, xsave/xrstor) are missing: build ring-0 code with "
-			"-mgeneral-regs-only, or run the work in ring 3");
+	/*
+	 * 2. Ring-0 code that KVM's emulator could not run: only when the instruction it
+	 * stopped at is one of those the emulator lacks (any other failure is not this).
+	 */
+	if (vm->result.exit_reason == KVM_EXIT_INTERNAL_ERROR && x86_cpl(&sregs) == 0) {
+		enum x86_insn_class insn = dead_instruction(vcpu, vm, &sregs);
+		char consequence[VM_MESSAGE_MAX];
+
+		if (insn == X86_INSN_OTHER)
+			return NULL;
+		snprintf(consequence, sizeof(consequence),
+			 "the guest stopped at %s in ring 0. On this host ring-0 code is emulated "
+			 "and some instructions (SSE arithmetic, int3, cmpxchg16b, xsave/xrstor) "
+			 "are missing: build ring-0 code with -mgeneral-regs-only, or run the work "
+			 "in ring 3",
+			 x86_insn_class_name(insn));
+		return blame_host(host, PROBE_ID_RING0_SSE, consequence);
+	}
 	/* 3. A guest with system calls: ring 3 -> ring 0 transitions. */
 	if (vm->result.exit_reason == KVM_EXIT_SHUTDOWN &&
 	    (x86_cpl(&sregs) == 3 || (sregs.efer & X86_EFER_SCE))) {

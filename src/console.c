@@ -2,6 +2,7 @@
 #include "console.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -31,15 +32,62 @@ void console_destroy(struct console *c)
 	pthread_mutex_destroy(&c->lock);
 }
 
-static int write_all(int fd, struct iovec *iov, int iovcnt)
+/* Output bytes given up because the VM stopped while out_fd did not take them. */
+static void drop(struct console *c, const struct iovec *iov, int iovcnt)
+{
+	uint64_t bytes = 0;
+
+	for (int i = 0; i < iovcnt; i++)
+		bytes += iov[i].iov_len;
+	atomic_fetch_add(&c->dropped, bytes);
+}
+
+/*
+ * Wait until out_fd takes output: forever while the VM runs (a kick interrupts
+ * the wait with EINTR, so the caller looks at cancelled again), not at all once it
+ * is cancelled. True when a write may proceed (or fail and say why).
+ */
+static bool wait_writable(struct console *c)
+{
+	struct pollfd p = { .fd = c->out_fd, .events = POLLOUT };
+
+	for (;;) {
+		int n = poll(&p, 1, atomic_load(&c->cancelled) ? 0 : -1);
+
+		if (n > 0)
+			return true;
+		if (n == 0)
+			return false; /* cancelled, and out_fd takes nothing now */
+		if (errno != EINTR)
+			return true; /* let the write say what is wrong */
+	}
+}
+
+static int write_all(struct console *c, struct iovec *iov, int iovcnt)
 {
 	while (iovcnt > 0) {
-		ssize_t n = writev(fd, iov, iovcnt);
+		bool cancelled = atomic_load(&c->cancelled);
+		ssize_t n;
 
+		if (cancelled && !wait_writable(c))
+			break;
+		/*
+		 * Once cancelled, write no more than a pipe takes without blocking when it
+		 * polls writable (PIPE_BUF): nothing may hold up the VM's end.
+		 */
+		if (cancelled && iov->iov_len > PIPE_BUF)
+			n = write(c->out_fd, iov->iov_base, PIPE_BUF);
+		else
+			n = writev(c->out_fd, iov, cancelled ? 1 : iovcnt);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return error_errno(errno, "guest output to fd %d", fd);
+			/* A non-blocking stdout from our parent: wait for room, as a blocking one would. */
+			if (errno == EAGAIN && wait_writable(c))
+				continue;
+			if (errno == EAGAIN)
+				break;
+			return error_errno(errno, "guest output to fd %d", c->out_fd);
 		}
 		while (iovcnt > 0 && (size_t)n >= iov->iov_len) {
 			n -= iov->iov_len;
@@ -51,6 +99,7 @@ static int write_all(int fd, struct iovec *iov, int iovcnt)
 			iov->iov_len -= n;
 		}
 	}
+	drop(c, iov, iovcnt);
 	return 0;
 }
 
@@ -72,7 +121,7 @@ static int emit_line(struct console *c)
 		iov[iovcnt++] = (struct iovec){ "\n", 1 };
 
 	pthread_mutex_lock(&output_lock);
-	ret = write_all(c->out_fd, iov, iovcnt);
+	ret = write_all(c, iov, iovcnt);
 	pthread_mutex_unlock(&output_lock);
 	c->len = 0;
 	return ret;
@@ -102,30 +151,85 @@ static void watch_output(struct console *c, const char *p, size_t n)
 	}
 }
 
-int console_write(struct console *c, const void *buf, size_t n)
+/* Pass n bytes on: straight to out_fd, or whole lines when prefixed. c->lock held. */
+static int put(struct console *c, const char *p, size_t n)
 {
-	const char *p = buf;
 	int ret = 0;
 
-	if (c->watch.first_byte || c->watch.line) {
-		pthread_mutex_lock(&c->lock); /* several vCPUs may print */
-		watch_output(c, p, n);
-		pthread_mutex_unlock(&c->lock);
-	}
-	if (c->out_fd < 0)
-		return 0; /* a console that discards (probe guests) */
 	if (!c->prefixed) {
-		struct iovec iov = { (void *)buf, n };
+		struct iovec iov = { (void *)p, n };
 
-		return write_all(c->out_fd, &iov, 1);
+		return write_all(c, &iov, 1);
 	}
-	pthread_mutex_lock(&c->lock);
 	for (size_t i = 0; i < n && !ret; i++) {
 		c->line[c->len++] = p[i];
 		/* A line longer than the buffer goes out in pieces, each prefixed. */
 		if (p[i] == '\n' || c->len == sizeof(c->line))
 			ret = emit_line(c);
 	}
+	return ret;
+}
+
+/* Control bytes a terminal may show as they are: they only move the cursor. */
+static bool harmless_control(uint8_t b)
+{
+	return b == '\n' || b == '\r' || b == '\t' || b == '\b';
+}
+
+/*
+ * put() with control bytes made visible as cat -v makes them: C0 controls as ^@
+ * to ^_, DEL as ^?, and a C1 control in UTF-8 (0xc2 0x80..0x9f) as M-^@ to M-^_.
+ * Other bytes, UTF-8 text included, pass unchanged. c->lock held.
+ */
+static int put_visible(struct console *c, const char *p, size_t n)
+{
+	char out[CONSOLE_LINE_MAX];
+	size_t len = 0;
+	int ret = 0;
+
+	for (size_t i = 0; i < n && !ret; i++) {
+		uint8_t b = p[i];
+
+		if (c->c1_lead_pending) {
+			c->c1_lead_pending = false;
+			if (b >= ASCII_C1_FIRST && b < ASCII_C1_END) {
+				len += sprintf(out + len, "M-^%c", b - ASCII_C1_FIRST + ASCII_CARET);
+				goto next;
+			}
+			out[len++] = (char)UTF8_C1_LEAD;
+		}
+		if (b == UTF8_C1_LEAD)
+			c->c1_lead_pending = true;
+		else if (b == ASCII_DEL)
+			len += sprintf(out + len, "^?");
+		else if (b < ASCII_C0_END && !harmless_control(b))
+			len += sprintf(out + len, "^%c", b + ASCII_CARET);
+		else
+			out[len++] = b;
+next:
+		if (len + CONSOLE_VISIBLE_MAX >= sizeof(out)) {
+			ret = put(c, out, len);
+			len = 0;
+		}
+	}
+	if (!ret && len)
+		ret = put(c, out, len);
+	return ret;
+}
+
+int console_write(struct console *c, const void *buf, size_t n)
+{
+	int ret;
+
+	pthread_mutex_lock(&c->lock); /* several vCPUs may print */
+	if (c->watch.first_byte || c->watch.line)
+		watch_output(c, buf, n);
+	if (c->out_fd < 0)
+		ret = 0; /* a console that discards (probe guests) */
+	else if (c->visible_controls)
+		ret = put_visible(c, buf, n);
+	else
+		ret = put(c, buf, n);
 	pthread_mutex_unlock(&c->lock);
 	return ret;
 }
@@ -135,7 +239,13 @@ int console_flush(struct console *c)
 	int ret = 0;
 
 	pthread_mutex_lock(&c->lock);
-	if (c->prefixed && c->len)
+	if (c->c1_lead_pending && c->out_fd >= 0) {
+		const char lead = (char)UTF8_C1_LEAD;
+
+		c->c1_lead_pending = false;
+		ret = put(c, &lead, 1);
+	}
+	if (!ret && c->prefixed && c->len)
 		ret = emit_line(c);
 	pthread_mutex_unlock(&c->lock);
 	return ret;
@@ -184,8 +294,6 @@ static void *input_thread(void *arg)
 
 	for (;;) {
 		uint8_t chunk[CONSOLE_INPUT_BUF + 1];
-		void (*notify)(void *);
-		void *notify_opaque;
 		bool quit = false, eof, stopping;
 		size_t room;
 		ssize_t n;
@@ -221,13 +329,13 @@ static void *input_thread(void *arg)
 			in->buf[(in->head + in->count + i) % sizeof(in->buf)] = chunk[i];
 		if (n > 0)
 			in->count += n;
-		notify = in->notify;
-		notify_opaque = in->notify_opaque;
 		pthread_cond_broadcast(&in->changed);
 		pthread_mutex_unlock(&in->lock);
 
-		if (n > 0 && notify)
-			notify(notify_opaque);
+		pthread_mutex_lock(&in->notify_lock);
+		if (n > 0 && in->notify)
+			in->notify(in->notify_opaque);
+		pthread_mutex_unlock(&in->notify_lock);
 		if (quit)
 			in->on_quit(in->quit_opaque);
 		if (eof || quit)
@@ -250,6 +358,7 @@ int console_input_start(struct console_input *in, int fd, void (*on_quit)(void *
 	in->on_quit = on_quit;
 	in->quit_opaque = quit_opaque;
 	pthread_mutex_init(&in->lock, NULL);
+	pthread_mutex_init(&in->notify_lock, NULL);
 	pthread_cond_init(&in->changed, NULL);
 	in->wake_fd = eventfd(0, EFD_CLOEXEC);
 	if (in->wake_fd < 0)
@@ -283,16 +392,17 @@ void console_input_stop(struct console_input *in)
 
 void console_input_set_notify(struct console_input *in, void (*notify)(void *), void *opaque)
 {
-	pthread_mutex_lock(&in->lock);
+	pthread_mutex_lock(&in->notify_lock);
 	in->notify = notify;
 	in->notify_opaque = opaque;
-	pthread_mutex_unlock(&in->lock);
+	pthread_mutex_unlock(&in->notify_lock);
 }
 
-void console_cancel_input(struct console *c)
+void console_cancel(struct console *c)
 {
 	struct console_input *in = c->input;
 
+	atomic_store(&c->cancelled, true);
 	if (!in || !in->started)
 		return;
 	pthread_mutex_lock(&in->lock);

@@ -3,6 +3,7 @@
 #define MINI_KVM_CONSOLE_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -11,6 +12,16 @@
 #define CONSOLE_LINE_MAX  4096
 #define CONSOLE_INPUT_BUF 4096
 #define CONSOLE_WATCH_MAX 512 /* a watched line's first bytes; the rest are not matched */
+/* The most bytes one guest byte becomes when control bytes are made visible ("M-^X"). */
+#define CONSOLE_VISIBLE_MAX 4
+
+/* Control characters (ECMA-48): C0 is 0x00-0x1f and DEL, C1 is 0x80-0x9f (in UTF-8: 0xc2 0x80-0x9f). */
+#define ASCII_C0_END   0x20
+#define ASCII_DEL      0x7f
+#define ASCII_C1_FIRST 0x80
+#define ASCII_C1_END   0xa0
+#define ASCII_CARET    '@' /* ^@ is 0x00, ^A is 0x01 ... as cat -v writes them */
+#define UTF8_C1_LEAD   0xc2
 
 /* The escape key of an interactive console, as in QEMU: Ctrl-A x quits, Ctrl-A Ctrl-A types Ctrl-A. */
 #define CONSOLE_ESCAPE	    0x01
@@ -26,13 +37,18 @@ struct console_input {
 	int wake_fd; /* eventfd: tells the reader thread to stop */
 	pthread_t thread;
 	bool started;
-	pthread_mutex_t lock;	/* guards the fields below */
+	pthread_mutex_t lock;	/* guards the fields below, but notify */
 	pthread_cond_t changed; /* data arrived, space freed, EOF, or stop */
 	uint8_t buf[CONSOLE_INPUT_BUF];
 	size_t head, count;
 	bool eof; /* the fd reached end of file (or failed) */
 	bool stopping;
-	/* Called, without the lock, after new bytes arrived (e.g. to raise a UART IRQ). */
+	/*
+	 * Called after new bytes arrived (e.g. to raise a UART IRQ), under notify_lock
+	 * and not under lock: console_input_set_notify() takes notify_lock, so once it
+	 * returns no call to the old hook is running or will start (the owner may go).
+	 */
+	pthread_mutex_t notify_lock;
 	void (*notify)(void *opaque);
 	void *notify_opaque;
 	/* Interactive use (on_quit set): Ctrl-A escapes, see console_input_start(). */
@@ -55,8 +71,18 @@ struct console {
 	unsigned int index;	     /* 1-based guest number, for the prefix */
 	char name[CONSOLE_NAME_MAX]; /* guest name, for the prefix */
 	bool prefixed;		     /* several guests: whole lines, "[N:name] " first */
+	bool visible_controls;	     /* show control bytes as ^X (see console_write()) */
 	const char *color;	     /* ANSI SGR for the prefix, or NULL */
 	int out_fd;		     /* normally 1; -1 discards output */
+	/*
+	 * Set once by console_cancel() when the VM stops: a write blocked on a stalled
+	 * out_fd gives up (at its next EINTR: vm.c kicks the vCPU threads until they
+	 * leave), and later writes go out only as far as out_fd takes them without
+	 * waiting. What is given up is counted in dropped.
+	 */
+	atomic_bool cancelled;
+	atomic_uint_fast64_t dropped; /* output bytes given up after console_cancel() */
+	bool c1_lead_pending;	       /* visible_controls: a 0xc2 waits for its next byte */
 	pthread_mutex_t lock; /* guards line, len and the watch state (several vCPUs may print) */
 	char line[CONSOLE_LINE_MAX];
 	size_t len;
@@ -77,7 +103,12 @@ void console_init(struct console *c, unsigned int index, const char *name, bool 
 /*
  * Write n bytes of guest output. Unprefixed output goes straight to out_fd;
  * prefixed output goes out a line at a time, never interleaved with other guests'.
- * Returns 0 or -errno (e.g. -EPIPE when stdout is closed) with a message.
+ * With c->visible_controls, control bytes other than \n, \r, \t and \b are shown
+ * as cat -v shows them (ESC as ^[, DEL as ^?, a UTF-8 C1 control as M-^X), so a guest
+ * cannot drive the user's terminal or fake another guest's prefix. A non-blocking
+ * out_fd is waited on (poll) rather than failed. Returns 0 or -errno (e.g. -EPIPE
+ * when stdout is closed) with a message; output given up after console_cancel() is
+ * not an error (see cancelled).
  */
 int console_write(struct console *c, const void *buf, size_t n);
 
@@ -96,15 +127,20 @@ int console_input_start(struct console_input *in, int fd, void (*on_quit)(void *
 
 /*
  * Call notify(opaque) whenever new input arrives, from the reader thread (NULL
- * to stop). Thread-safe.
+ * to stop; when this returns, no call to the old hook is running). Thread-safe.
  */
 void console_input_set_notify(struct console_input *in, void (*notify)(void *), void *opaque);
 
 /* Stop and join the reader thread; wake anyone blocked in console_getchar(). */
 void console_input_stop(struct console_input *in);
 
-/* Make c's blocked and future console_getchar() calls return -1 (the VM is ending). */
-void console_cancel_input(struct console *c);
+/*
+ * The VM is ending: c's blocked and future console_getchar() calls return -1, and
+ * output stops waiting for a stalled out_fd (see struct console, cancelled).
+ * Thread-safe.
+ */
+void console_cancel(struct console *c);
+
 
 /* Next input byte (0..255), waiting for one; -1 at end of input or after stop. */
 int console_getchar(struct console *c);

@@ -1,4 +1,5 @@
 /* Register dumps of a dead vCPU: everything needed to see why a guest triple-faulted. */
+#include <errno.h>
 #include <inttypes.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -30,25 +31,42 @@ static void dump_segment(FILE *out, const char *name, const struct kvm_segment *
 		seg->present, seg->s, seg->l, seg->db, seg->g, seg->unusable ? " unusable" : "");
 }
 
+int vcpu_read_code(const struct vcpu *vcpu, const struct kvm_regs *regs, const struct kvm_sregs *sregs,
+		   const struct guest_memory *mem, uint8_t *buf, size_t len, uint64_t *linear,
+		   uint64_t *gpa)
+{
+	const uint8_t *code;
+
+	*linear = (sregs->efer & X86_EFER_LMA) && sregs->cs.l ? regs->rip
+							    : sregs->cs.base + regs->rip;
+	*gpa = *linear;
+	if (sregs->cr0 & X86_CR0_PG) {
+		struct kvm_translation tr = { .linear_address = *linear };
+
+		if (ioctl(vcpu->fd, KVM_TRANSLATE, &tr) < 0 || !tr.valid)
+			return -EFAULT;
+		*gpa = tr.physical_address;
+	}
+	code = guest_ptr(mem, *gpa, len);
+	if (!code)
+		return -ENXIO;
+	memcpy(buf, code, len);
+	return 0;
+}
+
 static void dump_code(FILE *out, struct vcpu *vcpu, const struct kvm_regs *regs,
 		      const struct kvm_sregs *sregs)
 {
-	uint64_t linear = (sregs->efer & X86_EFER_LMA) && sregs->cs.l ? regs->rip
-								      : sregs->cs.base + regs->rip;
-	uint64_t gpa = linear;
-	const uint8_t *code;
+	uint8_t code[DUMP_CODE_BYTES];
+	uint64_t linear, gpa;
+	int ret = vcpu_read_code(vcpu, regs, sregs, &vcpu->vm->mem, code, sizeof(code), &linear,
+				 &gpa);
 
-	if (sregs->cr0 & X86_CR0_PG) {
-		struct kvm_translation tr = { .linear_address = linear };
-
-		if (ioctl(vcpu->fd, KVM_TRANSLATE, &tr) < 0 || !tr.valid) {
-			fprintf(out, "  code: linear 0x%" PRIx64 " is not mapped\n", linear);
-			return;
-		}
-		gpa = tr.physical_address;
+	if (ret == -EFAULT) {
+		fprintf(out, "  code: linear 0x%" PRIx64 " is not mapped\n", linear);
+		return;
 	}
-	code = guest_ptr(&vcpu->vm->mem, gpa, DUMP_CODE_BYTES);
-	if (!code) {
+	if (ret < 0) {
 		fprintf(out, "  code: linear 0x%" PRIx64 " (GPA 0x%" PRIx64 ") is not guest RAM\n",
 			linear, gpa);
 		return;

@@ -1,7 +1,11 @@
 /* mini-kvm's entry point: the only place that turns errors into messages and exit codes. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "error.h"
@@ -74,6 +78,11 @@ static void report_guest(const struct guest_report *g)
 	default:
 		break;
 	}
+	if (g->output_dropped)
+		fprintf(stderr,
+			"mini-kvm: guest '%s': %" PRIu64 " bytes of its output were dropped: "
+			"stdout took no more when the VM stopped\n",
+			g->path, g->output_dropped);
 	if (g->stats)
 		fputs(g->stats, stderr);
 }
@@ -100,11 +109,31 @@ static int cmd_run(const struct options *opts)
 	return status;
 }
 
+/*
+ * Open /dev/null on any of fds 0-2 that is closed, before anything else is opened:
+ * otherwise /dev/kvm or a disk image would become "stdout", and guest output would
+ * be written into the user's disk. Returns 0, or -1 (nothing to report it on).
+ */
+static int open_standard_fds(void)
+{
+	for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		/* The lowest free fd: this one, as the ones below it are open. */
+		if (open("/dev/null", fd == STDIN_FILENO ? O_RDONLY : O_WRONLY) != fd)
+			return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t start_ns = stats_now_ns();
 	struct options opts;
 	int ret;
+
+	if (open_standard_fds() < 0)
+		return EXIT_VMM_ERROR;
 
 	if (options_parse(argc, argv, &opts) < 0) {
 		fprintf(stderr, "mini-kvm: %s (see 'mini-kvm help')\n", error_message());

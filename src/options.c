@@ -29,6 +29,8 @@ const char options_usage[] =
 	"      --disk FILE       a disk image for the HC_BLK_* hypercalls (one GUEST only;\n"
 	"                        whole 512-byte sectors; written through)\n"
 	"      --entry ADDR      entry point, overriding the default or the ELF's\n"
+	"      --raw-console     pass guest output to a terminal unchanged (by default\n"
+	"                        control bytes show as ^X unless the guest is interactive)\n"
 	"      --stats           print VM-exit statistics at exit (on stderr)\n"
 	"      --trace           log every VM exit to stderr\n"
 	"      --timeout SECS    stop a guest still running after SECS seconds (exit 124)\n"
@@ -48,6 +50,7 @@ enum long_only_option {
 	OPT_BOOT_MARKER,
 	OPT_IRQCHIP,
 	OPT_DISK,
+	OPT_RAW_CONSOLE,
 };
 
 /* Longest --timeout: its nanoseconds must fit in 64 bits (runner.c), with room to spare. */
@@ -68,6 +71,7 @@ static const struct option run_options[] = {
 	{ "boot-marker", required_argument, NULL, OPT_BOOT_MARKER },
 	{ "irqchip", no_argument, NULL, OPT_IRQCHIP },
 	{ "disk", required_argument, NULL, OPT_DISK },
+	{ "raw-console", no_argument, NULL, OPT_RAW_CONSOLE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -228,7 +232,14 @@ static int parse_run(int argc, char **argv, struct options *opts)
 			opts->irqchip = true;
 			break;
 		case OPT_DISK:
+			if (opts->disk)
+				return error_set(EINVAL,
+						 "--disk given twice ('%s', '%s'): a guest has one disk",
+						 opts->disk, optarg);
 			opts->disk = optarg;
+			break;
+		case OPT_RAW_CONSOLE:
+			opts->raw_console = true;
 			break;
 		case OPT_BOOT_MARKER:
 			opts->boot_marker = optarg;

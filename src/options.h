@@ -26,6 +26,7 @@ struct options {
 	const char *params; /* -p */
 	const char *disk;   /* --disk: the HC_BLK_* disk image, or NULL */
 	bool irqchip;	    /* --irqchip: in-kernel PIC/IOAPIC/LAPIC and PIT for GUESTs */
+	bool raw_console; /* --raw-console: guest bytes reach a terminal unchanged */
 	bool stats;
 	bool trace;
 	double timeout;		 /* seconds; 0 = none */

@@ -12,9 +12,11 @@
 #include "devices/blk.h"
 #include "error.h"
 #include "file.h"
+#include "layout.h"
 #include "linux.h"
 #include "loaders/image.h"
 #include "terminal.h"
+#include "util.h"
 
 #define NS_PER_SEC 1e9
 
@@ -169,6 +171,7 @@ static void *guest_thread(void *arg)
 	timeline_mark(&vm.timeline, TIMELINE_END, vm.end_ns ? vm.end_ns : stats_now_ns(),
 		      vm_exits(&vm));
 	console_flush(&job->console);
+	report->output_dropped = atomic_load(&job->console.dropped);
 	if (job->opts->stats && ret == 0)
 		report->stats = format_stats(&vm, job);
 	report->result = vm.result;
@@ -177,6 +180,26 @@ static void *guest_thread(void *arg)
 		report->hint = check_explain_death(job->host, &vm);
 	vm_destroy(&vm);
 	return NULL;
+}
+
+/*
+ * The signals that stop every VM cleanly (terminal restored, disks flushed, status
+ * 128 + N): every asynchronous one whose default action ends the process
+ * (signal(7)), real-time ones included. Not VCPU_KICK_SIGNAL (mini-kvm's own),
+ * SIGPIPE (ignored: a closed stdout is an error value), nor the synchronous ones
+ * (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS), which a debugger or seccomp own.
+ */
+static void stop_signal_set(sigset_t *set)
+{
+	static const int terminating[] = { SIGHUP,  SIGINT,    SIGQUIT, SIGTERM,
+					   SIGUSR2, SIGALRM,   SIGVTALRM, SIGPROF,
+					   SIGXCPU, SIGPWR,    SIGIO,     SIGSTKFLT };
+
+	sigemptyset(set);
+	for (size_t i = 0; i < ARRAY_SIZE(terminating); i++)
+		sigaddset(set, terminating[i]);
+	for (int sig = SIGRTMIN; sig <= SIGRTMAX; sig++)
+		sigaddset(set, sig);
 }
 
 static void *signal_thread(void *arg)
@@ -198,7 +221,8 @@ static void quit_requested(void *opaque)
 static int open_images(const struct options *opts, struct guest_job *jobs)
 {
 	for (unsigned int i = 0; i < opts->nguests; i++) {
-		int ret = image_open(opts->guests[i].path, &opts->guests[i].image, &jobs[i].image);
+		int ret = image_open(opts->guests[i].path, &opts->guests[i].image, opts->mem_size,
+				     &jobs[i].image);
 
 		if (ret < 0) {
 			while (i--)
@@ -229,9 +253,17 @@ static int open_linux(const struct options *opts, struct linux_guest **out)
 	if (!lg)
 		return error_set(ENOMEM, "no memory for a Linux guest");
 	ret = bzimage_open(opts->kernel, &lg->bz);
-	if (ret == 0 && opts->initrd)
-		ret = file_read_all(opts->initrd, "initrd", INITRD_MAX_FILE_SIZE, &lg->initrd,
-				    &lg->initrd_size);
+	if (ret == 0 && opts->initrd) {
+		/* An initrd is copied whole into guest RAM: a larger one cannot fit. */
+		char limit[64];
+
+		snprintf(limit, sizeof(limit), "the guest's %llu MiB of RAM (-m)",
+			 (unsigned long long)(opts->mem_size / LAYOUT_MIB));
+		ret = file_read_all(opts->initrd, "initrd",
+				    opts->mem_size < INITRD_MAX_FILE_SIZE ? opts->mem_size
+									  : INITRD_MAX_FILE_SIZE,
+				    limit, &lg->initrd, &lg->initrd_size);
+	}
 	params = opts->params ? opts->params : LINUX_DEFAULT_CMDLINE;
 	/* A user who says something about PCI has the last word on it. */
 	platform = strstr(params, "pci=") ? "" : LINUX_PLATFORM_CMDLINE " ";
@@ -253,9 +285,23 @@ static int open_linux(const struct options *opts, struct linux_guest **out)
 	return 0;
 }
 
+/*
+ * Whether guest i's control bytes are shown as ^X on the terminal (console.h): yes
+ * when stdout is a terminal, unless the user said --raw-console or the guest is
+ * the interactive one (raw stdin: Linux or an OS with its own console drives the
+ * terminal like any program in a terminal does). Several guests never share a
+ * terminal raw: one could fake another's prefix.
+ */
+static bool visible_controls(const struct options *opts, unsigned int i, bool interactive)
+{
+	if (!isatty(STDOUT_FILENO) || opts->raw_console)
+		return false;
+	return !(i == 0 && interactive);
+}
+
 static void setup_jobs(const struct options *opts, const struct kvm_host *host,
 		       const struct blk_dev *disk, struct guest_job *jobs, unsigned int njobs,
-		       struct run_report *report)
+		       bool interactive, struct run_report *report)
 {
 	const char *no_color = getenv("NO_COLOR");
 	bool several = njobs > 1;
@@ -281,6 +327,7 @@ static void setup_jobs(const struct options *opts, const struct kvm_host *host,
 			color ? guest_colors[i % (sizeof(guest_colors) / sizeof(guest_colors[0]))]
 			      : NULL,
 			STDOUT_FILENO);
+		job->console.visible_controls = visible_controls(opts, i, interactive && !several);
 		job->config = (struct vm_config){
 			.index = r->index,
 			.name = r->name,
@@ -344,13 +391,16 @@ int runner_run(const struct options *opts, struct run_report *report)
 		if (ret < 0)
 			goto out_host;
 	}
-	setup_jobs(opts, &host, opts->disk ? &disk : NULL, jobs, njobs, report);
+	/*
+	 * stdin belongs to the first guest. A Linux guest, or one with --irqchip (an OS
+	 * with its own interrupt-driven console), on a terminal gets it raw, with Ctrl-A
+	 * x to quit; the terminal comes back on every way out (terminal.c).
+	 */
+	interactive = (jobs[0].linux_guest || opts->irqchip) && isatty(STDIN_FILENO);
+	setup_jobs(opts, &host, opts->disk ? &disk : NULL, jobs, njobs, interactive, report);
 
 	/* Signals go to one thread, which stops the VMs: every exit path is an orderly one. */
-	sigemptyset(&signals);
-	sigaddset(&signals, SIGINT);
-	sigaddset(&signals, SIGTERM);
-	sigaddset(&signals, SIGHUP);
+	stop_signal_set(&signals);
 	pthread_sigmask(SIG_BLOCK, &signals, NULL);
 	signal(SIGPIPE, SIG_IGN); /* a closed stdout is an error value, not a death */
 	live_jobs = jobs;
@@ -358,12 +408,6 @@ int runner_run(const struct options *opts, struct run_report *report)
 	stop_end = VM_END_RUNNING;
 	pthread_create(&sig_thread, NULL, signal_thread, &signals);
 
-	/*
-	 * stdin belongs to the first guest. A Linux guest, or one with --irqchip (an OS
-	 * with its own interrupt-driven console), on a terminal gets it raw, with Ctrl-A
-	 * x to quit; the terminal comes back on every way out (terminal.c).
-	 */
-	interactive = (jobs[0].linux_guest || opts->irqchip) && isatty(STDIN_FILENO);
 	if (interactive && terminal_raw(STDIN_FILENO) < 0)
 		interactive = false;
 	ret = console_input_start(&input, STDIN_FILENO, interactive ? quit_requested : NULL, NULL);

@@ -137,8 +137,12 @@ static int handle_io(struct vcpu *vcpu, struct exit_record *rec)
 	rec->write = write;
 	if (write)
 		memcpy(&rec->data, data, run->io.size);
-	/* A string instruction (rep outsb/insb) brings count elements at once. */
-	for (uint32_t i = 0; i < run->io.count && ret >= 0; i++, data += run->io.size) {
+	/*
+	 * A string instruction (rep outsb/insb) brings count elements at once; one that
+	 * ended the VM (HC_EXIT) is the last to run.
+	 */
+	for (uint32_t i = 0; i < run->io.count && ret >= 0 && !atomic_load(&vcpu->vm->stopping);
+	     i++, data += run->io.size) {
 		if (write)
 			ret = bus_write(&vcpu->vm->pio, run->io.port, data, run->io.size, vcpu);
 		else

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "memory.h"
 #include "stats.h"
 #include "x86.h"
 
@@ -80,6 +81,16 @@ void vcpu_kick(struct vcpu *vcpu);
  * injected events, and the last VCPU_EXIT_RING exits.
  */
 void vcpu_dump(struct vcpu *vcpu, FILE *out);
+
+/*
+ * Copy len bytes of the instruction stream at the vCPU's RIP (regs, sregs: its
+ * state) from mem into buf, translating through its page tables (KVM_TRANSLATE)
+ * when paging is on. *linear and *gpa say where they came from. Returns 0, -EFAULT
+ * if the linear address is not mapped, -ENXIO if the bytes are not all guest RAM.
+ */
+int vcpu_read_code(const struct vcpu *vcpu, const struct kvm_regs *regs, const struct kvm_sregs *sregs,
+		   const struct guest_memory *mem, uint8_t *buf, size_t len, uint64_t *linear,
+		   uint64_t *gpa);
 
 /* The registers KVM synced into kvm_run at the last exit (valid during exit handling). */
 static inline struct kvm_regs *vcpu_regs(struct vcpu *vcpu)

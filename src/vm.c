@@ -20,6 +20,8 @@
 #include "devices/i8042.h"
 
 #define NS_PER_SEC 1000000000ULL
+/* How often a stopping VM's vCPU threads are kicked again until they leave. */
+#define VCPU_REKICK_NS (50 * 1000000ULL)
 
 /* --- devices ------------------------------------------------------------- */
 
@@ -274,6 +276,11 @@ int vm_load_image(struct vm *vm, const struct guest_image *img)
 
 void vm_destroy(struct vm *vm)
 {
+	struct console *console = vm->config ? vm->config->console : NULL;
+
+	/* The stdin reader outlives this VM: it must not reach the UART afterwards. */
+	if (console && console->input)
+		console_input_set_notify(console->input, NULL, NULL);
 	for (unsigned int i = 0; vm->vcpus && i < vm->config->cpus; i++)
 		if (vm->vcpus[i].fd >= 0 || vm->vcpus[i].run)
 			vcpu_destroy(&vm->vcpus[i]);
@@ -322,9 +329,9 @@ void vm_stop(struct vm *vm, enum vm_end end, int status, int vcpu, const char *f
 	for (unsigned int i = 0; i < vm->nvcpus; i++)
 		if ((int)i != vcpu)
 			vcpu_kick(&vm->vcpus[i]);
-	/* A vCPU blocked in HC_GETCHAR must not keep the VM alive. */
+	/* A vCPU blocked in HC_GETCHAR or on a stalled stdout must not keep the VM alive. */
 	if (vm->config->console)
-		console_cancel_input(vm->config->console);
+		console_cancel(vm->config->console);
 }
 
 void vm_irq_line(struct vm *vm, unsigned int gsi, int level)
@@ -402,23 +409,40 @@ static void *vcpu_thread(void *arg)
 	return NULL;
 }
 
-/* Wait for vCPU 0's thread until timeout_ns from now. Returns 0 or ETIMEDOUT. */
-static int join_with_timeout(struct vm *vm, uint64_t timeout_ns)
+/*
+ * Wait for vcpu's thread. Until deadline_ns (stats_now_ns() clock; 0: none) it may
+ * run; past it the VM is stopped for --timeout. Once the VM is stopping, the thread
+ * is kicked again every VCPU_REKICK_NS: a kick that landed just before the thread
+ * blocked (in a write to a stalled stdout, say) would otherwise be lost.
+ */
+static void join_vcpu(struct vm *vm, struct vcpu *vcpu, uint64_t deadline_ns, uint64_t timeout_ns)
 {
-	struct timespec deadline;
-	uint64_t ns;
+	for (;;) {
+		uint64_t now = stats_now_ns(), wait_ns = VCPU_REKICK_NS;
+		struct timespec until;
 
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	ns = (uint64_t)deadline.tv_nsec + timeout_ns;
-	deadline.tv_sec += ns / NS_PER_SEC;
-	deadline.tv_nsec = ns % NS_PER_SEC;
-	return pthread_timedjoin_np(vm->vcpus[0].thread, NULL, &deadline);
+		if (deadline_ns && !atomic_load(&vm->stopping)) {
+			if (now >= deadline_ns)
+				vm_stop(vm, VM_END_TIMEOUT, 0, -1, "still running after %.3f s (--timeout)",
+					timeout_ns / (double)NS_PER_SEC);
+			else if (deadline_ns - now < wait_ns)
+				wait_ns = deadline_ns - now;
+		}
+		if (atomic_load(&vm->stopping))
+			vcpu_kick(vcpu);
+		clock_gettime(CLOCK_REALTIME, &until);
+		wait_ns += (uint64_t)until.tv_nsec;
+		until.tv_sec += wait_ns / NS_PER_SEC;
+		until.tv_nsec = wait_ns % NS_PER_SEC;
+		if (pthread_timedjoin_np(vcpu->thread, NULL, &until) == 0)
+			return;
+	}
 }
 
 int vm_run(struct vm *vm, uint64_t timeout_ns)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
-	unsigned int started = 0, joined = 0;
+	unsigned int started = 0;
 	int ret = 0;
 
 	pthread_once(&once, install_kick_handler);
@@ -436,17 +460,8 @@ int vm_run(struct vm *vm, uint64_t timeout_ns)
 		atomic_store(&vcpu->thread_started, true);
 	}
 
-	/* Every stop kicks all vCPUs, so waiting for vCPU 0 is waiting for the VM. */
-	if (timeout_ns && started) {
-		if (join_with_timeout(vm, timeout_ns) == ETIMEDOUT) {
-			vm_stop(vm, VM_END_TIMEOUT, 0, -1, "still running after %.3f s (--timeout)",
-				timeout_ns / (double)NS_PER_SEC);
-			pthread_join(vm->vcpus[0].thread, NULL);
-		}
-		joined = 1;
-	}
-	for (unsigned int i = joined; i < started; i++)
-		pthread_join(vm->vcpus[i].thread, NULL);
+	for (unsigned int i = 0; i < started; i++)
+		join_vcpu(vm, &vm->vcpus[i], timeout_ns ? vm->start_ns + timeout_ns : 0, timeout_ns);
 	for (unsigned int i = 0; i < started; i++)
 		atomic_store(&vm->vcpus[i].thread_started, false);
 	vm->end_ns = stats_now_ns();

@@ -37,8 +37,10 @@
 #define HC_NEWLINE 3 /* prints "\n"                                              */
 #define HC_GETCHAR 4 /* OUT EAX = next console input byte, or HC_EOF at end      */
 #define HC_PUTS \
-	5	   /* IN EBX = GPA of a NUL-terminated string, ECX = max bytes;
+	5	   /* IN EBX = GPA of a NUL-terminated string, ECX = max bytes
+			(at most HC_PUTS_MAX are looked at: larger is that);
 			OUT EAX = bytes written, or HC_EFAULT                    */
+#define HC_PUTS_MAX 0x100000 /* 1 MiB: the most one HC_PUTS prints */
 #define HC_CLOCK 6 /* OUT EDX:EAX = host CLOCK_MONOTONIC in nanoseconds        */
 
 /*
@@ -46,8 +48,11 @@
  * sectors. A transfer is EBX = first sector, ECX = GPA of the buffer, ESI = sector
  * count; it happens whole or not at all: a range past the disk's end gives
  * HC_EINVAL, a buffer outside guest RAM HC_EFAULT, no --disk HC_ENODEV, a failed
- * host read or write HC_EIO. Writes go straight to the file (no guest-visible cache),
- * so the file holds them when mini-kvm exits, whichever way the VM ends.
+ * host read or write HC_EIO. A write reserves its blocks in the host file first
+ * (fallocate), so a full host file system fails it with HC_EIO before any sector
+ * changes; only on a host file system without fallocate may a failed write have
+ * changed some of its sectors. Writes go straight to the file (no guest-visible
+ * cache), so the file holds them when mini-kvm exits, whichever way the VM ends.
  */
 #define HC_BLK_INFO	   7 /* OUT EAX = disk size in sectors, or HC_ENODEV            */
 #define HC_BLK_READ	   8 /* IN EBX, ECX, ESI as above; OUT EAX = 0 or a HC_E* error  */

@@ -110,6 +110,14 @@ static int32_t transfer(const struct blk_dev *blk, const struct guest_memory *me
 	buf = guest_ptr(mem, gpa, len);
 	if (!buf)
 		return HC_EFAULT;
+	/*
+	 * Whole or not at all (the ABI): reserve the write's blocks first, so that a full
+	 * host file system fails it before any sector changes. A file system without
+	 * fallocate (EOPNOTSUPP) cannot promise that; the write goes ahead.
+	 */
+	if (write && fallocate(blk->fd, 0, (off_t)sector * HC_BLK_SECTOR_SIZE, (off_t)len) < 0 &&
+	    errno != EOPNOTSUPP)
+		return HC_EIO;
 	return transfer_all(blk->fd, write, buf, len, (uint64_t)sector * HC_BLK_SECTOR_SIZE)
 		       ? 0
 		       : HC_EIO;

@@ -33,6 +33,10 @@ static int do_puts(struct hypercall_dev *hc, struct vcpu *vcpu)
 	struct kvm_regs *regs = vcpu_regs(vcpu);
 	gpa_t gpa = arg(vcpu, regs->rbx);
 	uint32_t max = arg(vcpu, regs->rcx);
+
+	/* EAX returns the count as a positive int32: no more than HC_PUTS_MAX at once. */
+	if (max > HC_PUTS_MAX)
+		max = HC_PUTS_MAX;
 	int64_t len = max ? guest_strnlen(hc->mem, gpa, max) : 0;
 	int ret;
 

@@ -81,7 +81,8 @@ int bzimage_open(const char *path, struct bzimage *bz)
 
 	memset(bz, 0, sizeof(*bz));
 	snprintf(bz->path, sizeof(bz->path), "%s", path);
-	ret = file_read_all(path, "bzImage", BZIMAGE_MAX_FILE_SIZE, &bz->file, &bz->file_size);
+	ret = file_read_all(path, "bzImage", BZIMAGE_MAX_FILE_SIZE, "mini-kvm loads (1 GiB)",
+			    &bz->file, &bz->file_size);
 	if (ret < 0)
 		return ret;
 	ret = bzimage_parse(bz->file, bz->file_size, bz);
@@ -146,6 +147,15 @@ static int choose_load_address(const struct bzimage *bz, const struct guest_memo
 			"pref_address 0x%llx is below 1 MiB and the kernel is not relocatable",
 			(unsigned long long)pref);
 	run = *load > pref ? *load : pref;
+	/* No -m helps a kernel that runs beyond low RAM (and the sum below would wrap). */
+	if (!kernel_fits(mem, run, footprint) &&
+	    (run >= LAYOUT_MMIO_HOLE || footprint > LAYOUT_MMIO_HOLE - run))
+		return bz_error(
+			bz, ENOMEM,
+			"the kernel runs from 0x%llx and needs %llu MiB there (init_size): beyond the %llu MiB below the MMIO hole that any -m gives (pref_address)",
+			(unsigned long long)run,
+			(unsigned long long)align_up(footprint, LAYOUT_MIB) / LAYOUT_MIB,
+			(unsigned long long)(LAYOUT_MMIO_HOLE / LAYOUT_MIB));
 	if (!kernel_fits(mem, run, footprint))
 		return bz_error(
 			bz, ENOMEM,

@@ -42,6 +42,55 @@ static struct phdr read_phdr(const uint8_t *p, bool is64)
 
 #define elf_error(img, fmt, ...) error_set(ENOEXEC, "ELF '%s': " fmt, (img)->path, ##__VA_ARGS__)
 
+/* The program header table's place in the file, from the ELF header (no checks of it). */
+static bool phdr_table(const uint8_t *buf, size_t size, uint64_t *offset, uint64_t *len,
+		       bool *is64)
+{
+	if (!elf_is_elf(buf, size) || size < EI_NIDENT)
+		return false;
+	*is64 = buf[EI_CLASS] == ELFCLASS64;
+	if (*is64 && size >= sizeof(Elf64_Ehdr)) {
+		Elf64_Ehdr eh;
+
+		memcpy(&eh, buf, sizeof(eh));
+		*offset = eh.e_phoff;
+		*len = (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr);
+		return true;
+	}
+	if (!*is64 && size >= sizeof(Elf32_Ehdr)) {
+		Elf32_Ehdr eh;
+
+		memcpy(&eh, buf, sizeof(eh));
+		*offset = eh.e_phoff;
+		*len = (uint64_t)eh.e_phnum * sizeof(Elf32_Phdr);
+		return true;
+	}
+	return false;
+}
+
+unsigned int elf_file_ranges(const uint8_t *buf, size_t size, bool with_segments,
+			     struct file_range *ranges, unsigned int max)
+{
+	uint64_t offset, len;
+	unsigned int n = 0;
+	bool is64;
+
+	if (!max || !phdr_table(buf, size, &offset, &len, &is64) || offset > size ||
+	    len > size - offset)
+		return 0;
+	ranges[n++] = (struct file_range){ offset, len };
+	if (!with_segments)
+		return n;
+	for (uint64_t at = offset; at < offset + len && n < max;
+	     at += is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr)) {
+		struct phdr ph = read_phdr(buf + at, is64);
+
+		if (ph.filesz && ph.offset <= size && ph.filesz <= size - ph.offset)
+			ranges[n++] = (struct file_range){ ph.offset, ph.filesz };
+	}
+	return n;
+}
+
 int elf_parse(const uint8_t *buf, size_t size, struct guest_image *img)
 {
 	uint64_t phoff, entry;

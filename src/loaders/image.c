@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "error.h"
 #include "file.h"
@@ -39,16 +41,93 @@ static int check_mode_fits(const struct guest_image *img)
 	return 0;
 }
 
-int image_open(const char *path, const struct image_options *opts, struct guest_image *img)
+/* The first bytes read of every guest file: the ELF header and, nearly always, the program headers. */
+#define IMAGE_HEAD_SIZE (64 * LAYOUT_KIB)
+/* Program headers read at most: the table, then one range per header. */
+#define IMAGE_MAX_RANGES 256
+
+static int does_not_fit(const struct guest_image *img, uint64_t bytes, uint64_t ram_size)
+{
+	return error_set(EFBIG, "guest '%s': %llu bytes do not fit in %llu KiB of guest RAM (-m)",
+			 img->path, (unsigned long long)bytes,
+			 (unsigned long long)(ram_size / LAYOUT_KIB));
+}
+
+/* Read the ranges of fd that elf_file_ranges() names into img->file, at their offsets. */
+static int read_elf_ranges(int fd, struct guest_image *img, bool with_segments,
+			   uint64_t ram_size)
+{
+	struct file_range ranges[IMAGE_MAX_RANGES];
+	unsigned int n = elf_file_ranges(img->file, img->file_size, with_segments, ranges,
+					 IMAGE_MAX_RANGES);
+
+	for (unsigned int i = 0; i < n; i++) {
+		int ret;
+
+		if (ranges[i].len > ram_size)
+			return does_not_fit(img, ranges[i].len, ram_size);
+		ret = file_pread_all(fd, img->path, "guest", img->file + ranges[i].offset,
+				     ranges[i].len, ranges[i].offset);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+/*
+ * Fill img->file, a zero-filled private mapping as large as the file (untouched
+ * pages cost no memory), with what loading reads: a flat binary whole, if it fits in
+ * RAM at all; of an ELF file its head, its program headers and their segments.
+ */
+static int read_image(const char *path, uint64_t ram_size, struct guest_image *img)
+{
+	uint64_t size;
+	int fd, ret;
+
+	ret = file_open_regular(path, "guest", &fd, &size);
+	if (ret < 0)
+		return ret;
+	if (size > IMAGE_MAX_FILE_SIZE) {
+		ret = error_set(EFBIG, "guest '%s': %llu bytes, more than mini-kvm loads (%llu)",
+				path, (unsigned long long)size,
+				(unsigned long long)IMAGE_MAX_FILE_SIZE);
+		goto out;
+	}
+	img->file = mmap(NULL, size ? size : 1, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (img->file == MAP_FAILED) {
+		img->file = NULL;
+		ret = error_errno(errno, "guest '%s': no memory for %llu bytes", path,
+				  (unsigned long long)size);
+		goto out;
+	}
+	img->file_size = size;
+	ret = file_pread_all(fd, path, "guest", img->file, size < IMAGE_HEAD_SIZE ? size : IMAGE_HEAD_SIZE, 0);
+	if (ret == 0 && elf_is_elf(img->file, size)) {
+		ret = read_elf_ranges(fd, img, false, ram_size);
+		if (ret == 0)
+			ret = read_elf_ranges(fd, img, true, ram_size);
+	} else if (ret == 0 && size > IMAGE_HEAD_SIZE) {
+		ret = size > ram_size ? does_not_fit(img, size, ram_size)
+				      : file_pread_all(fd, path, "guest", img->file + IMAGE_HEAD_SIZE,
+						       size - IMAGE_HEAD_SIZE, IMAGE_HEAD_SIZE);
+	}
+out:
+	close(fd);
+	return ret;
+}
+
+int image_open(const char *path, const struct image_options *opts, uint64_t ram_size,
+	       struct guest_image *img)
 {
 	uint64_t load;
 	int ret;
 
 	memset(img, 0, sizeof(*img));
 	snprintf(img->path, sizeof(img->path), "%s", path);
-	ret = file_read_all(path, "guest", IMAGE_MAX_FILE_SIZE, &img->file, &img->file_size);
+	ret = read_image(path, ram_size, img);
 	if (ret < 0)
-		return ret;
+		goto fail;
 
 	if (elf_is_elf(img->file, img->file_size)) {
 		if (opts->has_load) {
@@ -84,7 +163,8 @@ fail:
 
 void image_free(struct guest_image *img)
 {
-	free(img->file);
+	if (img->file)
+		munmap(img->file, img->file_size ? img->file_size : 1);
 	img->file = NULL;
 	img->nsegs = 0;
 }

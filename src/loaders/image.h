@@ -23,7 +23,11 @@ struct image_segment {
 
 struct guest_image {
 	char path[256]; /* for messages */
-	uint8_t *file;	/* the whole file, malloc()ed */
+	/*
+	 * The file at its own offsets: a private zero-filled mapping of file_size bytes
+	 * (at least one page) that holds only what loading reads (see image_open()).
+	 */
+	uint8_t *file;
 	size_t file_size;
 	enum image_format format;
 	enum boot_mode mode; /* resolved: never BOOT_MODE_AUTO */
@@ -49,11 +53,15 @@ struct image_options {
  * Read path and parse it as ELF (by its magic) or as a flat binary, then resolve
  * the boot mode: opts->mode if given, else flat -> real, ELF64 -> long, ELF32 ->
  * paging when a PT_LOAD maps a virtual address to another physical one, else
- * protected. Returns 0, or -errno with a message naming the file and the cause
- * (-ENOENT/-EACCES, -ENOEXEC for a malformed or empty file, -EINVAL for options
- * that do not fit the image). Free with image_free().
+ * protected. Reads no more than can fit in ram_size bytes of guest RAM: a flat
+ * binary larger than that is refused before reading; of an ELF file only its
+ * headers and segments are read. Returns 0, or -errno with a message naming the
+ * file and the cause (-ENOENT/-EACCES, -ENOEXEC for a malformed or empty file or
+ * one that is not a regular file, -EFBIG for one that cannot fit, -EINVAL for
+ * options that do not fit the image). Free with image_free().
  */
-int image_open(const char *path, const struct image_options *opts, struct guest_image *img);
+int image_open(const char *path, const struct image_options *opts, uint64_t ram_size,
+	       struct guest_image *img);
 void image_free(struct guest_image *img);
 
 /*
@@ -65,6 +73,24 @@ int elf_parse(const uint8_t *buf, size_t size, struct guest_image *img);
 
 /* True if buf starts with the ELF magic. */
 bool elf_is_elf(const uint8_t *buf, size_t size);
+
+/* A run of bytes in a file: [offset, offset + len). */
+struct file_range {
+	uint64_t offset;
+	uint64_t len;
+};
+
+/*
+ * The parts of the size-byte ELF file in buf that loading it reads, so that a
+ * loader reads those and nothing else (a kernel with gigabytes of debug sections
+ * costs only its segments): the program header table, read from the ELF header
+ * alone; with with_segments (once that table is in buf), also every program
+ * header's file bytes (PT_LOAD, PT_NOTE ...). Ranges outside the file are left out
+ * (elf_parse() refuses them). Fills at most max ranges; returns how many, 0 for a
+ * buffer without an ELF header. Pure.
+ */
+unsigned int elf_file_ranges(const uint8_t *buf, size_t size, bool with_segments,
+			     struct file_range *ranges, unsigned int max);
 
 /*
  * Describe a flat binary of size bytes in buf as one segment at load. Returns 0

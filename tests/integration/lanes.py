@@ -186,6 +186,11 @@ class Lane:
         """The path in this lane of a bundled guest (build/guests/NAME)."""
         raise NotImplementedError
 
+    def vmm_binary(self) -> str:
+        """The path in this lane of mini-kvm itself, for shell() commands that need
+        redirections or pipes around it."""
+        raise NotImplementedError
+
     def linux_kernel(self) -> str:
         """The path in this lane of the Debian kernel (vmlinuz, a bzImage)."""
         raise NotImplementedError
@@ -309,6 +314,9 @@ class HostLane(Lane):
 
     def guest(self, name):
         return str(BUILD / "guests" / name)
+
+    def vmm_binary(self):
+        return str(Path(self._vmm()).resolve())
 
     def test_guest(self, name):
         return str(BUILD / "test-guests" / name)
@@ -861,7 +869,10 @@ class NestedLane(Lane):
         if not self.has_vmm:
             raise LaneError("the nested lane has no mini-kvm: build/mini-kvm-static was "
                             "missing when L1's initramfs was built (make, then rerun)")
-        return shlex.join(["exec", "/bin/mini-kvm", *args])
+        return shlex.join(["exec", self.vmm_binary(), *args])
+
+    def vmm_binary(self):
+        return "/bin/mini-kvm"
 
     def run(self, args, stdin=b"", timeout=60):
         return self.shell(self._vmm_command(args), stdin, timeout)

@@ -14,7 +14,7 @@
 #define FAKE_IO_DATA_SIZE   4096
 #define FAKE_RUN_SIZE	    (FAKE_IO_DATA_OFFSET + FAKE_IO_DATA_SIZE)
 
-#define FAKE_VM_RAM   (1024 * 1024)
+#define FAKE_VM_RAM   (4 * 1024 * 1024) /* room for an HC_PUTS_MAX string */
 #define FAKE_VM_NAME  "fake"
 #define FAKE_VM_INDEX 1
 #define FAKE_OUT_MAX  4096

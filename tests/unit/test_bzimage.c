@@ -705,6 +705,10 @@ static void test_place_bad_pref_address(void **state)
 			   "the kernel runs from 0xfffffffffffff000 and needs 8 MiB there");
 	expect_place_error(PLACE_RAM, fix_wrapping_pref_fixed, ENOMEM,
 			   "the kernel runs from 0xfffffffffffff000 and needs 8 MiB there");
+	/* No -m advice for it: the sum that advice needs wraps (it said "-m 0"). */
+	expect_place_error(PLACE_RAM, fix_wrapping_pref, ENOMEM,
+			   "beyond the 3072 MiB below the MMIO hole that any -m gives");
+	assert_null(strstr(error_message(), "give at least"));
 }
 
 /* Place the default bzImage with boot and a cmdline_size of limit. */

@@ -208,6 +208,143 @@ static void test_closed_output(void **state)
 	console_destroy(&prefixed);
 }
 
+static void test_visible_controls(void **state)
+{
+	struct out *o = *state;
+	struct console c;
+
+	console_init(&c, 1, "solo", false, NULL, o->fd[1]);
+	c.visible_controls = true;
+	/* ESC, BEL and DEL would drive a terminal; \n \r \t \b only move its cursor. */
+	assert_int_equal(console_write(&c, "\033[31mred\a\177 a\tb\r\n\b", 17), 0);
+	assert_string_equal(drain(o), "^[[31mred^G^? a\tb\r\n\b");
+	/* UTF-8 text passes; a C1 control in UTF-8 shows, even split over two writes. */
+	assert_int_equal(console_write(&c, "\xc3\xa9\xe2\x82\xac", 5), 0);
+	assert_string_equal(drain(o), "\xc3\xa9\xe2\x82\xac");
+	assert_int_equal(console_write(&c, "\xc2", 1), 0);
+	assert_int_equal(console_write(&c, "\x9b" "2J", 3), 0);
+	assert_string_equal(drain(o), "M-^[2J");
+	/* A lone 0xc2 at the end comes out at the flush; NUL is ^@. */
+	assert_int_equal(console_write(&c, "\0\xc2", 2), 0);
+	assert_int_equal(console_flush(&c), 0);
+	assert_string_equal(drain(o), "^@\xc2");
+	console_destroy(&c);
+}
+
+static void test_visible_controls_cannot_fake_a_prefix(void **state)
+{
+	struct out *o = *state;
+	struct console c;
+
+	/* A carriage return can start a new-looking line, but not an escape sequence. */
+	console_init(&c, 2, "evil", true, NULL, o->fd[1]);
+	c.visible_controls = true;
+	assert_int_equal(console_write(&c, "\033[2K\r[1:good] hi\n", 17), 0);
+	assert_string_equal(drain(o), "[2:evil] ^[[2K\r[1:good] hi\n");
+	console_destroy(&c);
+}
+
+/* Read the pipe slowly from another thread, as a reader that keeps up at its own pace. */
+static void *slow_reader(void *arg)
+{
+	struct out *o = arg;
+	size_t *total = (size_t *)o->text;
+	char buf[4096];
+	ssize_t n;
+
+	*total = 0;
+	while ((n = read(o->fd[0], buf, sizeof(buf))) != 0) {
+		if (n > 0)
+			*total += n;
+		usleep(1000);
+	}
+	return NULL;
+}
+
+static void test_nonblocking_output_waits(void **state)
+{
+	enum { BYTES = 256 * 1024 };
+	struct out *o = *state;
+	static char big[BYTES];
+	struct console c;
+	pthread_t reader;
+
+	/* A non-blocking stdout fills up at 64 KiB: wait for room, never fail (EAGAIN). */
+	fcntl(o->fd[1], F_SETFL, O_NONBLOCK);
+	fcntl(o->fd[0], F_SETFL, 0);
+	memset(big, 'x', sizeof(big));
+	console_init(&c, 1, "solo", false, NULL, o->fd[1]);
+	assert_int_equal(pthread_create(&reader, NULL, slow_reader, o), 0);
+	assert_int_equal(console_write(&c, big, sizeof(big)), 0);
+	close(o->fd[1]);
+	o->fd[1] = -1;
+	pthread_join(reader, NULL);
+	assert_int_equal(*(size_t *)o->text, BYTES);
+	assert_int_equal(atomic_load(&c.dropped), 0);
+	console_destroy(&c);
+}
+
+struct stalled {
+	struct console c;
+	char *big;
+	size_t len;
+	int ret;
+};
+
+static void *stalled_writer(void *arg)
+{
+	struct stalled *w = arg;
+
+	w->ret = console_write(&w->c, w->big, w->len);
+	return NULL;
+}
+
+static void ignore_signal(int sig)
+{
+	(void)sig;
+}
+
+static void test_cancel_unblocks_a_stalled_write(void **state)
+{
+	enum { BYTES = 256 * 1024 };
+	struct out *o = *state;
+	struct stalled w = { .len = BYTES };
+	struct sigaction sa = { .sa_handler = ignore_signal };
+	pthread_t writer;
+	int done = 0;
+
+	/* Nobody reads the pipe: the write blocks, as on a stalled stdout. */
+	sigaction(SIGUSR1, &sa, NULL); /* no SA_RESTART: the write returns EINTR */
+	w.big = malloc(BYTES);
+	memset(w.big, 'x', BYTES);
+	console_init(&w.c, 1, "solo", false, NULL, o->fd[1]);
+	assert_int_equal(pthread_create(&writer, NULL, stalled_writer, &w), 0);
+	usleep(100 * 1000);
+	/* The VM stops: cancel, then kick as vm.c does, until the writer leaves. */
+	console_cancel(&w.c);
+	for (int i = 0; i < 100 && !done; i++) {
+		struct timespec until;
+
+		pthread_kill(writer, SIGUSR1);
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += 10 * 1000 * 1000;
+		if (until.tv_nsec >= 1000000000) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000;
+		}
+		done = pthread_timedjoin_np(writer, NULL, &until) == 0;
+	}
+	assert_true(done);
+	assert_int_equal(w.ret, 0);
+	/* What the pipe did not take is counted, not lost silently. */
+	assert_true(atomic_load(&w.c.dropped) > 0);
+	assert_true(atomic_load(&w.c.dropped) < BYTES);
+	/* Later output does not wait either. */
+	assert_int_equal(console_write(&w.c, w.big, BYTES), 0);
+	free(w.big);
+	console_destroy(&w.c);
+}
+
 static void test_no_input(void **state)
 {
 	struct console c;
@@ -219,7 +356,7 @@ static void test_no_input(void **state)
 	assert_int_equal(console_getchar(&c), -1);
 	assert_int_equal(console_poll(&c, &byte), 0);
 	assert_int_equal(byte, 0x5a);
-	console_cancel_input(&c);
+	console_cancel(&c);
 	console_destroy(&c);
 }
 
@@ -340,7 +477,7 @@ static void test_cancel_input(void **state)
 	c.input = &in;
 	/* A vCPU waiting for input that never comes must not keep its VM alive. */
 	assert_int_equal(pthread_create(&getter, NULL, blocked_getchar, &c), 0);
-	console_cancel_input(&c);
+	console_cancel(&c);
 	assert_int_equal(pthread_join(getter, &got), 0);
 	assert_int_equal((intptr_t)got, -1);
 	assert_int_equal(console_getchar(&c), -1);
@@ -498,6 +635,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_long_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_discard, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_closed_output, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_visible_controls, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_visible_controls_cannot_fake_a_prefix, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_nonblocking_output_waits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cancel_unblocks_a_stalled_write, setup,
+						teardown),
 		cmocka_unit_test(test_no_input),
 		cmocka_unit_test(test_input),
 		cmocka_unit_test(test_input_escapes),

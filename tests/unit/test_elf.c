@@ -14,6 +14,7 @@
 
 /* Guest RAM for image_place() tests: small, but past the boot page tables. */
 #define PLACE_RAM  (4 * LAYOUT_MIB)
+#define TEST_RAM   (128 * LAYOUT_MIB) /* what image_open() may read: the default -m */
 #define RAM_POISON 0xaa
 
 #define ELF64_LOAD 0x100000ULL
@@ -260,7 +261,7 @@ static void test_elf64_open_and_place(void **state)
 
 	(void)state;
 	unit_temp_file(buf, size, path);
-	assert_int_equal(image_open(path, &opts, &img), 0);
+	assert_int_equal(image_open(path, &opts, TEST_RAM, &img), 0);
 	assert_string_equal(img.path, path);
 	assert_int_equal(img.format, IMAGE_ELF64);
 	assert_int_equal(img.mode, BOOT_MODE_LONG);
@@ -299,7 +300,7 @@ static void test_entry_override(void **state)
 
 	(void)state;
 	unit_temp_file(buf, size, path);
-	assert_int_equal(image_open(path, &opts, &img), 0);
+	assert_int_equal(image_open(path, &opts, TEST_RAM, &img), 0);
 	assert_int_equal(img.entry, 0x100abc);
 	image_free(&img);
 	unlink(path);
@@ -328,26 +329,26 @@ static void test_elf32_higher_half(void **state)
 	assert_int_equal(img.entry, LAYOUT_HIGHER_HALF + ELF32_PHYS);
 
 	unit_temp_file(buf, size, path);
-	assert_int_equal(image_open(path, &opts, &img), 0);
+	assert_int_equal(image_open(path, &opts, TEST_RAM, &img), 0);
 	assert_int_equal(img.mode, BOOT_MODE_PAGING);
 	assert_int_equal(img.entry, 0x80001000);
 	image_free(&img);
 
 	/* An explicit mode wins over the image's wish. */
 	opts.mode = BOOT_MODE_PROTECTED;
-	assert_int_equal(image_open(path, &opts, &img), 0);
+	assert_int_equal(image_open(path, &opts, TEST_RAM, &img), 0);
 	assert_int_equal(img.mode, BOOT_MODE_PROTECTED);
 	image_free(&img);
 
 	opts.mode = BOOT_MODE_LONG;
-	assert_int_equal(image_open(path, &opts, &img), -EINVAL);
+	assert_int_equal(image_open(path, &opts, TEST_RAM, &img), -EINVAL);
 	assert_contains(error_message(), path);
 	assert_contains(error_message(),
 			"an ELF32 image runs in protected or paging mode, not long mode");
 	assert_null(img.file);
 
 	opts.mode = BOOT_MODE_REAL;
-	assert_int_equal(image_open(path, &opts, &img), -EINVAL);
+	assert_int_equal(image_open(path, &opts, TEST_RAM, &img), -EINVAL);
 	assert_contains(error_message(), "not real mode");
 	unlink(path);
 	free(buf);
@@ -364,7 +365,7 @@ static void test_elf32_identity(void **state)
 
 	(void)state;
 	unit_temp_file(buf, size, path);
-	assert_int_equal(image_open(path, &opts, &img), 0);
+	assert_int_equal(image_open(path, &opts, TEST_RAM, &img), 0);
 	assert_int_equal(img.format, IMAGE_ELF32);
 	assert_false(img.higher_half);
 	assert_int_equal(img.mode, BOOT_MODE_PROTECTED);
@@ -657,7 +658,7 @@ static void test_open_missing_file(void **state)
 	struct guest_image img;
 
 	(void)state;
-	assert_int_equal(image_open(path, &opts, &img), -ENOENT);
+	assert_int_equal(image_open(path, &opts, TEST_RAM, &img), -ENOENT);
 	assert_contains(error_message(), path);
 	assert_contains(error_message(), "No such file or directory");
 	assert_null(img.file);
@@ -674,7 +675,7 @@ static void test_open_unreadable_file(void **state)
 		skip(); /* root reads a mode-000 file */
 	unit_temp_file("x", 1, path);
 	assert_int_equal(chmod(path, 0), 0);
-	assert_int_equal(image_open(path, &opts, &img), -EACCES);
+	assert_int_equal(image_open(path, &opts, TEST_RAM, &img), -EACCES);
 	assert_contains(error_message(), path);
 	unlink(path);
 }
@@ -687,7 +688,7 @@ static void test_open_empty_file(void **state)
 
 	(void)state;
 	unit_temp_file("", 0, path);
-	assert_int_equal(image_open(path, &opts, &img), -ENOEXEC);
+	assert_int_equal(image_open(path, &opts, TEST_RAM, &img), -ENOEXEC);
 	assert_contains(error_message(), path);
 	assert_contains(error_message(), "empty file");
 	assert_null(img.file);
@@ -702,7 +703,7 @@ static void test_open_directory(void **state)
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));
-	assert_int_equal(image_open(dir, &opts, &img), -ENOEXEC);
+	assert_int_equal(image_open(dir, &opts, TEST_RAM, &img), -ENOEXEC);
 	assert_contains(error_message(), dir);
 	assert_contains(error_message(), "not a regular file");
 	assert_null(img.file);
@@ -722,7 +723,7 @@ static void test_open_bad_elf(void **state)
 	spec.machine = EM_AARCH64;
 	buf = build_elf(&spec, &size);
 	unit_temp_file(buf, size, path);
-	assert_int_equal(image_open(path, &opts, &img), -ENOEXEC);
+	assert_int_equal(image_open(path, &opts, TEST_RAM, &img), -ENOEXEC);
 	assert_contains(error_message(), path);
 	assert_contains(error_message(), "is not EM_X86_64");
 	assert_null(img.file);
@@ -730,7 +731,7 @@ static void test_open_bad_elf(void **state)
 
 	/* Four bytes of magic and nothing else: an ELF, truncated. */
 	unit_temp_file(ELFMAG, SELFMAG, path);
-	assert_int_equal(image_open(path, &opts, &img), -ENOEXEC);
+	assert_int_equal(image_open(path, &opts, TEST_RAM, &img), -ENOEXEC);
 	assert_contains(error_message(), "truncated in e_ident");
 	unlink(path);
 	free(buf);
@@ -747,7 +748,7 @@ static void test_open_elf_with_load(void **state)
 
 	(void)state;
 	unit_temp_file(buf, size, path);
-	assert_int_equal(image_open(path, &opts, &img), -EINVAL);
+	assert_int_equal(image_open(path, &opts, TEST_RAM, &img), -EINVAL);
 	assert_contains(error_message(), path);
 	assert_contains(error_message(), "--load applies to flat binaries");
 	assert_null(img.file);
@@ -770,14 +771,14 @@ static void test_open_elf64_wrong_mode(void **state)
 	unit_temp_file(buf, size, path);
 	for (size_t i = 0; i < ARRAY_SIZE(modes); i++) {
 		opts.mode = modes[i];
-		assert_int_equal(image_open(path, &opts, &img), -EINVAL);
+		assert_int_equal(image_open(path, &opts, TEST_RAM, &img), -EINVAL);
 		assert_contains(error_message(), path);
 		snprintf(want, sizeof(want), "an ELF64 image runs in long mode, not %s mode",
 			 boot_mode_name(modes[i]));
 		assert_contains(error_message(), want);
 	}
 	opts.mode = BOOT_MODE_LONG;
-	assert_int_equal(image_open(path, &opts, &img), 0);
+	assert_int_equal(image_open(path, &opts, TEST_RAM, &img), 0);
 	image_free(&img);
 	unlink(path);
 	free(buf);
@@ -792,7 +793,7 @@ static void test_open_flat(void **state)
 
 	(void)state;
 	unit_temp_file(code, sizeof(code), path);
-	assert_int_equal(image_open(path, &opts, &img), 0);
+	assert_int_equal(image_open(path, &opts, TEST_RAM, &img), 0);
 	assert_int_equal(img.format, IMAGE_FLAT);
 	assert_int_equal(img.mode, BOOT_MODE_REAL);
 	assert_int_equal(img.entry, LAYOUT_REAL_LOAD);
@@ -804,14 +805,14 @@ static void test_open_flat(void **state)
 	image_free(&img);
 
 	opts.mode = BOOT_MODE_PROTECTED;
-	assert_int_equal(image_open(path, &opts, &img), 0);
+	assert_int_equal(image_open(path, &opts, TEST_RAM, &img), 0);
 	assert_int_equal(img.mode, BOOT_MODE_PROTECTED);
 	assert_int_equal(img.segs[0].gpa, LAYOUT_FLAT_LOAD);
 	assert_int_equal(img.entry, LAYOUT_FLAT_LOAD);
 	image_free(&img);
 
 	opts = (struct image_options){ .has_load = true, .load = 0x7c00 };
-	assert_int_equal(image_open(path, &opts, &img), 0);
+	assert_int_equal(image_open(path, &opts, TEST_RAM, &img), 0);
 	assert_int_equal(img.mode, BOOT_MODE_REAL);
 	assert_int_equal(img.segs[0].gpa, 0x7c00);
 	assert_int_equal(img.entry, 0x7c00);
@@ -822,7 +823,7 @@ static void test_open_flat(void **state)
 				       .load = 0x200000,
 				       .has_entry = true,
 				       .entry = 0x200003 };
-	assert_int_equal(image_open(path, &opts, &img), 0);
+	assert_int_equal(image_open(path, &opts, TEST_RAM, &img), 0);
 	assert_int_equal(img.segs[0].gpa, 0x200000);
 	assert_int_equal(img.entry, 0x200003);
 	image_free(&img);
@@ -833,7 +834,7 @@ static void test_open_flat(void **state)
 		       "EL",
 		       3, path);
 	opts = (struct image_options){ 0 };
-	assert_int_equal(image_open(path, &opts, &img), 0);
+	assert_int_equal(image_open(path, &opts, TEST_RAM, &img), 0);
 	assert_int_equal(img.format, IMAGE_FLAT);
 	image_free(&img);
 	unlink(path);

@@ -77,6 +77,19 @@ static void test_io_string_out(void **state)
 	assert_int_equal(io_entry(f, false, HC_PORT, true)->count, 3);
 }
 
+static void test_io_string_out_stops_at_exit(void **state)
+{
+	struct fake_vm *f = *state;
+	const uint8_t fns[] = { HC_PUTCHAR, HC_EXIT, HC_PUTCHAR, HC_NEWLINE };
+
+	/* The VM ended at the second element: the rest of the string never runs. */
+	fake_regs(f)->rbx = 'Z';
+	fake_io(f, true, HC_PORT, 1, ARRAY_SIZE(fns), fns);
+	assert_int_equal(handle(f), 1);
+	assert_string_equal(fake_vm_output(f), "Z");
+	assert_int_equal(f->vm.result.end, VM_END_EXIT);
+}
+
 static void test_io_in_hypercall(void **state)
 {
 	struct fake_vm *f = *state;
@@ -429,6 +442,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_io_out_hypercall, fake_vm_setup,
 						fake_vm_teardown),
 		cmocka_unit_test_setup_teardown(test_io_string_out, fake_vm_setup,
+						fake_vm_teardown),
+		cmocka_unit_test_setup_teardown(test_io_string_out_stops_at_exit, fake_vm_setup,
 						fake_vm_teardown),
 		cmocka_unit_test_setup_teardown(test_io_in_hypercall, fake_vm_setup,
 						fake_vm_teardown),

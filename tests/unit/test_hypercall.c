@@ -125,6 +125,22 @@ static void test_puts(void **state)
 	assert_int_equal(eax(f), 2);
 }
 
+static void test_puts_capped(void **state)
+{
+	struct fake_vm *f = *state;
+	uint8_t *text = guest_ptr(&f->vm.mem, STRING_GPA, HC_PUTS_MAX + 1);
+
+	/* Past HC_PUTS_MAX the count would not fit EAX's positive range for long. */
+	f->console.out_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	assert_true(f->console.out_fd >= 0);
+	memset(text, 'x', HC_PUTS_MAX + 1);
+	fake_regs(f)->rbx = STRING_GPA;
+	fake_regs(f)->rcx = UINT32_MAX;
+	assert_int_equal(call(f, HC_PUTS), 0);
+	assert_int_equal(eax(f), HC_PUTS_MAX);
+	close(f->console.out_fd);
+}
+
 static void test_puts_real_mode(void **state)
 {
 	struct fake_vm *f = *state;
@@ -342,6 +358,7 @@ int main(void)
 						fake_vm_teardown),
 		cmocka_unit_test_setup_teardown(test_newline, fake_vm_setup, fake_vm_teardown),
 		cmocka_unit_test_setup_teardown(test_puts, fake_vm_setup, fake_vm_teardown),
+		cmocka_unit_test_setup_teardown(test_puts_capped, fake_vm_setup, fake_vm_teardown),
 		cmocka_unit_test_setup_teardown(test_puts_real_mode, fake_vm_setup,
 						fake_vm_teardown),
 		cmocka_unit_test_setup_teardown(test_puts_efault, fake_vm_setup, fake_vm_teardown),

@@ -406,6 +406,9 @@ static void test_disk_and_irqchip(void **state)
 			   "d.tar", "a.bin", "b.bin");
 	assert_usage_error("--disk: Linux has no driver", "run", "-k", "bz", "--disk", "d.tar");
 	assert_usage_error("option '--disk' needs an argument", "run", "g.bin", "--disk");
+	/* The second one used to win silently. */
+	assert_usage_error("--disk given twice ('a.img', 'b.img'): a guest has one disk", "run",
+			   "--disk", "a.img", "--disk", "b.img", "g.bin");
 }
 
 static void test_cpus(void **state)
