@@ -4,15 +4,15 @@
 BUILD      ?= build
 CC         = gcc
 CFLAGS_COMMON := -std=gnu11 -Wall -Wextra -Werror -O2 -g -D_GNU_SOURCE \
-		 -Iinclude -Isrc -Isrc/arch/x86
+		 -Iinclude -Isrc
 CFLAGS     ?=
 LDLIBS     := -pthread
 
 VMM_SRCS := $(wildcard src/*.c src/arch/x86/*.c src/loaders/*.c src/devices/*.c)
 VMM_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(VMM_SRCS)) $(BUILD)/obj/src/probes/blob.o
 
-.PHONY: all vmm guests test-guests check unit integration run run-os bench bench-smoke clean \
-	format
+.PHONY: all vmm guests test-guests check check-layers unit integration run run-os bench \
+	bench-smoke clean format
 all: vmm guests test-guests unit-build bench-build
 
 vmm: $(BUILD)/mini-kvm $(BUILD)/mini-kvm-static
@@ -41,8 +41,14 @@ PYTHON ?= /usr/bin/python3
 PYTEST_ARGS ?=
 
 check: all
+	$(MAKE) check-layers
 	$(MAKE) unit
 	$(MAKE) integration
+
+# The include rule of docs/architecture.md, and a self-test that it catches back-edges.
+check-layers:
+	$(PYTHON) scripts/check-layers
+	$(PYTHON) scripts/check-layers --self-test
 
 # test_bench.py (make bench QUICK=1, ~90 s) is CI's separate step, bench-smoke: it
 # would take make check too close to its 10-minute budget on 2 cores.

@@ -18,7 +18,7 @@ GUEST_OBJCOPY ?= objcopy
 GUEST_REAL := minimal hello counter multiplication hctest echo
 GUEST_LIB  := console format string
 
-GUEST_CPPFLAGS := -Iinclude -Isrc/arch/x86 -Iguests/lib -DMINI_KVM_GUEST
+GUEST_CPPFLAGS := -Iinclude -Iguests/lib -DMINI_KVM_GUEST
 
 # --noexecstack marks the objects as not needing an executable stack (else ld
 # warns); --fatal-warnings turns a truncated immediate into an error.
@@ -36,13 +36,13 @@ GUEST_CFLAGS_32 := -m32
 # The long guest is linked below 2 GiB, so the default small code model fits.
 GUEST_CFLAGS_64 := -m64 -mno-red-zone -mcmodel=small
 
-# max-page-size: align segments to 4 KiB (LAYOUT_PAGE_SIZE), not ld's 2 MiB default.
+# max-page-size: align segments to 4 KiB (MKVM_PAGE_SIZE), not ld's 2 MiB default.
 GUEST_LDFLAGS := -nostdlib -static --build-id=none -z noexecstack \
 		 -z max-page-size=0x1000
 # A flat binary is one blob that is both code and data: RWX is the point.
 GUEST_LDFLAGS_FLAT := $(GUEST_LDFLAGS) --no-warn-rwx-segments
 
-# Linker scripts are preprocessed with layout.h (-undef: no predefined "i386"
+# Linker scripts are preprocessed with mini-kvm/boot.h (-undef: no predefined "i386"
 # or "linux" macros to mangle the script; LINKER_SCRIPT: constants without the
 # ULL suffix that ld's script parser rejects).
 GUEST_LDS_CPP := $(CC) -E -P -undef -x c -DLINKER_SCRIPT $(GUEST_CPPFLAGS)
@@ -59,24 +59,24 @@ guests: $(GUEST_BINS) $(GUEST_ELFS)
 
 # --- Linker scripts -----------------------------------------------------------
 
-$(GUEST_OBJ)/real.ld: guests/lib/flat.ld.S src/arch/x86/layout.h
+$(GUEST_OBJ)/real.ld: guests/lib/flat.ld.S include/mini-kvm/boot.h
 	@mkdir -p $(@D)
-	$(GUEST_LDS_CPP) -DFLAT_ORIGIN=LAYOUT_REAL_LOAD $< > $@
+	$(GUEST_LDS_CPP) -DFLAT_ORIGIN=MKVM_REAL_LOAD $< > $@
 
-$(GUEST_OBJ)/protected.ld: guests/lib/flat.ld.S src/arch/x86/layout.h
+$(GUEST_OBJ)/protected.ld: guests/lib/flat.ld.S include/mini-kvm/boot.h
 	@mkdir -p $(@D)
-	$(GUEST_LDS_CPP) -DFLAT_ORIGIN=LAYOUT_FLAT_LOAD $< > $@
+	$(GUEST_LDS_CPP) -DFLAT_ORIGIN=MKVM_FLAT_LOAD $< > $@
 
-# The higher-half kernel: virtual LAYOUT_HIGHER_HALF + x, physical x.
-$(GUEST_OBJ)/paging.ld: guests/lib/elf.ld.S src/arch/x86/layout.h
+# The higher-half kernel: virtual MKVM_HIGHER_HALF + x, physical x.
+$(GUEST_OBJ)/paging.ld: guests/lib/elf.ld.S include/mini-kvm/boot.h
 	@mkdir -p $(@D)
-	$(GUEST_LDS_CPP) -DELF_LOAD_PHYS=LAYOUT_FLAT_LOAD \
-		-DELF_VIRT_OFFSET=LAYOUT_HIGHER_HALF $< > $@
+	$(GUEST_LDS_CPP) -DELF_LOAD_PHYS=MKVM_FLAT_LOAD \
+		-DELF_VIRT_OFFSET=MKVM_HIGHER_HALF $< > $@
 
 # The 64-bit guest: identity-mapped at 1 MiB, clear of the VMM's boot structures.
-$(GUEST_OBJ)/long.ld: guests/lib/elf.ld.S src/arch/x86/layout.h
+$(GUEST_OBJ)/long.ld: guests/lib/elf.ld.S include/mini-kvm/boot.h
 	@mkdir -p $(@D)
-	$(GUEST_LDS_CPP) -DELF_LOAD_PHYS=LAYOUT_HIGH_MEM \
+	$(GUEST_LDS_CPP) -DELF_LOAD_PHYS=MKVM_HIGH_MEM \
 		-DELF_VIRT_OFFSET=0 $< > $@
 
 # --- Flat binaries --------------------------------------------------------------

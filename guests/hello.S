@@ -1,7 +1,7 @@
 /* Prints "Hello, KVM!\n" straight to the COM1 16550A, polling like a real driver, then halts. */
-#include "layout.h"
+#include <mini-kvm/boot.h>
 
-/* 16550A registers, as offsets from PORT_COM1 (with DLAB = 0; the guest never sets it). */
+/* 16550A registers, as offsets from MKVM_COM1 (with DLAB = 0; the guest never sets it). */
 #define UART_THR 0		/* transmit holding register (write) */
 #define UART_LSR 5		/* line status register (read) */
 #define UART_LSR_THRE 0x20	/* THR empty: the UART takes another byte */
@@ -19,13 +19,13 @@ next_byte:
 	mov %al, %bl
 
 	/* Wait for THRE before writing THR, as a driver for real hardware must. */
-	mov $(PORT_COM1 + UART_LSR), %dx
+	mov $(MKVM_COM1 + UART_LSR), %dx
 wait_thre:
 	in (%dx), %al
 	test $UART_LSR_THRE, %al
 	jz wait_thre
 
-	mov $(PORT_COM1 + UART_THR), %dx
+	mov $(MKVM_COM1 + UART_THR), %dx
 	mov %bl, %al
 	out %al, (%dx)
 	jmp next_byte

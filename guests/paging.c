@@ -3,9 +3,9 @@
  * the control registers and its page directory, and that a pattern written
  * through one mapping of memory reads back through the other.
  *
- * Linked at LAYOUT_HIGHER_HALF + LAYOUT_FLAT_LOAD and loaded at LAYOUT_FLAT_LOAD
+ * Linked at MKVM_HIGHER_HALF + MKVM_FLAT_LOAD and loaded at MKVM_FLAT_LOAD
  * (guests/lib/elf.ld.S), so the VMM boots it in paging mode: virtual 0..2 GiB
- * identity-mapped and LAYOUT_HIGHER_HALF + x mapped to x, with 4 MiB pages.
+ * identity-mapped and MKVM_HIGHER_HALF + x mapped to x, with 4 MiB pages.
  * Prints "paging: ok" and returns 0 (the exit status, through entry32.S), or
  * says what differed where and returns 1.
  */
@@ -13,7 +13,7 @@
 
 #include "console.h"
 #include "cpu.h"
-#include "layout.h"
+#include <mini-kvm/boot.h>
 
 #define EXIT_OK	  0
 #define EXIT_FAIL 1
@@ -41,7 +41,7 @@ static unsigned int failures;
 /* The physical address behind one of our (higher-half) virtual addresses. */
 static uint32_t virt_to_phys(const volatile void *p)
 {
-	return (uint32_t)((uintptr_t)p - LAYOUT_HIGHER_HALF);
+	return (uint32_t)((uintptr_t)p - MKVM_HIGHER_HALF);
 }
 
 /* Physical memory below 2 GiB is also mapped at its own address. */
@@ -148,7 +148,7 @@ int main(void)
 	print_section("bss", __bss_start, __bss_end);
 
 	console_printf("paging: stack at %p", (void *)&on_stack);
-	verdict((uintptr_t)&on_stack >= LAYOUT_HIGHER_HALF);
+	verdict((uintptr_t)&on_stack >= MKVM_HIGHER_HALF);
 
 	check_control_registers();
 	check_page_directory();

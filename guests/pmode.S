@@ -17,26 +17,26 @@
  * "pmode: N failed".
  */
 #include <mini-kvm/hypercall.h>
-#include "layout.h"
+#include <mini-kvm/boot.h>
 #include "hc.inc"
 
-/* The VMM's boot GDT for protected mode (the entry-state contract, layout.h). */
-#define CODE_SEL GDT_SEL_CODE	/* flat 32-bit ring-0 code */
-#define DATA_SEL GDT_SEL_DATA	/* flat data */
+/* The VMM's boot GDT for protected mode (the entry-state contract, mini-kvm/boot.h). */
+#define CODE_SEL MKVM_GDT_SEL_CODE	/* flat 32-bit ring-0 code */
+#define DATA_SEL MKVM_GDT_SEL_DATA	/* flat data */
 
 /* HC_PUTS of the strings below: they are short, and their GPA is their address. */
 #define PUTS_MAX 0x100
 
 /* The memory check: dwords from 1 MiB up, each a different multiple of a seed. */
-#define MEMTEST_BASE LAYOUT_HIGH_MEM
+#define MEMTEST_BASE MKVM_HIGH_MEM
 #define MEMTEST_DWORDS 1024
 #define MEMTEST_SEED 0x9e3779b9	/* 2^32 / golden ratio: no two dwords alike */
 /* Where MEMTEST_BASE lands if address bit 20 were masked (the A20 gate). */
-#define MEMTEST_A20_ALIAS (MEMTEST_BASE - LAYOUT_MIB)
+#define MEMTEST_A20_ALIAS (MEMTEST_BASE - MKVM_MIB)
 #define A20_CANARY 0xa20ca4a2
 
 /* Guest-physical RAM never reaches into the MMIO hole below 4 GiB. */
-#define ADDR_OUTSIDE_RAM LAYOUT_MMIO_HOLE
+#define ADDR_OUTSIDE_RAM MKVM_MMIO_HOLE
 
 /* put_hex: 4 bits per digit, most significant first. */
 #define NIBBLE_BITS 4
@@ -97,12 +97,12 @@ after_lret:
 selectors_checked:
 	call report
 
-	/* The GDT the CPU uses is the one the contract places at LAYOUT_GDT. */
+	/* The GDT the CPU uses is the one the contract places at MKVM_GDT. */
 	PUTS str_gdt, PUTS_MAX
 	sgdt gdtr
 	mov gdtr_base, %eax
 	call put_hex
-	cmpl $LAYOUT_GDT, gdtr_base
+	cmpl $MKVM_GDT, gdtr_base
 	call report
 
 	call check_memory

@@ -51,7 +51,7 @@ const struct bus_range *bus_find(const struct bus *bus, uint64_t addr, uint32_t 
 	return NULL;
 }
 
-int bus_read(const struct bus *bus, uint64_t addr, void *data, uint32_t size, struct vcpu *vcpu)
+int bus_read(const struct bus *bus, uint64_t addr, void *data, uint32_t size)
 {
 	const struct bus_range *r = bus_find(bus, addr, size);
 
@@ -61,17 +61,19 @@ int bus_read(const struct bus *bus, uint64_t addr, void *data, uint32_t size, st
 		return BUS_UNCLAIMED;
 	if (!r->dev.read)
 		return 0;
-	return r->dev.read(r->dev.opaque, addr - r->base, data, size, vcpu);
+	return r->dev.read(r->dev.opaque, addr - r->base, data, size);
 }
 
 int bus_write(const struct bus *bus, uint64_t addr, const void *data, uint32_t size,
-	      struct vcpu *vcpu)
+	      struct bus_regs *regs)
 {
 	const struct bus_range *r = bus_find(bus, addr, size);
 
 	if (!r)
 		return BUS_UNCLAIMED;
+	if (r->dev.call)
+		return regs ? r->dev.call(r->dev.opaque, addr - r->base, data, size, regs) : 0;
 	if (!r->dev.write)
 		return 0;
-	return r->dev.write(r->dev.opaque, addr - r->base, data, size, vcpu);
+	return r->dev.write(r->dev.opaque, addr - r->base, data, size);
 }

@@ -2,27 +2,40 @@
 #ifndef MINI_KVM_BUS_H
 #define MINI_KVM_BUS_H
 
+#include <linux/kvm.h>
+#include <stdbool.h>
 #include <stdint.h>
-
-struct vcpu;
 
 /*
  * One handler shape for port and memory-mapped I/O. offset: bytes from the start
  * of the device's range; size: 1, 2, 4 or 8 bytes; data: little-endian bytes to
- * fill (read) or consume (write); vcpu: the vCPU making the access (for devices that
- * need its registers, like the hypercall port), NULL in unit tests of plain devices.
- * Return 0, or -errno for a VMM-side failure (e.g. stdout closed), which stops the VM.
- * A guest's misuse of a device is never an error: the device ignores it.
+ * fill (read) or consume (write). Return 0, or -errno for a VMM-side failure (e.g.
+ * stdout closed), which stops the VM with an error. A guest's misuse of a device is
+ * never an error: the device does what the hardware would.
  */
-typedef int (*bus_read_fn)(void *opaque, uint64_t offset, void *data, uint32_t size,
-			   struct vcpu *vcpu);
-typedef int (*bus_write_fn)(void *opaque, uint64_t offset, const void *data, uint32_t size,
-			    struct vcpu *vcpu);
+typedef int (*bus_read_fn)(void *opaque, uint64_t offset, void *data, uint32_t size);
+typedef int (*bus_write_fn)(void *opaque, uint64_t offset, const void *data, uint32_t size);
+
+/*
+ * The registers of the vCPU that made an access, lent to the one kind of device
+ * that takes its arguments in them and returns results there (the hypercall port,
+ * include/mini-kvm/hypercall.h). Valid only during the call.
+ */
+struct bus_regs {
+	struct kvm_regs *regs; /* read and written in place */
+	bool real_mode;	       /* CR0.PE clear: arguments are 16 bits */
+	bool changed;	       /* OUT: set by the device when it wrote regs */
+};
+
+/* A write handler that also gets the caller's registers (bus_write()'s regs). */
+typedef int (*bus_call_fn)(void *opaque, uint64_t offset, const void *data, uint32_t size,
+			   struct bus_regs *regs);
 
 struct bus_device {
 	const char *name;   /* for --trace and --stats */
 	bus_read_fn read;   /* NULL: reads as all ones */
-	bus_write_fn write; /* NULL: writes are dropped */
+	bus_write_fn write; /* NULL: writes are dropped (unless call is set) */
+	bus_call_fn call;   /* instead of write, for register-argument ports; usually NULL */
 	void *opaque;
 };
 
@@ -58,12 +71,13 @@ int bus_register(struct bus *bus, uint64_t base, uint64_t len, const struct bus_
 const struct bus_range *bus_find(const struct bus *bus, uint64_t addr, uint32_t size);
 
 /*
- * Dispatch one access of size bytes at addr. Returns 0 when a device handled it,
- * BUS_UNCLAIMED when none did (a read then fills data with 0xff bytes), or the
- * device's -errno.
+ * Dispatch one access of size bytes at addr. regs: the accessing vCPU's registers,
+ * for a device with a call handler (NULL where there is no vCPU: such a write is
+ * dropped). Returns 0 when a device handled it, BUS_UNCLAIMED when none did (a read
+ * then fills data with 0xff bytes), or the device's -errno.
  */
-int bus_read(const struct bus *bus, uint64_t addr, void *data, uint32_t size, struct vcpu *vcpu);
+int bus_read(const struct bus *bus, uint64_t addr, void *data, uint32_t size);
 int bus_write(const struct bus *bus, uint64_t addr, const void *data, uint32_t size,
-	      struct vcpu *vcpu);
+	      struct bus_regs *regs);
 
 #endif

@@ -4,10 +4,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "memory.h"
 #include "kvm.h"
+#include "memory.h"
 #include "vcpu.h"
-#include "vm.h"
 
 #define DUMP_CODE_BYTES 16
 
@@ -31,14 +30,14 @@ static void dump_segment(FILE *out, const char *name, const struct kvm_segment *
 		seg->present, seg->s, seg->l, seg->db, seg->g, seg->unusable ? " unusable" : "");
 }
 
-int vcpu_read_code(const struct vcpu *vcpu, const struct kvm_regs *regs, const struct kvm_sregs *sregs,
-		   const struct guest_memory *mem, uint8_t *buf, size_t len, uint64_t *linear,
-		   uint64_t *gpa)
+int vcpu_read_code(const struct vcpu *vcpu, const struct kvm_regs *regs,
+		   const struct kvm_sregs *sregs, const struct guest_memory *mem, uint8_t *buf,
+		   size_t len, uint64_t *linear, uint64_t *gpa)
 {
 	const uint8_t *code;
 
 	*linear = (sregs->efer & X86_EFER_LMA) && sregs->cs.l ? regs->rip
-							    : sregs->cs.base + regs->rip;
+							      : sregs->cs.base + regs->rip;
 	*gpa = *linear;
 	if (sregs->cr0 & X86_CR0_PG) {
 		struct kvm_translation tr = { .linear_address = *linear };
@@ -54,13 +53,12 @@ int vcpu_read_code(const struct vcpu *vcpu, const struct kvm_regs *regs, const s
 	return 0;
 }
 
-static void dump_code(FILE *out, struct vcpu *vcpu, const struct kvm_regs *regs,
-		      const struct kvm_sregs *sregs)
+static void dump_code(FILE *out, const struct vcpu *vcpu, const struct guest_memory *mem,
+		      const struct kvm_regs *regs, const struct kvm_sregs *sregs)
 {
 	uint8_t code[DUMP_CODE_BYTES];
 	uint64_t linear, gpa;
-	int ret = vcpu_read_code(vcpu, regs, sregs, &vcpu->vm->mem, code, sizeof(code), &linear,
-				 &gpa);
+	int ret = vcpu_read_code(vcpu, regs, sregs, mem, code, sizeof(code), &linear, &gpa);
 
 	if (ret == -EFAULT) {
 		fprintf(out, "  code: linear 0x%" PRIx64 " is not mapped\n", linear);
@@ -77,7 +75,7 @@ static void dump_code(FILE *out, struct vcpu *vcpu, const struct kvm_regs *regs,
 	fprintf(out, "\n");
 }
 
-static void dump_events(FILE *out, struct vcpu *vcpu)
+static void dump_events(FILE *out, const struct vcpu *vcpu)
 {
 	struct kvm_vcpu_events ev;
 
@@ -119,7 +117,7 @@ static void dump_exits(FILE *out, const struct vcpu *vcpu)
 	}
 }
 
-void vcpu_dump(struct vcpu *vcpu, FILE *out)
+void vcpu_dump(const struct vcpu *vcpu, const struct guest_memory *mem, FILE *out)
 {
 	struct kvm_regs r;
 	struct kvm_sregs s;
@@ -156,7 +154,7 @@ void vcpu_dump(struct vcpu *vcpu, FILE *out)
 	dump_segment(out, "ldt", &s.ldt);
 	fprintf(out, "  gdt base=0x%016llx limit=0x%04x   idt base=0x%016llx limit=0x%04x\n",
 		s.gdt.base, s.gdt.limit, s.idt.base, s.idt.limit);
-	dump_code(out, vcpu, &r, &s);
+	dump_code(out, vcpu, mem, &r, &s);
 	dump_events(out, vcpu);
 	dump_exits(out, vcpu);
 }

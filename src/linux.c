@@ -1,48 +1,173 @@
-/* Booting Linux: tables, kernel, entry registers, and watching the console for milestones and panics. */
+/* Linux guests: inputs and command line, tables and entry, what its ends mean, its console watch. */
 #include "linux.h"
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "acpi.h"
-#include "bios.h"
+#include "arch/x86/acpi.h"
+#include "arch/x86/bios.h"
+#include "arch/x86/layout.h"
+#include "arch/x86/mptable.h"
+#include "clock.h"
 #include "error.h"
-#include "layout.h"
-#include "mptable.h"
+#include "file.h"
+#include "kvm.h"
+#include "options.h"
+#include "probe.h"
 #include "vm.h"
+
+/* The kernel command line when -p gives none: the console on the serial port. */
+#define LINUX_DEFAULT_CMDLINE "console=ttyS0"
+/*
+ * Parameters that describe mini-kvm's platform, put before the user's unless
+ * they say pci= themselves: there is no PCI bus, so the kernel should not look
+ * for one (on AMD CPUs its AGP aperture check alone reads the config space of
+ * all 8192 bus/slot pairs, two VM exits each).
+ */
+#define LINUX_PLATFORM_CMDLINE "pci=off"
 
 /* MSRs with a reset value worth setting explicitly (SDM 4, table 2-2). */
 #define MSR_IA32_MISC_ENABLE	0x000001a0
 #define MISC_ENABLE_FAST_STRING (1ULL << 0) /* what firmware turns on for rep movs/stos */
 
+/* --- inputs -------------------------------------------------------------- */
+
+void linux_free(struct linux_guest *lg)
+{
+	if (!lg)
+		return;
+	bzimage_free(&lg->bz);
+	free(lg->initrd);
+	free(lg->cmdline);
+	pthread_mutex_destroy(&lg->lock);
+	free(lg);
+}
+
+int linux_open(const struct options *opts, struct linux_guest **out)
+{
+	struct linux_guest *lg = calloc(1, sizeof(*lg));
+	const char *params, *platform;
+	int ret;
+
+	if (!lg)
+		return error_set(ENOMEM, "no memory for a Linux guest");
+	pthread_mutex_init(&lg->lock, NULL);
+	ret = bzimage_open(opts->kernel, &lg->bz);
+	if (ret == 0 && opts->initrd) {
+		/* An initrd is copied whole into guest RAM: a larger one cannot fit. */
+		uint64_t max = opts->mem_size < INITRD_MAX_FILE_SIZE ? opts->mem_size
+								     : INITRD_MAX_FILE_SIZE;
+		char limit[64];
+
+		snprintf(limit, sizeof(limit), "fits in the guest's %llu MiB of RAM (-m)",
+			 (unsigned long long)(opts->mem_size / LAYOUT_MIB));
+		ret = file_read_all(opts->initrd, "initrd", max, limit, &lg->initrd,
+				    &lg->initrd_size);
+	}
+	params = opts->params ? opts->params : LINUX_DEFAULT_CMDLINE;
+	/* A user who says something about PCI has the last word on it. */
+	platform = strstr(params, "pci=") ? "" : LINUX_PLATFORM_CMDLINE " ";
+	if (ret == 0 && asprintf(&lg->cmdline, "%s%s", platform, params) < 0) {
+		lg->cmdline = NULL;
+		ret = error_set(ENOMEM, "no memory for the kernel command line");
+	}
+	if (ret < 0) {
+		linux_free(lg);
+		return ret;
+	}
+	lg->initrd_path = opts->initrd;
+	lg->boot_marker = opts->boot_marker;
+	*out = lg;
+	return 0;
+}
+
+/* --- what the guest's ends mean, and its console -------------------------- */
+
 static void console_first_byte(void *opaque)
 {
-	struct vm *vm = opaque;
+	struct linux_guest *lg = opaque;
 
-	timeline_mark(&vm->timeline, TIMELINE_FIRST_BYTE, stats_now_ns(), vm_exits(vm));
+	timeline_mark(&lg->vm->timeline, TIMELINE_FIRST_BYTE, now_ns(), vm_exits(lg->vm));
 }
 
 void linux_console_line(void *opaque, const char *line)
 {
-	struct vm *vm = opaque;
-	const char *marker = vm->config->boot_marker;
-	uint64_t now = stats_now_ns();
+	struct linux_guest *lg = opaque;
+	struct vm *vm = lg->vm;
+	const char *marker = lg->boot_marker;
+	uint64_t now = now_ns();
+	char panic[LINUX_PANIC_MAX];
 
 	if (strstr(line, LINUX_BANNER))
 		timeline_mark(&vm->timeline, TIMELINE_BANNER, now, vm_exits(vm));
 	if (marker && *marker && strstr(line, marker))
 		timeline_mark(&vm->timeline, TIMELINE_MARKER, now, vm_exits(vm));
-	if (strstr(line, LINUX_PANIC)) {
-		pthread_mutex_lock(&vm->lock);
-		if (!vm->panic[0])
-			snprintf(vm->panic, sizeof(vm->panic), "%s", strstr(line, LINUX_PANIC));
-		pthread_mutex_unlock(&vm->lock);
-	}
+	pthread_mutex_lock(&lg->lock);
+	if (strstr(line, LINUX_PANIC) && !lg->panic[0])
+		snprintf(lg->panic, sizeof(lg->panic), "%s", strstr(line, LINUX_PANIC));
+	memcpy(panic, lg->panic, sizeof(panic));
+	pthread_mutex_unlock(&lg->lock);
 	/* The last line panic() prints before it spins forever. */
 	if (strstr(line, LINUX_PANIC_END))
-		vm_stop(vm, VM_END_DIED, 0, -1, VM_PANIC_REASON "%s", vm->panic);
+		vm_stop(vm, VM_END_DIED, 0, -1, LINUX_PANIC_REASON "%s", panic);
+}
+
+/* A kernel that panicked and then reset, halted or powered off (panic=N) died. */
+static void amend_end(void *opaque, struct vm_result *r)
+{
+	struct linux_guest *lg = opaque;
+
+	pthread_mutex_lock(&lg->lock);
+	if (lg->panic[0] &&
+	    (r->end == VM_END_RESET || r->end == VM_END_HALT || r->end == VM_END_POWEROFF)) {
+		r->end = VM_END_DIED;
+		r->vcpu = -1;
+		snprintf(r->message, sizeof(r->message), LINUX_PANIC_REASON "%s", lg->panic);
+	}
+	pthread_mutex_unlock(&lg->lock);
+}
+
+void linux_attach(struct linux_guest *lg, struct vm *vm)
+{
+	lg->vm = vm;
+	vm->policy = (struct vm_policy){ .triple_fault_resets = true,
+					 .amend_end = amend_end,
+					 .opaque = lg };
+	vm->config->console->watch = (struct console_watch){
+		.first_byte = console_first_byte,
+		.line = linux_console_line,
+		.opaque = lg,
+	};
+}
+
+/* --- loading ------------------------------------------------------------- */
+
+/*
+ * Can host run a stock Linux kernel? Linux's user space enters the kernel with
+ * syscall; a KVM that cannot deliver that to ring 0 (the 'syscall' probe, which
+ * runs in long mode, so it also fails where long mode does) would spend minutes
+ * emulating the kernel before dying. Returns 0, or -ENOTSUP with a message naming
+ * the host's KVM and the failing probe.
+ */
+static int linux_check_host(const struct kvm_host *host)
+{
+	struct probe_result r;
+	int ret = probe_run(host, PROBE_ID_SYSCALL, &r);
+
+	if (ret < 0)
+		return ret;
+	if (!r.yes)
+		return error_set(
+			ENOTSUP,
+			"this host's KVM (%s) cannot run a Linux kernel: no %s "
+			"(its '%s' probe: %s). Linux needs a KVM like kvm_intel or kvm_amd; "
+			"see 'mini-kvm check'",
+			host->module, probe_what(PROBE_ID_SYSCALL), probe_name(PROBE_ID_SYSCALL),
+			r.detail);
+	return 0;
 }
 
 static int set_msrs(struct vcpu *vcpu)
@@ -80,10 +205,15 @@ static int check_aps_wait_for_sipi(struct vm *vm)
 	return 0;
 }
 
-int linux_load(struct vm *vm, const struct bzimage *bz, const struct linux_boot *boot)
+int linux_load(struct linux_guest *lg, struct vm *vm, const struct kvm_host *host)
 {
 	struct acpi_config acpi = { .ncpus = vm->nvcpus };
-	struct linux_boot with_tables = *boot;
+	struct linux_boot boot = {
+		.cmdline = lg->cmdline,
+		.initrd = lg->initrd,
+		.initrd_size = lg->initrd_size,
+		.initrd_path = lg->initrd_path,
+	};
 	struct linux_entry entry;
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
@@ -99,8 +229,8 @@ int linux_load(struct vm *vm, const struct bzimage *bz, const struct linux_boot 
 	ret = bios_install(&vm->mem);
 	if (ret < 0)
 		return ret;
-	with_tables.acpi_rsdp = rsdp;
-	ret = bzimage_place(bz, &vm->mem, &with_tables, &entry);
+	boot.acpi_rsdp = rsdp;
+	ret = bzimage_place(&lg->bz, &vm->mem, &boot, &entry);
 	if (ret < 0)
 		return ret;
 
@@ -111,8 +241,8 @@ int linux_load(struct vm *vm, const struct bzimage *bz, const struct linux_boot 
 	ret = boot_setup(BOOT_MODE_LINUX, entry.rip, &vm->mem, &sregs, &regs);
 	if (ret < 0)
 		return ret;
-	regs.rsi =
-		entry.zero_page; /* boot.rst: "%rsi must hold the base address of struct boot_params" */
+	/* boot.rst: "%rsi must hold the base address of struct boot_params" */
+	regs.rsi = entry.zero_page;
 	for (unsigned int i = 0; i < vm->nvcpus; i++) {
 		ret = set_msrs(&vm->vcpus[i]);
 		if (ret < 0)
@@ -124,11 +254,6 @@ int linux_load(struct vm *vm, const struct bzimage *bz, const struct linux_boot 
 	ret = check_aps_wait_for_sipi(vm);
 	if (ret < 0)
 		return ret;
-
-	vm->config->console->watch = (struct console_watch){
-		.first_byte = console_first_byte,
-		.line = linux_console_line,
-		.opaque = vm,
-	};
-	return 0;
+	linux_attach(lg, vm);
+	return linux_check_host(host);
 }

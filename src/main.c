@@ -7,11 +7,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "check.h"
+#include "clock.h"
 #include "error.h"
 #include "options.h"
+#include "probe.h"
 #include "runner.h"
-#include "stats.h"
 
 #ifndef MINI_KVM_VERSION
 #define MINI_KVM_VERSION "0.1"
@@ -128,7 +128,7 @@ static int open_standard_fds(void)
 
 int main(int argc, char **argv)
 {
-	uint64_t start_ns = stats_now_ns();
+	uint64_t start_ns = now_ns();
 	struct options opts;
 	int ret;
 
@@ -144,7 +144,7 @@ int main(int argc, char **argv)
 	case CMD_RUN:
 		return cmd_run(&opts);
 	case CMD_CHECK:
-		ret = check_run(stdout);
+		ret = probe_check_host(stdout);
 		if (ret < 0) {
 			fprintf(stderr, "mini-kvm: %s\n", error_message());
 			return EXIT_VMM_ERROR;

@@ -6,7 +6,7 @@
 #include <sys/mman.h>
 
 #include "error.h"
-#include "layout.h"
+#include "arch/x86/layout.h"
 
 int guest_memory_init(struct guest_memory *mem, uint64_t ram_size)
 {

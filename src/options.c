@@ -9,7 +9,8 @@
 #include <strings.h>
 
 #include "error.h"
-#include "layout.h"
+#include "vm.h"
+#include "arch/x86/layout.h"
 
 const char options_usage[] =
 	"usage: mini-kvm run [OPTIONS] [GUEST ...]\n"
@@ -199,9 +200,12 @@ static int parse_run(int argc, char **argv, struct options *opts)
 						 optarg);
 			break;
 		case 'c':
-			if (parse_u64(optarg, 10, &value) || value < 1 || value > OPTIONS_MAX_CPUS)
-				return error_set(EINVAL, "--cpus '%s': not a number from 1 to %d",
-						 optarg, OPTIONS_MAX_CPUS);
+			if (parse_u64(optarg, 10, &value) || value < 1 || value > VM_MAX_VCPUS)
+				return error_set(
+					EINVAL,
+					"--cpus '%s': not a number from 1 to %u (mini-kvm's "
+					"limit: " VM_MAX_VCPUS_WHY ")",
+					optarg, VM_MAX_VCPUS);
 			opts->cpus = value;
 			break;
 		case OPT_MODE:
@@ -233,9 +237,10 @@ static int parse_run(int argc, char **argv, struct options *opts)
 			break;
 		case OPT_DISK:
 			if (opts->disk)
-				return error_set(EINVAL,
-						 "--disk given twice ('%s', '%s'): a guest has one disk",
-						 opts->disk, optarg);
+				return error_set(
+					EINVAL,
+					"--disk given twice ('%s', '%s'): a guest has one disk",
+					opts->disk, optarg);
 			opts->disk = optarg;
 			break;
 		case OPT_RAW_CONSOLE:

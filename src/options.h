@@ -10,7 +10,6 @@
 enum command { CMD_RUN, CMD_CHECK, CMD_VERSION, CMD_HELP };
 
 #define OPTIONS_MAX_GUESTS 64
-#define OPTIONS_MAX_CPUS   4096
 
 struct guest_options {
 	const char *path;
@@ -26,7 +25,7 @@ struct options {
 	const char *params; /* -p */
 	const char *disk;   /* --disk: the HC_BLK_* disk image, or NULL */
 	bool irqchip;	    /* --irqchip: in-kernel PIC/IOAPIC/LAPIC and PIT for GUESTs */
-	bool raw_console; /* --raw-console: guest bytes reach a terminal unchanged */
+	bool raw_console;   /* --raw-console: guest bytes reach a terminal unchanged */
 	bool stats;
 	bool trace;
 	double timeout;		 /* seconds; 0 = none */

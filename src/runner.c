@@ -8,40 +8,17 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "check.h"
+#include "clock.h"
 #include "devices/blk.h"
+#include "diagnose.h"
 #include "error.h"
-#include "file.h"
-#include "layout.h"
 #include "linux.h"
 #include "loaders/image.h"
 #include "terminal.h"
 #include "util.h"
 
-#define NS_PER_SEC 1e9
-
 /* Prefix colors, one per guest in turn (ANSI SGR: bold green, blue, magenta, cyan, yellow, red). */
 static const char *const guest_colors[] = { "1;32", "1;34", "1;35", "1;36", "1;33", "1;31" };
-
-/* The kernel command line when -p gives none: the console on the serial port. */
-#define LINUX_DEFAULT_CMDLINE "console=ttyS0"
-/*
- * Parameters that describe mini-kvm's platform, put before the user's unless
- * they say pci= themselves: there is no PCI bus, so the kernel should not look
- * for one (on AMD CPUs its AGP aperture check alone reads the config space of
- * all 8192 bus/slot pairs, two VM exits each).
- */
-#define LINUX_PLATFORM_CMDLINE "pci=off"
-#define LINUX_GUEST_NAME       "linux"
-
-/* A Linux guest's inputs (-k, -i, -p), all read before anything runs. */
-struct linux_guest {
-	struct bzimage bz;
-	uint8_t *initrd;
-	size_t initrd_size;
-	char *cmdline; /* LINUX_PLATFORM_CMDLINE and the user's, malloc()ed */
-	struct linux_boot boot;
-};
 
 struct guest_job {
 	const struct options *opts;
@@ -104,44 +81,23 @@ static void set_live(struct guest_job *job, struct vm *vm)
 	pthread_mutex_unlock(&live_lock);
 }
 
-static char *format_stats(struct vm *vm, const struct guest_job *job)
+/* The --stats text of a VM that ran: totals, each vCPU's, and a Linux guest's boot timeline. */
+static char *format_stats(const struct vm *vm, const struct guest_job *job)
 {
-	struct vcpu_stats total = { 0 };
-	char label[CONSOLE_NAME_MAX + 32], *text = NULL;
-	size_t size;
-	FILE *out = open_memstream(&text, &size);
+	const struct vcpu_stats *per_vcpu[VM_MAX_VCPUS];
 
-	if (!out)
-		return NULL;
 	for (unsigned int i = 0; i < vm->nvcpus; i++)
-		stats_merge(&total, &vm->vcpus[i].stats);
-	snprintf(label, sizeof(label), "[%u:%s] stats", job->config.index, job->config.name);
-	stats_print(out, label, &total, vm->end_ns - vm->start_ns, vm_device_name, vm);
-	for (unsigned int i = 0; vm->nvcpus > 1 && i < vm->nvcpus; i++) {
-		snprintf(label, sizeof(label), "[%u:%s] vCPU %u", job->config.index,
-			 job->config.name, i);
-		stats_print(out, label, &vm->vcpus[i].stats, vm->end_ns - vm->start_ns,
-			    vm_device_name, vm);
-	}
-	if (job->linux_guest) {
-		snprintf(label, sizeof(label), "[%u:%s]", job->config.index, job->config.name);
-		timeline_print(out, label, &vm->timeline, job->config.boot_marker);
-	}
-	fclose(out);
-	return text;
+		per_vcpu[i] = &vm->vcpus[i].stats;
+	return stats_report(vm->trace_label, per_vcpu, vm->nvcpus, vm->end_ns - vm->start_ns,
+			    vm_device_name, (void *)vm, job->linux_guest ? &vm->timeline : NULL,
+			    job->opts->boot_marker);
 }
 
 static int load_guest(struct guest_job *job, struct vm *vm)
 {
-	int ret;
-
-	if (!job->linux_guest)
-		return vm_load_image(vm, &job->image);
-	ret = linux_load(vm, &job->linux_guest->bz, &job->linux_guest->boot);
-	if (ret < 0)
-		return ret;
-	/* Inputs are fine; is the host? (Fail in a moment, not after minutes of emulation.) */
-	return check_linux_host(job->host);
+	if (job->linux_guest)
+		return linux_load(job->linux_guest, vm, job->host);
+	return vm_load_image(vm, &job->image);
 }
 
 static void *guest_thread(void *arg)
@@ -168,8 +124,7 @@ static void *guest_thread(void *arg)
 		vm_run(&vm, timeout_ns);
 		set_live(job, NULL);
 	}
-	timeline_mark(&vm.timeline, TIMELINE_END, vm.end_ns ? vm.end_ns : stats_now_ns(),
-		      vm_exits(&vm));
+	timeline_mark(&vm.timeline, TIMELINE_END, vm.end_ns ? vm.end_ns : now_ns(), vm_exits(&vm));
 	console_flush(&job->console);
 	report->output_dropped = atomic_load(&job->console.dropped);
 	if (job->opts->stats && ret == 0)
@@ -177,7 +132,7 @@ static void *guest_thread(void *arg)
 	report->result = vm.result;
 	vm.result.dump = NULL; /* the report owns it now */
 	if (report->result.end == VM_END_DIED && report->result.vcpu >= 0)
-		report->hint = check_explain_death(job->host, &vm);
+		report->hint = diagnose_death(job->host, &vm);
 	vm_destroy(&vm);
 	return NULL;
 }
@@ -191,9 +146,10 @@ static void *guest_thread(void *arg)
  */
 static void stop_signal_set(sigset_t *set)
 {
-	static const int terminating[] = { SIGHUP,  SIGINT,    SIGQUIT, SIGTERM,
-					   SIGUSR2, SIGALRM,   SIGVTALRM, SIGPROF,
-					   SIGXCPU, SIGPWR,    SIGIO,     SIGSTKFLT };
+	static const int terminating[] = {
+		SIGHUP,	   SIGINT,  SIGQUIT, SIGTERM, SIGUSR2, SIGALRM,
+		SIGVTALRM, SIGPROF, SIGXCPU, SIGPWR,  SIGIO,   SIGSTKFLT
+	};
 
 	sigemptyset(set);
 	for (size_t i = 0; i < ARRAY_SIZE(terminating); i++)
@@ -230,58 +186,6 @@ static int open_images(const struct options *opts, struct guest_job *jobs)
 			return ret;
 		}
 	}
-	return 0;
-}
-
-static void linux_guest_free(struct linux_guest *lg)
-{
-	if (!lg)
-		return;
-	bzimage_free(&lg->bz);
-	free(lg->initrd);
-	free(lg->cmdline);
-	free(lg);
-}
-
-/* Read the bzImage and initrd and check the command line against the kernel's limit. */
-static int open_linux(const struct options *opts, struct linux_guest **out)
-{
-	struct linux_guest *lg = calloc(1, sizeof(*lg));
-	const char *params, *platform;
-	int ret;
-
-	if (!lg)
-		return error_set(ENOMEM, "no memory for a Linux guest");
-	ret = bzimage_open(opts->kernel, &lg->bz);
-	if (ret == 0 && opts->initrd) {
-		/* An initrd is copied whole into guest RAM: a larger one cannot fit. */
-		char limit[64];
-
-		snprintf(limit, sizeof(limit), "the guest's %llu MiB of RAM (-m)",
-			 (unsigned long long)(opts->mem_size / LAYOUT_MIB));
-		ret = file_read_all(opts->initrd, "initrd",
-				    opts->mem_size < INITRD_MAX_FILE_SIZE ? opts->mem_size
-									  : INITRD_MAX_FILE_SIZE,
-				    limit, &lg->initrd, &lg->initrd_size);
-	}
-	params = opts->params ? opts->params : LINUX_DEFAULT_CMDLINE;
-	/* A user who says something about PCI has the last word on it. */
-	platform = strstr(params, "pci=") ? "" : LINUX_PLATFORM_CMDLINE " ";
-	if (ret == 0 && asprintf(&lg->cmdline, "%s%s", platform, params) < 0) {
-		lg->cmdline = NULL;
-		ret = error_set(ENOMEM, "no memory for the kernel command line");
-	}
-	if (ret < 0) {
-		linux_guest_free(lg);
-		return ret;
-	}
-	lg->boot = (struct linux_boot){
-		.cmdline = lg->cmdline,
-		.initrd = lg->initrd,
-		.initrd_size = lg->initrd_size,
-		.initrd_path = opts->initrd,
-	};
-	*out = lg;
 	return 0;
 }
 
@@ -322,11 +226,9 @@ static void setup_jobs(const struct options *opts, const struct kvm_host *host,
 		job->opts = opts;
 		job->host = host;
 		job->report = r;
-		console_init(
-			&job->console, r->index, r->name, several,
-			color ? guest_colors[i % (sizeof(guest_colors) / sizeof(guest_colors[0]))]
-			      : NULL,
-			STDOUT_FILENO);
+		console_init(&job->console, r->index, r->name, several,
+			     color ? guest_colors[i % ARRAY_SIZE(guest_colors)] : NULL,
+			     STDOUT_FILENO);
 		job->console.visible_controls = visible_controls(opts, i, interactive && !several);
 		job->config = (struct vm_config){
 			.index = r->index,
@@ -335,8 +237,6 @@ static void setup_jobs(const struct options *opts, const struct kvm_host *host,
 			.cpus = opts->cpus,
 			.trace = opts->trace,
 			.irqchip = job->linux_guest != NULL || opts->irqchip,
-			.linux_guest = job->linux_guest != NULL,
-			.boot_marker = opts->boot_marker,
 			.process_start_ns = opts->start_ns,
 			.console = &job->console,
 			.disk = disk, /* options.c allows --disk with one GUEST only */
@@ -354,7 +254,7 @@ static int open_inputs(const struct options *opts, struct guest_job *jobs)
 		ret = open_images(opts, jobs);
 		return ret < 0 ? ret : (int)opts->nguests;
 	}
-	ret = open_linux(opts, &jobs[0].linux_guest);
+	ret = linux_open(opts, &jobs[0].linux_guest);
 	return ret < 0 ? ret : 1;
 }
 
@@ -446,7 +346,7 @@ out_host:
 out_inputs:
 	for (int i = 0; i < njobs; i++) {
 		image_free(&jobs[i].image);
-		linux_guest_free(jobs[i].linux_guest);
+		linux_free(jobs[i].linux_guest);
 	}
 	return ret;
 }

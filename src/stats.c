@@ -1,22 +1,12 @@
 /* Counting VM exits and the time they cost, and printing the table --stats shows. */
 #include "stats.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "kvm.h"
-
-#define NS_PER_SEC 1000000000ULL
-#define NS_PER_MS  1000000.0
-#define NS_PER_US  1000.0
-
-uint64_t stats_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NS_PER_SEC + ts.tv_nsec;
-}
 
 void stats_add_exit(struct vcpu_stats *s, uint32_t reason, uint64_t run_ns, uint64_t vmm_ns)
 {
@@ -82,15 +72,15 @@ void stats_merge(struct vcpu_stats *into, const struct vcpu_stats *from)
 
 static double avg_us(uint64_t ns, uint64_t count)
 {
-	return count ? ns / NS_PER_US / count : 0.0;
+	return count ? (double)ns / NS_PER_USEC / count : 0.0;
 }
 
 void stats_print(FILE *out, const char *label, const struct vcpu_stats *s, uint64_t wall_ns,
-		 const char *(*device_name)(uint64_t addr, bool mmio, void *opaque), void *opaque)
+		 stats_device_name_fn device_name, void *opaque)
 {
 	fprintf(out, "%s: %llu exits in %.3f ms (%.3f ms in KVM_RUN, %.3f ms in the VMM)\n", label,
-		(unsigned long long)s->exits, wall_ns / NS_PER_MS, s->run_ns / NS_PER_MS,
-		s->vmm_ns / NS_PER_MS);
+		(unsigned long long)s->exits, wall_ns / (double)NS_PER_MSEC,
+		s->run_ns / (double)NS_PER_MSEC, s->vmm_ns / (double)NS_PER_MSEC);
 	fprintf(out, "  %-24s %10s %12s %12s %10s\n", "exit reason", "count", "run ms", "vmm ms",
 		"avg us");
 	for (unsigned int i = 0; i < STATS_MAX_REASONS; i++) {
@@ -100,8 +90,8 @@ void stats_print(FILE *out, const char *label, const struct vcpu_stats *s, uint6
 			continue;
 		fprintf(out, "  %-24s %10llu %12.3f %12.3f %10.2f\n",
 			i == STATS_MAX_REASONS - 1 ? "(other)" : kvm_exit_reason_name(i),
-			(unsigned long long)e->count, e->run_ns / NS_PER_MS, e->vmm_ns / NS_PER_MS,
-			avg_us(e->run_ns + e->vmm_ns, e->count));
+			(unsigned long long)e->count, e->run_ns / (double)NS_PER_MSEC,
+			e->vmm_ns / (double)NS_PER_MSEC, avg_us(e->run_ns + e->vmm_ns, e->count));
 	}
 	if (!s->nio)
 		return;
@@ -118,13 +108,42 @@ void stats_print(FILE *out, const char *label, const struct vcpu_stats *s, uint6
 				  : (io->write ? "out" : "in"),
 			 (unsigned long long)io->addr);
 		fprintf(out, "  %-24s %10llu %12.3f %s\n", where, (unsigned long long)io->count,
-			io->vmm_ns / NS_PER_MS, name);
+			io->vmm_ns / (double)NS_PER_MSEC, name);
 	}
 	if (s->other_io.count)
 		fprintf(out, "  %-24s %10llu %12.3f\n", "(other)",
-			(unsigned long long)s->other_io.count, s->other_io.vmm_ns / NS_PER_MS);
+			(unsigned long long)s->other_io.count,
+			s->other_io.vmm_ns / (double)NS_PER_MSEC);
 	if (s->unclaimed)
 		fprintf(out,
 			"  unclaimed accesses: %llu (reads saw all ones, writes were dropped)\n",
 			(unsigned long long)s->unclaimed);
+}
+
+char *stats_report(const char *label, const struct vcpu_stats *const *per_vcpu, unsigned int nvcpus,
+		   uint64_t wall_ns, stats_device_name_fn device_name, void *opaque,
+		   const struct timeline *timeline, const char *marker)
+{
+	struct vcpu_stats total = { 0 };
+	char heading[STATS_LABEL_MAX], *text = NULL;
+	size_t size;
+	FILE *out = open_memstream(&text, &size);
+
+	if (!out)
+		return NULL;
+	for (unsigned int i = 0; i < nvcpus; i++)
+		stats_merge(&total, per_vcpu[i]);
+	snprintf(heading, sizeof(heading), "%s stats", label);
+	stats_print(out, heading, &total, wall_ns, device_name, opaque);
+	for (unsigned int i = 0; nvcpus > 1 && i < nvcpus; i++) {
+		snprintf(heading, sizeof(heading), "%s vCPU %u", label, i);
+		stats_print(out, heading, per_vcpu[i], wall_ns, device_name, opaque);
+	}
+	if (timeline)
+		timeline_print(out, label, timeline, marker);
+	if (fclose(out) != 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
 }

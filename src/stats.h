@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "timeline.h"
+
 /* Exit reasons are small integers (KVM_EXIT_*); anything above lands in the last slot. */
 #define STATS_MAX_REASONS 48
 /* Distinct ports/addresses tracked one by one; the rest are summed as "other". */
@@ -38,9 +40,6 @@ struct vcpu_stats {
 	uint64_t unclaimed;	 /* accesses no device claimed */
 };
 
-/* Monotonic time in nanoseconds. */
-uint64_t stats_now_ns(void);
-
 /* Count one exit of reason that spent run_ns in KVM_RUN and vmm_ns in the VMM. */
 void stats_add_exit(struct vcpu_stats *s, uint32_t reason, uint64_t run_ns, uint64_t vmm_ns);
 
@@ -51,11 +50,27 @@ void stats_add_io(struct vcpu_stats *s, bool mmio, uint64_t addr, bool write, bo
 /* Add every counter of from into into (for totals over vCPUs). */
 void stats_merge(struct vcpu_stats *into, const struct vcpu_stats *from);
 
+/* Names the device at a port or MMIO address ("" for none), for the tables. */
+typedef const char *(*stats_device_name_fn)(uint64_t addr, bool mmio, void *opaque);
+
+/* The longest table heading: a "[N:name]" label and " vCPU N". */
+#define STATS_LABEL_MAX 128
+
 /*
  * Print s as a table on out, headed by label, with wall_ns as the total run time.
  * device_name(addr, mmio, opaque) names the device at an address (may be NULL).
  */
 void stats_print(FILE *out, const char *label, const struct vcpu_stats *s, uint64_t wall_ns,
-		 const char *(*device_name)(uint64_t addr, bool mmio, void *opaque), void *opaque);
+		 stats_device_name_fn device_name, void *opaque);
+
+/*
+ * The whole --stats text of one VM labelled label ("[1:name]"): the table of its
+ * nvcpus vCPUs' totals, with several vCPUs each one's table too, and then the boot
+ * timeline when timeline is not NULL (marker: the --boot-marker text). wall_ns:
+ * how long the VM ran. Returns malloc()ed text, or NULL without memory.
+ */
+char *stats_report(const char *label, const struct vcpu_stats *const *per_vcpu, unsigned int nvcpus,
+		   uint64_t wall_ns, stats_device_name_fn device_name, void *opaque,
+		   const struct timeline *timeline, const char *marker);
 
 #endif

@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#define NS_PER_MS 1000000.0
+#include "clock.h"
 
 static const char *const event_names[TIMELINE_EVENTS] = {
 	[TIMELINE_FIRST_RUN] = "first KVM_RUN",
@@ -65,8 +65,8 @@ void timeline_print(FILE *out, const char *label, const struct timeline *t, cons
 		if (i == TIMELINE_END)
 			print_missing_marker(out, t, marker);
 		fprintf(out, "  %-22s %12.3f %12llu %14.3f %12llu\n", event_names[i],
-			t->ns[i] / NS_PER_MS, (unsigned long long)t->exits[i],
-			(t->ns[i] - prev_ns) / NS_PER_MS,
+			t->ns[i] / (double)NS_PER_MSEC, (unsigned long long)t->exits[i],
+			(t->ns[i] - prev_ns) / (double)NS_PER_MSEC,
 			(unsigned long long)(t->exits[i] - prev_exits));
 		prev_ns = t->ns[i];
 		prev_exits = t->exits[i];

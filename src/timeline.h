@@ -22,7 +22,7 @@ struct timeline {
 	uint64_t exits[TIMELINE_EVENTS]; /* VM exits before the event */
 };
 
-/* Start a timeline whose times count from origin_ns (stats_now_ns() clock). */
+/* Start a timeline whose times count from origin_ns (now_ns() clock). */
 void timeline_init(struct timeline *t, uint64_t origin_ns);
 
 /*

@@ -11,30 +11,32 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "cpuid.h"
+#include "arch/x86/cpuid.h"
+#include "clock.h"
 #include "error.h"
 #include "kvm.h"
-#include "vm.h"
+#include "util.h"
 
-int vcpu_create(struct vcpu *vcpu, struct vm *vm, unsigned int index)
+int vcpu_create(struct vcpu *vcpu, int vm_fd, const struct kvm_host *host, unsigned int index,
+		unsigned int ncpus, const struct vcpu_env *env)
 {
 	struct kvm_cpuid2 *cpuid;
 	int ret;
 
 	memset(vcpu, 0, sizeof(*vcpu));
-	vcpu->vm = vm;
 	vcpu->index = index;
-	vcpu->fd = ioctl(vm->fd, KVM_CREATE_VCPU, index);
+	vcpu->env = *env;
+	vcpu->fd = ioctl(vm_fd, KVM_CREATE_VCPU, index);
 	if (vcpu->fd < 0)
 		return error_errno(errno, "KVM_CREATE_VCPU %u", index);
-	vcpu->run_size = vm->host->vcpu_mmap_size;
+	vcpu->run_size = host->vcpu_mmap_size;
 	vcpu->run = mmap(NULL, vcpu->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu->fd, 0);
 	if (vcpu->run == MAP_FAILED) {
 		ret = error_errno(errno, "mmap of vCPU %u's kvm_run", index);
 		vcpu->run = NULL;
 		goto fail;
 	}
-	cpuid = cpuid_for_vcpu(vm->host->cpuid, index, vm->config->cpus);
+	cpuid = cpuid_for_vcpu(host->cpuid, index, ncpus);
 	if (!cpuid) {
 		ret = error_set(ENOMEM, "vCPU %u: no memory for CPUID", index);
 		goto fail;
@@ -99,36 +101,50 @@ static struct exit_record *record_exit(struct vcpu *vcpu)
 	return rec;
 }
 
-static void trace_exit(struct vcpu *vcpu, const struct exit_record *rec)
+static void trace_exit(const struct vcpu *vcpu, const struct exit_record *rec)
 {
-	const struct vm_config *cfg = vcpu->vm->config;
+	const char *label = vcpu->env.trace_label;
 
 	if (rec->reason == KVM_EXIT_IO || rec->reason == KVM_EXIT_MMIO)
 		fprintf(stderr,
-			"[%u:%s] vcpu%u %s rip=0x%" PRIx64 " %s 0x%" PRIx64
+			"%s vcpu%u %s rip=0x%" PRIx64 " %s 0x%" PRIx64
 			" size=%u count=%u data=0x%" PRIx64 "\n",
-			cfg->index, cfg->name, vcpu->index, kvm_exit_reason_name(rec->reason),
-			rec->rip, rec->write ? "write" : "read", rec->addr, rec->size, rec->count,
-			rec->data);
+			label, vcpu->index, kvm_exit_reason_name(rec->reason), rec->rip,
+			rec->write ? "write" : "read", rec->addr, rec->size, rec->count, rec->data);
 	else
-		fprintf(stderr, "[%u:%s] vcpu%u %s rip=0x%" PRIx64 "\n", cfg->index, cfg->name,
-			vcpu->index, kvm_exit_reason_name(rec->reason), rec->rip);
+		fprintf(stderr, "%s vcpu%u %s rip=0x%" PRIx64 "\n", label, vcpu->index,
+			kvm_exit_reason_name(rec->reason), rec->rip);
 }
 
-/* Stop the VM for an I/O handler's VMM-side failure. */
-static int io_failed(struct vcpu *vcpu, int err)
+/* An outcome that needs words: vcpu->message says why. */
+static enum vcpu_outcome outcome(struct vcpu *vcpu, enum vcpu_outcome o, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static enum vcpu_outcome outcome(struct vcpu *vcpu, enum vcpu_outcome o, const char *fmt, ...)
 {
-	vm_stop(vcpu->vm, VM_END_ERROR, 0, vcpu->index, "%s", error_message());
-	(void)err;
-	return 1;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(vcpu->message, sizeof(vcpu->message), fmt, ap);
+	va_end(ap);
+	return o;
 }
 
-static int handle_io(struct vcpu *vcpu, struct exit_record *rec)
+/* What a bus access's result means: a device's -errno is a VMM-side failure. */
+static enum vcpu_outcome io_outcome(struct vcpu *vcpu, int ret)
+{
+	if (ret < 0)
+		return outcome(vcpu, VCPU_IO_ERROR, "%s", error_message());
+	return VCPU_CONTINUE;
+}
+
+static enum vcpu_outcome handle_io(struct vcpu *vcpu, struct exit_record *rec)
 {
 	struct kvm_run *run = vcpu->run;
 	uint8_t *data = (uint8_t *)run + run->io.data_offset;
 	bool write = run->io.direction == KVM_EXIT_IO_OUT;
-	uint64_t t0 = stats_now_ns();
+	struct bus_regs regs = { .regs = vcpu_regs(vcpu), .real_mode = vcpu_in_real_mode(vcpu) };
+	uint64_t t0 = now_ns();
 	int ret = 0;
 
 	rec->addr = run->io.port;
@@ -141,24 +157,27 @@ static int handle_io(struct vcpu *vcpu, struct exit_record *rec)
 	 * A string instruction (rep outsb/insb) brings count elements at once; one that
 	 * ended the VM (HC_EXIT) is the last to run.
 	 */
-	for (uint32_t i = 0; i < run->io.count && ret >= 0 && !atomic_load(&vcpu->vm->stopping);
+	for (uint32_t i = 0; i < run->io.count && ret >= 0 && !atomic_load(vcpu->env.stopping);
 	     i++, data += run->io.size) {
 		if (write)
-			ret = bus_write(&vcpu->vm->pio, run->io.port, data, run->io.size, vcpu);
+			ret = bus_write(vcpu->env.pio, run->io.port, data, run->io.size, &regs);
 		else
-			ret = bus_read(&vcpu->vm->pio, run->io.port, data, run->io.size, vcpu);
+			ret = bus_read(vcpu->env.pio, run->io.port, data, run->io.size);
 	}
+	/* Registers a device changed go back to the vCPU on the next KVM_RUN (no ioctl). */
+	if (regs.changed)
+		run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
 	if (!write)
 		memcpy(&rec->data, (uint8_t *)run + run->io.data_offset, run->io.size);
 	stats_add_io(&vcpu->stats, false, run->io.port, write, ret == BUS_UNCLAIMED, run->io.count,
-		     stats_now_ns() - t0);
-	return ret < 0 ? io_failed(vcpu, ret) : 0;
+		     now_ns() - t0);
+	return io_outcome(vcpu, ret);
 }
 
-static int handle_mmio(struct vcpu *vcpu, struct exit_record *rec)
+static enum vcpu_outcome handle_mmio(struct vcpu *vcpu, struct exit_record *rec)
 {
 	struct kvm_run *run = vcpu->run;
-	uint64_t t0 = stats_now_ns();
+	uint64_t t0 = now_ns();
 	int ret;
 
 	rec->addr = run->mmio.phys_addr;
@@ -168,120 +187,102 @@ static int handle_mmio(struct vcpu *vcpu, struct exit_record *rec)
 	if (run->mmio.len > sizeof(run->mmio.data))
 		ret = BUS_UNCLAIMED; /* KVM never sends these; refuse rather than overrun */
 	else if (run->mmio.is_write)
-		ret = bus_write(&vcpu->vm->mmio, run->mmio.phys_addr, run->mmio.data, run->mmio.len,
-				vcpu);
+		ret = bus_write(vcpu->env.mmio, run->mmio.phys_addr, run->mmio.data, run->mmio.len,
+				NULL);
 	else
-		ret = bus_read(&vcpu->vm->mmio, run->mmio.phys_addr, run->mmio.data, run->mmio.len,
-			       vcpu);
+		ret = bus_read(vcpu->env.mmio, run->mmio.phys_addr, run->mmio.data, run->mmio.len);
 	memcpy(&rec->data, run->mmio.data, sizeof(rec->data));
 	stats_add_io(&vcpu->stats, true, run->mmio.phys_addr, run->mmio.is_write,
-		     ret == BUS_UNCLAIMED, 1, stats_now_ns() - t0);
-	return ret < 0 ? io_failed(vcpu, ret) : 0;
+		     ret == BUS_UNCLAIMED, 1, now_ns() - t0);
+	return io_outcome(vcpu, ret);
 }
 
-static int guest_died(struct vcpu *vcpu, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+/* Up to this many words of an internal error's data go into the message. */
+#define INTERNAL_ERROR_WORDS 16
 
-static int guest_died(struct vcpu *vcpu, const char *fmt, ...)
-{
-	char why[VM_MESSAGE_MAX];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-	vm_stop(vcpu->vm, VM_END_DIED, 0, vcpu->index, "%s", why);
-	return 1;
-}
-
-static int handle_internal_error(struct vcpu *vcpu)
+static enum vcpu_outcome handle_internal_error(struct vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
 	char data[128] = "";
 	size_t len = 0;
 
-	for (uint32_t i = 0; i < run->internal.ndata && i < 16 && len < sizeof(data); i++)
+	for (uint32_t i = 0;
+	     i < run->internal.ndata && i < INTERNAL_ERROR_WORDS && len < sizeof(data); i++)
 		len += snprintf(data + len, sizeof(data) - len, " 0x%llx",
 				(unsigned long long)run->internal.data[i]);
-	return guest_died(vcpu, "KVM internal error, suberror %u: %s%s%s", run->internal.suberror,
-			  kvm_internal_error_name(run->internal.suberror), len ? "; data:" : "",
-			  data);
+	return outcome(vcpu, VCPU_FAILED, "KVM internal error, suberror %u: %s%s%s",
+		       run->internal.suberror, kvm_internal_error_name(run->internal.suberror),
+		       len ? "; data:" : "", data);
 }
 
-int vcpu_handle_exit(struct vcpu *vcpu)
+enum vcpu_outcome vcpu_handle_exit(struct vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
 	struct exit_record *rec = record_exit(vcpu);
-	int ret;
+	enum vcpu_outcome o;
 
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
-		ret = handle_io(vcpu, rec);
+		o = handle_io(vcpu, rec);
 		break;
 	case KVM_EXIT_MMIO:
-		ret = handle_mmio(vcpu, rec);
+		o = handle_mmio(vcpu, rec);
 		break;
 	case KVM_EXIT_INTR:
-		ret = 0; /* a signal: the loop checks whether the VM is stopping */
+		o = VCPU_CONTINUE; /* a signal: the loop looks at the stopping flag */
 		break;
 	case KVM_EXIT_HLT:
-		vm_stop(vcpu->vm, VM_END_HALT, 0, vcpu->index, NULL);
-		ret = 1;
+		o = VCPU_HALTED;
 		break;
 	case KVM_EXIT_SHUTDOWN:
-		/* Linux resets a PC by triple fault as a last resort (reboot=t): not a death. */
-		if (vcpu->vm->config->linux_guest) {
-			vm_stop(vcpu->vm, VM_END_RESET, 0, vcpu->index, "reset by triple fault");
-			ret = 1;
-			break;
-		}
-		ret = guest_died(
-			vcpu,
-			"triple fault (KVM_EXIT_SHUTDOWN): an exception hit while the CPU could not deliver one");
+		o = outcome(
+			vcpu, VCPU_SHUTDOWN,
+			"triple fault (KVM_EXIT_SHUTDOWN): an exception hit while the CPU could "
+			"not deliver one");
 		break;
 	case KVM_EXIT_FAIL_ENTRY:
-		ret = guest_died(vcpu,
-				 "VM entry failed (KVM_EXIT_FAIL_ENTRY), hardware reason 0x%llx",
-				 (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		o = outcome(vcpu, VCPU_FAILED,
+			    "VM entry failed (KVM_EXIT_FAIL_ENTRY), hardware reason 0x%llx",
+			    (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
 		break;
 	case KVM_EXIT_INTERNAL_ERROR:
-		ret = handle_internal_error(vcpu);
+		o = handle_internal_error(vcpu);
 		break;
 	default:
-		ret = guest_died(vcpu, "unexpected VM exit %u (%s)", run->exit_reason,
-				 kvm_exit_reason_name(run->exit_reason));
+		o = outcome(vcpu, VCPU_FAILED, "unexpected VM exit %u (%s)", run->exit_reason,
+			    kvm_exit_reason_name(run->exit_reason));
 		break;
 	}
-	if (vcpu->vm->config->trace)
+	if (vcpu->env.trace_label)
 		trace_exit(vcpu, rec);
 	/* A device may have ended the VM (HC_EXIT) while its exit itself went fine. */
-	return ret || atomic_load(&vcpu->vm->stopping);
+	if (o == VCPU_CONTINUE && atomic_load(vcpu->env.stopping))
+		o = VCPU_STOPPED;
+	return o;
 }
 
-void vcpu_run(struct vcpu *vcpu)
+enum vcpu_outcome vcpu_run(struct vcpu *vcpu)
 {
-	struct vm *vm = vcpu->vm;
+	enum vcpu_outcome o = VCPU_STOPPED;
 
-	if (vcpu->index == 0)
-		timeline_mark(&vm->timeline, TIMELINE_FIRST_RUN, stats_now_ns(), 0);
-	while (!atomic_load(&vm->stopping)) {
-		uint64_t t0 = stats_now_ns(), t1, t2;
+	while (!atomic_load(vcpu->env.stopping)) {
+		uint64_t t0 = now_ns(), t1, t2;
 		int ret = ioctl(vcpu->fd, KVM_RUN, 0);
 
-		t1 = stats_now_ns();
+		t1 = now_ns();
 		if (ret < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				vcpu->run->immediate_exit = 0;
 				continue;
 			}
-			vm_stop(vm, VM_END_ERROR, 0, vcpu->index, "KVM_RUN on vCPU %u: %s",
-				vcpu->index, strerror(errno));
-			break;
+			return outcome(vcpu, VCPU_KVM_ERROR, "KVM_RUN on vCPU %u: %s", vcpu->index,
+				       strerror(errno));
 		}
-		ret = vcpu_handle_exit(vcpu);
-		t2 = stats_now_ns();
+		o = vcpu_handle_exit(vcpu);
+		t2 = now_ns();
 		stats_add_exit(&vcpu->stats, vcpu->run->exit_reason, t1 - t0, t2 - t1);
-		if (ret)
-			break;
+		if (o != VCPU_CONTINUE)
+			return o;
 	}
+	return VCPU_STOPPED;
 }

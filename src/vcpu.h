@@ -9,11 +9,26 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "arch/x86/x86.h"
+#include "bus.h"
 #include "memory.h"
 #include "stats.h"
-#include "x86.h"
 
-struct vm;
+struct kvm_host;
+
+/*
+ * What a vCPU reports after an exit; the VM decides what it means for the guest
+ * (vm.c: a bare guest's triple fault is a death, a Linux guest's a reset).
+ */
+enum vcpu_outcome {
+	VCPU_CONTINUE,	/* handled: run the guest again */
+	VCPU_STOPPED,	/* the VM is stopping (a device or another thread ended it) */
+	VCPU_HALTED,	/* HLT, and no in-kernel irqchip to wake the vCPU */
+	VCPU_SHUTDOWN,	/* a triple fault (KVM_EXIT_SHUTDOWN) */
+	VCPU_FAILED,	/* VM entry failed, KVM internal error, unknown exit: see message */
+	VCPU_IO_ERROR,	/* a device's VMM-side failure (stdout closed ...): see message */
+	VCPU_KVM_ERROR, /* KVM_RUN itself failed: see message */
+};
 
 /* One VM exit, kept for the register dump of a dying vCPU. */
 struct exit_record {
@@ -27,30 +42,46 @@ struct exit_record {
 };
 
 /* How many exits a dump shows: enough to see the path into a triple fault. */
-#define VCPU_EXIT_RING 16
+#define VCPU_EXIT_RING	 16
+#define VCPU_MESSAGE_MAX 512
+
+/*
+ * What a vCPU's exits reach, lent by its VM before the first run: the buses, and
+ * the VM's stopping flag (the run loop leaves when it is set; a string I/O stops
+ * at the element that set it). Nothing else of the VM.
+ */
+struct vcpu_env {
+	const struct bus *pio;
+	const struct bus *mmio;
+	const atomic_bool *stopping;
+	const char *trace_label; /* "[1:name]": one stderr line per exit; NULL: no trace */
+};
 
 struct vcpu {
-	struct vm *vm;
 	unsigned int index;  /* 0-based, also its APIC ID */
 	int fd;		     /* from KVM_CREATE_VCPU, -1 when closed */
 	struct kvm_run *run; /* shared with KVM: exit info and synced registers */
 	size_t run_size;
+	struct vcpu_env env;
 	pthread_t thread;
 	atomic_bool thread_started; /* set once its thread runs: it may be kicked */
 	struct exit_record ring[VCPU_EXIT_RING];
 	uint64_t nexits; /* exits so far; ring[nexits % VCPU_EXIT_RING] is next */
 	struct vcpu_stats stats;
+	char message[VCPU_MESSAGE_MAX]; /* why, for VCPU_FAILED, VCPU_IO_ERROR, VCPU_KVM_ERROR */
 };
 
 /* The signal that kicks a vCPU thread out of KVM_RUN (with run->immediate_exit). */
 #define VCPU_KICK_SIGNAL SIGUSR1
 
 /*
- * Create vCPU index of vm: KVM_CREATE_VCPU, map its kvm_run, set its CPUID, ask
- * KVM to sync general and segment registers into kvm_run on every exit.
+ * Create vCPU index (0-based; its APIC ID) of the VM vm_fd, one of ncpus: KVM_CREATE_VCPU,
+ * map its kvm_run, set its CPUID from host, ask KVM to sync general and segment
+ * registers into kvm_run on every exit. env: what its exits reach (copied).
  * Returns 0 or -errno with a message.
  */
-int vcpu_create(struct vcpu *vcpu, struct vm *vm, unsigned int index);
+int vcpu_create(struct vcpu *vcpu, int vm_fd, const struct kvm_host *host, unsigned int index,
+		unsigned int ncpus, const struct vcpu_env *env);
 void vcpu_destroy(struct vcpu *vcpu);
 
 /* KVM_GET_SREGS / KVM_SET_SREGS / KVM_SET_REGS, for boot setup. Return 0 or -errno. */
@@ -58,29 +89,31 @@ int vcpu_get_sregs(struct vcpu *vcpu, struct kvm_sregs *sregs);
 int vcpu_set_state(struct vcpu *vcpu, const struct kvm_sregs *sregs, const struct kvm_regs *regs);
 
 /*
- * Run the vCPU until its VM stops: KVM_RUN (retried on EINTR), then
- * vcpu_handle_exit(). A KVM failure stops the VM with VM_END_ERROR.
+ * Run the vCPU until an exit's outcome is not VCPU_CONTINUE, or the VM is
+ * stopping: KVM_RUN (retried on EINTR), then vcpu_handle_exit(). Returns that
+ * outcome (VCPU_STOPPED when the stop came from elsewhere).
  */
-void vcpu_run(struct vcpu *vcpu);
+enum vcpu_outcome vcpu_run(struct vcpu *vcpu);
 
 /*
- * Handle the exit described in vcpu->run: dispatch PIO/MMIO to the VM's buses,
- * end the VM on HLT, SHUTDOWN, FAIL_ENTRY and INTERNAL_ERROR (via vm_stop()).
- * Touches only vcpu->run, the VM's buses, vm_stop() and the vCPU's ring and
- * stats, so unit tests can feed it fake exits. Returns 0 to keep running, 1
- * when the VM is stopping.
+ * Handle the exit described in vcpu->run: PIO and MMIO go to the buses (the
+ * register-argument port gets the vCPU's synced registers, bus.h); HLT, SHUTDOWN,
+ * FAIL_ENTRY and INTERNAL_ERROR become outcomes, with vcpu->message saying why.
+ * Touches only vcpu->run, the buses, the vCPU's ring and stats, so unit tests feed
+ * it fake exits. Returns VCPU_STOPPED if the VM is stopping once the exit is
+ * handled (HC_EXIT, a reset through a port).
  */
-int vcpu_handle_exit(struct vcpu *vcpu);
+enum vcpu_outcome vcpu_handle_exit(struct vcpu *vcpu);
 
 /* Kick the vCPU out of KVM_RUN soon (immediate_exit plus a signal). Thread-safe. */
 void vcpu_kick(struct vcpu *vcpu);
 
 /*
  * Write a register dump of the (stopped) vCPU to out: GPRs, RIP, RFLAGS, control
- * registers, EFER, segments, descriptor tables, the bytes at RIP, pending and
- * injected events, and the last VCPU_EXIT_RING exits.
+ * registers, EFER, segments, descriptor tables, the bytes at RIP (read from mem),
+ * pending and injected events, and the last VCPU_EXIT_RING exits.
  */
-void vcpu_dump(struct vcpu *vcpu, FILE *out);
+void vcpu_dump(const struct vcpu *vcpu, const struct guest_memory *mem, FILE *out);
 
 /*
  * Copy len bytes of the instruction stream at the vCPU's RIP (regs, sregs: its
@@ -88,9 +121,9 @@ void vcpu_dump(struct vcpu *vcpu, FILE *out);
  * when paging is on. *linear and *gpa say where they came from. Returns 0, -EFAULT
  * if the linear address is not mapped, -ENXIO if the bytes are not all guest RAM.
  */
-int vcpu_read_code(const struct vcpu *vcpu, const struct kvm_regs *regs, const struct kvm_sregs *sregs,
-		   const struct guest_memory *mem, uint8_t *buf, size_t len, uint64_t *linear,
-		   uint64_t *gpa);
+int vcpu_read_code(const struct vcpu *vcpu, const struct kvm_regs *regs,
+		   const struct kvm_sregs *sregs, const struct guest_memory *mem, uint8_t *buf,
+		   size_t len, uint64_t *linear, uint64_t *gpa);
 
 /* The registers KVM synced into kvm_run at the last exit (valid during exit handling). */
 static inline struct kvm_regs *vcpu_regs(struct vcpu *vcpu)
@@ -101,12 +134,6 @@ static inline struct kvm_regs *vcpu_regs(struct vcpu *vcpu)
 static inline const struct kvm_sregs *vcpu_sregs(const struct vcpu *vcpu)
 {
 	return &vcpu->run->s.regs.sregs;
-}
-
-/* Write vcpu_regs() back to the vCPU on the next KVM_RUN (no ioctl needed). */
-static inline void vcpu_regs_changed(struct vcpu *vcpu)
-{
-	vcpu->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
 }
 
 /* True while the vCPU executes in real mode (CR0.PE clear): 16-bit registers. */

@@ -11,17 +11,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "arch/x86/gsi.h"
+#include "arch/x86/layout.h"
+#include "clock.h"
 #include "error.h"
-#include "gsi.h"
-#include "layout.h"
 #include "loaders/image.h"
 #include "mini-kvm/hypercall.h"
-#include "devices/acpi_pm.h"
-#include "devices/i8042.h"
+#include "util.h"
 
-#define NS_PER_SEC 1000000000ULL
 /* How often a stopping VM's vCPU threads are kicked again until they leave. */
-#define VCPU_REKICK_NS (50 * 1000000ULL)
+#define VCPU_REKICK_NS (50 * NS_PER_MSEC)
 
 /* --- devices ------------------------------------------------------------- */
 
@@ -51,6 +50,22 @@ static void serial_input_arrived(void *opaque)
 	serial_rx_poll(opaque);
 }
 
+/* The capabilities the VM lends its devices: each ends the VM in its own way. */
+static void guest_exit(void *opaque, uint32_t status)
+{
+	vm_stop(opaque, VM_END_EXIT, (int)status, -1, NULL);
+}
+
+static void guest_reset(void *opaque, const char *why)
+{
+	vm_stop(opaque, VM_END_RESET, 0, -1, "%s", why);
+}
+
+static void guest_poweroff(void *opaque, const char *why)
+{
+	vm_stop(opaque, VM_END_POWEROFF, 0, -1, "%s", why);
+}
+
 /*
  * The platform's devices, in port order: what a guest finds on its buses. Any
  * other port reads as all ones and drops writes (counted in --stats). With the
@@ -61,8 +76,8 @@ static void serial_input_arrived(void *opaque)
  * (the table is fixed before the first KVM_RUN). Who guards what: the UART's
  * registers, its own lock (serial.h); guest output lines and input, the console's
  * locks (console.h); how the VM ends, vm->lock. The i8042, the ACPI registers and the
- * hypercall port keep no state of their own: they end the VM through vm_stop() or
- * write to the console.
+ * hypercall port keep no state of their own: they end the VM through the callbacks
+ * above (vm_stop()) or write to the console.
  */
 static int register_devices(struct vm *vm)
 {
@@ -72,29 +87,44 @@ static int register_devices(struct vm *vm)
 		struct bus_device dev;
 	} table[] = {
 		/* 0x0060: 8042 keyboard controller, data (no keyboard: reads 0) */
-		{ &vm->pio, PORT_I8042_DATA, 1, { "i8042 data", i8042_data_read, NULL, NULL } },
+		{ &vm->pio,
+		  PORT_I8042_DATA,
+		  1,
+		  { .name = "i8042 data", .read = i8042_data_read, .opaque = &vm->i8042 } },
 		/* 0x0064: 8042 status and command (0xfe: reset) */
 		{ &vm->pio,
 		  PORT_I8042_COMMAND,
 		  1,
-		  { "i8042 command", i8042_status_read, i8042_command_write, NULL } },
+		  { .name = "i8042 command",
+		    .read = i8042_status_read,
+		    .write = i8042_command_write,
+		    .opaque = &vm->i8042 } },
 		/* 0x0080: POST code / Linux's I/O delay port: written, never read */
-		{ &vm->pio, PORT_POST, 1, { "POST/io delay", NULL, NULL, NULL } },
+		{ &vm->pio, PORT_POST, 1, { .name = "POST/io delay" } },
 		/* 0x03f8 - 0x03ff: 16550A UART, COM1 */
 		{ &vm->pio,
 		  PORT_COM1,
 		  PORT_COM_SIZE,
-		  { "serial COM1", serial_bus_read, serial_bus_write, &vm->com1 } },
-		/* 0x0500: mini-kvm hypercalls (include/mini-kvm/hypercall.h) */
+		  { .name = "serial COM1",
+		    .read = serial_bus_read,
+		    .write = serial_bus_write,
+		    .opaque = &vm->com1 } },
+		/* 0x0500: mini-kvm hypercalls (include/mini-kvm/hypercall.h): the vCPU's registers */
 		{ &vm->pio,
 		  HC_PORT,
 		  1,
-		  { "hypercall", hypercall_bus_read, hypercall_bus_write, &vm->hypercall } },
+		  { .name = "hypercall",
+		    .read = hypercall_bus_read,
+		    .call = hypercall_bus_call,
+		    .opaque = &vm->hypercall } },
 		/* 0x0600 - 0x0602: ACPI sleep control, sleep status, reset (the FADT's) */
 		{ &vm->pio,
 		  PORT_ACPI_SLEEP_CONTROL,
 		  ACPI_PM_PORTS,
-		  { "ACPI power", acpi_pm_bus_read, acpi_pm_bus_write, NULL } },
+		  { .name = "ACPI power",
+		    .read = acpi_pm_bus_read,
+		    .write = acpi_pm_bus_write,
+		    .opaque = &vm->acpi_pm } },
 	};
 	const struct serial_ops com1_ops = { .tx = serial_tx, .rx = serial_rx, .irq = serial_irq };
 	struct console *console = vm->config->console;
@@ -102,8 +132,12 @@ static int register_devices(struct vm *vm)
 	serial_init(&vm->com1, &com1_ops, vm);
 	vm->hypercall = (struct hypercall_dev){ .mem = &vm->mem,
 						.console = console,
-						.disk = vm->config->disk };
-	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+						.disk = vm->config->disk,
+						.ops = { .exit = guest_exit, .opaque = vm } };
+	vm->i8042 = (struct i8042){ .reset = guest_reset, .opaque = vm };
+	vm->acpi_pm =
+		(struct acpi_pm){ .poweroff = guest_poweroff, .reset = guest_reset, .opaque = vm };
+	for (size_t i = 0; i < ARRAY_SIZE(table); i++) {
 		int ret = bus_register(table[i].bus, table[i].base, table[i].len, &table[i].dev);
 
 		if (ret < 0)
@@ -184,13 +218,8 @@ static int set_private_pages(struct vm *vm)
 	return 0;
 }
 
-int vm_check_vcpu_count(const struct kvm_host *host, unsigned int cpus)
+int vm_check_host_vcpus(const struct kvm_host *host, unsigned int cpus)
 {
-	if (cpus < 1 || cpus > VM_MAX_VCPUS)
-		return error_set(EINVAL,
-				 "%u vCPUs: mini-kvm runs 1 to %u (its MP table and MADT give "
-				 "each vCPU and the I/O APIC an 8-bit xAPIC ID)",
-				 cpus, VM_MAX_VCPUS);
 	if (host->max_vcpus > 0 && cpus > (unsigned int)host->max_vcpus)
 		return error_set(
 			EINVAL,
@@ -199,26 +228,54 @@ int vm_check_vcpu_count(const struct kvm_host *host, unsigned int cpus)
 	return 0;
 }
 
-int vm_create(struct vm *vm, const struct kvm_host *host, const struct vm_config *config)
+/* A condition variable whose timed waits use the now_ns() clock (CLOCK_MONOTONIC). */
+static void init_stopped_cond(pthread_cond_t *cond)
+{
+	pthread_condattr_t attr;
+
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(cond, &attr);
+	pthread_condattr_destroy(&attr);
+}
+
+int vm_init(struct vm *vm, const struct vm_config *config)
 {
 	int ret;
 
 	memset(vm, 0, sizeof(*vm));
-	vm->host = host;
 	vm->config = config;
 	vm->pio.name = "pio";
 	vm->mmio.name = "mmio";
 	timeline_init(&vm->timeline,
-		      config->process_start_ns ? config->process_start_ns : stats_now_ns());
+		      config->process_start_ns ? config->process_start_ns : now_ns());
 	pthread_mutex_init(&vm->lock, NULL);
+	init_stopped_cond(&vm->stopped);
 	vm->fd = -1;
+	snprintf(vm->trace_label, sizeof(vm->trace_label), "[%u:%s]", config->index, config->name);
+	ret = guest_memory_init(&vm->mem, config->mem_size);
+	if (ret == 0)
+		ret = register_devices(vm);
+	if (ret < 0)
+		vm_destroy(vm);
+	return ret;
+}
 
-	ret = vm_check_vcpu_count(host, config->cpus);
+int vm_create(struct vm *vm, const struct kvm_host *host, const struct vm_config *config)
+{
+	int ret = vm_check_host_vcpus(host, config->cpus);
+
 	if (ret < 0)
 		return ret;
+	ret = vm_init(vm, config);
+	if (ret < 0)
+		return ret;
+	vm->host = host;
 	vm->vcpus = calloc(config->cpus, sizeof(*vm->vcpus));
-	if (!vm->vcpus)
-		return error_set(ENOMEM, "no memory for %u vCPUs", config->cpus);
+	if (!vm->vcpus) {
+		ret = error_set(ENOMEM, "no memory for %u vCPUs", config->cpus);
+		goto fail;
+	}
 	for (unsigned int i = 0; i < config->cpus; i++)
 		vm->vcpus[i].fd = -1;
 	vm->fd = ioctl(host->fd, KVM_CREATE_VM, 0);
@@ -226,16 +283,10 @@ int vm_create(struct vm *vm, const struct kvm_host *host, const struct vm_config
 		ret = error_errno(errno, "KVM_CREATE_VM");
 		goto fail;
 	}
-	ret = guest_memory_init(&vm->mem, config->mem_size);
-	if (ret < 0)
-		goto fail;
 	ret = set_memory(vm);
 	if (ret < 0)
 		goto fail;
 	ret = set_private_pages(vm);
-	if (ret < 0)
-		goto fail;
-	ret = register_devices(vm);
 	if (ret < 0)
 		goto fail;
 	if (config->irqchip) {
@@ -244,7 +295,13 @@ int vm_create(struct vm *vm, const struct kvm_host *host, const struct vm_config
 			goto fail;
 	}
 	for (unsigned int i = 0; i < config->cpus; i++) {
-		ret = vcpu_create(&vm->vcpus[i], vm, i);
+		const struct vcpu_env env = { .pio = &vm->pio,
+					      .mmio = &vm->mmio,
+					      .stopping = &vm->stopping,
+					      .trace_label =
+						      config->trace ? vm->trace_label : NULL };
+
+		ret = vcpu_create(&vm->vcpus[i], vm->fd, host, i, config->cpus, &env);
 		if (ret < 0)
 			goto fail;
 		vm->nvcpus++;
@@ -301,31 +358,26 @@ void vm_stop(struct vm *vm, enum vm_end end, int status, int vcpu, const char *f
 	va_list ap;
 
 	pthread_mutex_lock(&vm->lock);
-	/* A kernel that panicked and then reset or halted (panic=N) died. */
-	if (vm->panic[0] && (end == VM_END_RESET || end == VM_END_HALT || end == VM_END_POWEROFF)) {
-		end = VM_END_DIED;
-		vcpu = -1;
-		fmt = NULL;
-		/* Only as the first stop: a VM that already ended keeps its message. */
-		if (vm->result.end == VM_END_RUNNING)
-			snprintf(vm->result.message, sizeof(vm->result.message),
-				 VM_PANIC_REASON "%s", vm->panic);
-	}
 	if (vm->result.end == VM_END_RUNNING) {
-		vm->result.end = end;
-		vm->result.status = status;
-		vm->result.vcpu = vcpu;
+		struct vm_result *r = &vm->result;
+
+		r->end = end;
+		r->status = status;
+		r->vcpu = vcpu;
 		if (vcpu >= 0 && (unsigned int)vcpu < vm->nvcpus && vm->vcpus[vcpu].run)
-			vm->result.exit_reason = vm->vcpus[vcpu].run->exit_reason;
+			r->exit_reason = vm->vcpus[vcpu].run->exit_reason;
 		if (fmt) {
 			va_start(ap, fmt);
-			vsnprintf(vm->result.message, sizeof(vm->result.message), fmt, ap);
+			vsnprintf(r->message, sizeof(r->message), fmt, ap);
 			va_end(ap);
 		}
+		if (vm->policy.amend_end)
+			vm->policy.amend_end(vm->policy.opaque, r);
 	}
+	atomic_store(&vm->stopping, true);
+	pthread_cond_broadcast(&vm->stopped);
 	pthread_mutex_unlock(&vm->lock);
 
-	atomic_store(&vm->stopping, true);
 	for (unsigned int i = 0; i < vm->nvcpus; i++)
 		if ((int)i != vcpu)
 			vcpu_kick(&vm->vcpus[i]);
@@ -369,7 +421,7 @@ static void install_kick_handler(void)
 }
 
 /* Add vcpu's register dump to the result's (vm->lock held). */
-static void append_dump(struct vm *vm, struct vcpu *vcpu)
+static void append_dump(struct vm *vm, const struct vcpu *vcpu)
 {
 	char *text = NULL;
 	size_t size;
@@ -379,23 +431,59 @@ static void append_dump(struct vm *vm, struct vcpu *vcpu)
 		return;
 	if (vm->result.dump)
 		fputs(vm->result.dump, out);
-	vcpu_dump(vcpu, out);
+	vcpu_dump(vcpu, &vm->mem, out);
 	fclose(out);
 	free(vm->result.dump);
 	vm->result.dump = text;
 }
 
-static void *vcpu_thread(void *arg)
+void vm_vcpu_ended(struct vm *vm, const struct vcpu *vcpu, enum vcpu_outcome o)
 {
-	struct vcpu *vcpu = arg;
-	struct vm *vm = vcpu->vm;
+	int index = (int)vcpu->index;
+
+	switch (o) {
+	case VCPU_CONTINUE:
+	case VCPU_STOPPED:
+		break;
+	case VCPU_HALTED:
+		vm_stop(vm, VM_END_HALT, 0, index, NULL);
+		break;
+	case VCPU_SHUTDOWN:
+		if (vm->policy.triple_fault_resets)
+			vm_stop(vm, VM_END_RESET, 0, index, "reset by triple fault");
+		else
+			vm_stop(vm, VM_END_DIED, 0, index, "%s", vcpu->message);
+		break;
+	case VCPU_FAILED:
+		vm_stop(vm, VM_END_DIED, 0, index, "%s", vcpu->message);
+		break;
+	case VCPU_IO_ERROR:
+	case VCPU_KVM_ERROR:
+		vm_stop(vm, VM_END_ERROR, 0, index, "%s", vcpu->message);
+		break;
+	}
+}
+
+/* What a vCPU thread runs: which vCPU, and the VM its outcome ends. */
+struct vcpu_thread_arg {
+	struct vm *vm;
+	struct vcpu *vcpu;
+};
+
+static void *vcpu_thread(void *opaque)
+{
+	struct vcpu_thread_arg *arg = opaque;
+	struct vm *vm = arg->vm;
+	struct vcpu *vcpu = arg->vcpu;
 	sigset_t kick;
 
 	sigemptyset(&kick);
 	sigaddset(&kick, VCPU_KICK_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
 
-	vcpu_run(vcpu);
+	if (vcpu->index == 0)
+		timeline_mark(&vm->timeline, TIMELINE_FIRST_RUN, now_ns(), 0);
+	vm_vcpu_ended(vm, vcpu, vcpu_run(vcpu));
 
 	/*
 	 * The vCPU that died explains itself while its state is fresh; after a
@@ -410,30 +498,52 @@ static void *vcpu_thread(void *arg)
 }
 
 /*
- * Wait for vcpu's thread. Until deadline_ns (stats_now_ns() clock; 0: none) it may
- * run; past it the VM is stopped for --timeout. Once the VM is stopping, the thread
- * is kicked again every VCPU_REKICK_NS: a kick that landed just before the thread
- * blocked (in a write to a stalled stdout, say) would otherwise be lost.
+ * Sleep until the VM stops, or until deadline_ns (now_ns() clock; 0: none) passes,
+ * when it is stopped for --timeout. Nothing wakes this thread while the guest runs:
+ * periodic wake-ups would be interrupts an L1 host must take while its guest runs.
  */
-static void join_vcpu(struct vm *vm, struct vcpu *vcpu, uint64_t deadline_ns, uint64_t timeout_ns)
+static void wait_for_stop(struct vm *vm, uint64_t deadline_ns, uint64_t timeout_ns)
 {
-	for (;;) {
-		uint64_t now = stats_now_ns(), wait_ns = VCPU_REKICK_NS;
+	bool timed_out = false;
+
+	pthread_mutex_lock(&vm->lock);
+	while (!atomic_load(&vm->stopping) && !timed_out) {
 		struct timespec until;
 
-		if (deadline_ns && !atomic_load(&vm->stopping)) {
-			if (now >= deadline_ns)
-				vm_stop(vm, VM_END_TIMEOUT, 0, -1, "still running after %.3f s (--timeout)",
-					timeout_ns / (double)NS_PER_SEC);
-			else if (deadline_ns - now < wait_ns)
-				wait_ns = deadline_ns - now;
+		if (!deadline_ns) {
+			pthread_cond_wait(&vm->stopped, &vm->lock);
+			continue;
 		}
-		if (atomic_load(&vm->stopping))
-			vcpu_kick(vcpu);
+		if (now_ns() >= deadline_ns) {
+			timed_out = true;
+			break;
+		}
+		until.tv_sec = deadline_ns / NS_PER_SEC;
+		until.tv_nsec = deadline_ns % NS_PER_SEC;
+		pthread_cond_timedwait(&vm->stopped, &vm->lock, &until);
+	}
+	pthread_mutex_unlock(&vm->lock);
+	if (timed_out)
+		vm_stop(vm, VM_END_TIMEOUT, 0, -1, "still running after %.3f s (--timeout)",
+			timeout_ns / (double)NS_PER_SEC);
+}
+
+/*
+ * Join the thread of vcpu of a stopping VM, kicking it again every VCPU_REKICK_NS:
+ * a kick that landed just before the thread blocked (in a write to a stalled
+ * stdout, say) would otherwise be lost.
+ */
+static void join_vcpu(struct vcpu *vcpu)
+{
+	for (;;) {
+		struct timespec until;
+		uint64_t ns;
+
+		vcpu_kick(vcpu);
 		clock_gettime(CLOCK_REALTIME, &until);
-		wait_ns += (uint64_t)until.tv_nsec;
-		until.tv_sec += wait_ns / NS_PER_SEC;
-		until.tv_nsec = wait_ns % NS_PER_SEC;
+		ns = (uint64_t)until.tv_nsec + VCPU_REKICK_NS;
+		until.tv_sec += ns / NS_PER_SEC;
+		until.tv_nsec = ns % NS_PER_SEC;
 		if (pthread_timedjoin_np(vcpu->thread, NULL, &until) == 0)
 			return;
 	}
@@ -442,15 +552,19 @@ static void join_vcpu(struct vm *vm, struct vcpu *vcpu, uint64_t deadline_ns, ui
 int vm_run(struct vm *vm, uint64_t timeout_ns)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	struct vcpu_thread_arg *args = calloc(vm->nvcpus, sizeof(*args));
 	unsigned int started = 0;
 	int ret = 0;
 
+	if (!args)
+		return error_set(ENOMEM, "no memory for %u vCPU threads", vm->nvcpus);
 	pthread_once(&once, install_kick_handler);
-	vm->start_ns = stats_now_ns();
+	vm->start_ns = now_ns();
 	for (; started < vm->nvcpus; started++) {
 		struct vcpu *vcpu = &vm->vcpus[started];
 
-		ret = pthread_create(&vcpu->thread, NULL, vcpu_thread, vcpu);
+		args[started] = (struct vcpu_thread_arg){ .vm = vm, .vcpu = vcpu };
+		ret = pthread_create(&vcpu->thread, NULL, vcpu_thread, &args[started]);
 		if (ret) {
 			vm_stop(vm, VM_END_ERROR, 0, -1, "cannot start vCPU %u's thread: %s",
 				started, strerror(ret));
@@ -460,10 +574,14 @@ int vm_run(struct vm *vm, uint64_t timeout_ns)
 		atomic_store(&vcpu->thread_started, true);
 	}
 
+	/* Every vCPU thread ends only when the VM stops (vm_vcpu_ended()). */
+	if (started)
+		wait_for_stop(vm, timeout_ns ? vm->start_ns + timeout_ns : 0, timeout_ns);
 	for (unsigned int i = 0; i < started; i++)
-		join_vcpu(vm, &vm->vcpus[i], timeout_ns ? vm->start_ns + timeout_ns : 0, timeout_ns);
+		join_vcpu(&vm->vcpus[i]);
 	for (unsigned int i = 0; i < started; i++)
 		atomic_store(&vm->vcpus[i].thread_started, false);
-	vm->end_ns = stats_now_ns();
+	free(args);
+	vm->end_ns = now_ns();
 	return ret;
 }

@@ -7,12 +7,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "boot.h"
+#include "arch/x86/boot_state.h"
+#include "arch/x86/irq_routing.h"
 #include "bus.h"
 #include "console.h"
-#include "devices/hypercall.h"
+#include "devices/acpi_pm.h"
+#include "devices/hypercall_port.h"
+#include "devices/i8042.h"
 #include "devices/serial.h"
-#include "irq_routing.h"
 #include "kvm.h"
 #include "memory.h"
 #include "timeline.h"
@@ -30,14 +32,11 @@ enum vm_end {
 	VM_END_TIMEOUT,	 /* --timeout expired */
 	VM_END_SIGNAL,	 /* mini-kvm got SIGINT/SIGTERM/SIGHUP */
 	VM_END_POWEROFF, /* the guest powered off (ACPI S5): status 0 */
-	VM_END_RESET,	 /* the guest reset itself (8042, ACPI reset, Linux's triple fault): 0 */
-	VM_END_QUIT,	 /* the user typed Ctrl-A x: status 0 */
+	VM_END_RESET, /* the guest reset itself (8042, ACPI reset; for Linux a triple fault): 0 */
+	VM_END_QUIT,  /* the user typed Ctrl-A x: status 0 */
 };
 
 #define VM_MESSAGE_MAX 512
-#define VM_PANIC_MAX   256 /* the part of a panic line kept for the message */
-/* How a VM that ended in a guest kernel panic explains itself: this, then the panic line. */
-#define VM_PANIC_REASON "the guest kernel panicked: "
 
 struct vm_result {
 	enum vm_end end;
@@ -53,11 +52,9 @@ struct vm_config {
 	unsigned int index; /* 1-based guest number, for messages */
 	const char *name;   /* guest name, for messages */
 	uint64_t mem_size;  /* bytes */
-	unsigned int cpus;
-	bool trace;	  /* one line per VM exit on stderr */
-	bool irqchip;	  /* in-kernel PIC, IOAPIC, LAPIC and PIT (HLT then stays in KVM) */
-	bool linux_guest; /* a Linux guest: a triple fault is a reset, panics are watched for */
-	const char *boot_marker;   /* --boot-marker: console text ending the boot timeline */
+	unsigned int cpus;  /* 1..VM_MAX_VCPUS (options.c checks) */
+	bool trace;	    /* one line per VM exit on stderr */
+	bool irqchip;	    /* in-kernel PIC, IOAPIC, LAPIC and PIT (HLT then stays in KVM) */
 	uint64_t process_start_ns; /* when mini-kvm started, for the boot timeline */
 	struct console *console;
 	const struct blk_dev *disk; /* --disk, for HC_BLK_*; NULL for none */
@@ -65,16 +62,26 @@ struct vm_config {
 
 /*
  * vCPUs per VM: the firmware tables give each an 8-bit xAPIC ID and the I/O APIC
- * the next one (irq_routing.h), and KVM may allow fewer (KVM_CAP_MAX_VCPUS).
+ * the next one (irq_routing.h); the host's KVM may allow fewer (KVM_CAP_MAX_VCPUS).
  */
 #define VM_MAX_VCPUS IRQ_MAX_CPUS
+/* Why VM_MAX_VCPUS is what it is, for messages. */
+#define VM_MAX_VCPUS_WHY "its MP table and MADT give each vCPU and the I/O APIC an 8-bit xAPIC ID"
 
 /*
- * Whether a VM on host may have cpus vCPUs: 1 to VM_MAX_VCPUS and no more than the
- * host's KVM_CAP_MAX_VCPUS (host->max_vcpus; 0 means unknown, not checked). Returns 0,
- * or -EINVAL with a message that gives the limit and where it comes from.
+ * What the kind of guest makes of its ends (Linux: linux.c). Zeroed, a VM treats
+ * its guest as a bare one.
  */
-int vm_check_vcpu_count(const struct kvm_host *host, unsigned int cpus);
+struct vm_policy {
+	/* A triple fault resets the VM (Linux's last-resort reboot) rather than killing it. */
+	bool triple_fault_resets;
+	/*
+	 * Called by vm_stop() under vm->lock with the end about to be recorded: may turn
+	 * it into another (a kernel that panicked and then reset died). NULL: none.
+	 */
+	void (*amend_end)(void *opaque, struct vm_result *end);
+	void *opaque;
+};
 
 struct vm {
 	const struct kvm_host *host;
@@ -85,23 +92,43 @@ struct vm {
 	struct bus mmio;
 	struct serial com1;
 	struct hypercall_dev hypercall;
-	enum boot_mode boot_mode; /* how vCPU 0 was started (for death hints) */
-	bool has_irqchip;	  /* KVM_CREATE_IRQCHIP done: interrupts go through KVM */
-	struct vcpu *vcpus;	  /* config->cpus of them, calloc()ed */
+	struct i8042 i8042;
+	struct acpi_pm acpi_pm;
+	struct vm_policy policy;
+	char trace_label[CONSOLE_NAME_MAX + 16]; /* "[N:name]", for --trace */
+	enum boot_mode boot_mode;		 /* how vCPU 0 was started (for death hints) */
+	bool has_irqchip;   /* KVM_CREATE_IRQCHIP done: interrupts go through KVM */
+	struct vcpu *vcpus; /* config->cpus of them, calloc()ed */
 	unsigned int nvcpus;
 
 	atomic_bool stopping;	 /* set once by vm_stop(); vCPUs leave their loops */
-	pthread_mutex_t lock;	 /* guards result and panic */
+	pthread_mutex_t lock;	 /* guards result; stopping is set under it */
+	pthread_cond_t stopped;	 /* broadcast (under lock) when stopping is set */
 	struct vm_result result; /* the first vm_stop() wins */
 	uint64_t start_ns, end_ns;
 	struct timeline timeline; /* boot milestones (Linux guests) */
-	char panic[VM_PANIC_MAX]; /* the guest kernel's panic line, once it printed one */
 };
+
+/*
+ * The parts of a VM that need no KVM: RAM, the buses with the platform's devices on
+ * them, a bare guest's policy. vm_create() starts with this; unit tests drive a VM
+ * made this way with fake exits. Returns 0 or -errno with a message; on failure
+ * nothing is left to destroy (vm_destroy() undoes it otherwise).
+ */
+int vm_init(struct vm *vm, const struct vm_config *config);
+
+/*
+ * Whether host's KVM lets a VM have cpus vCPUs (KVM_CAP_MAX_VCPUS; host->max_vcpus
+ * 0 means unknown, not checked). mini-kvm's own limit, VM_MAX_VCPUS, is the command
+ * line's to check (options.c). Returns 0, or -EINVAL with a message giving the limit.
+ */
+int vm_check_host_vcpus(const struct kvm_host *host, unsigned int cpus);
 
 /*
  * Create a VM on host for config: KVM_CREATE_VM, TSS and identity-map addresses,
  * guest RAM as memory slots, the devices on their buses, config->cpus vCPUs.
- * Returns 0 or -errno with a message. On failure nothing is left to destroy.
+ * Returns 0 or -errno with a message (-EINVAL: more vCPUs than the host's KVM
+ * allows). On failure nothing is left to destroy.
  */
 int vm_create(struct vm *vm, const struct kvm_host *host, const struct vm_config *config);
 
@@ -126,6 +153,14 @@ int vm_run(struct vm *vm, uint64_t timeout_ns);
  */
 void vm_stop(struct vm *vm, enum vm_end end, int status, int vcpu, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
+
+/*
+ * How vcpu's outcome o (vcpu.h) ends vm: HLT a halt, a triple fault a death (or a
+ * reset, under a policy that says so), a failure a death, a VMM-side failure an
+ * error, each with the vCPU's message; VCPU_STOPPED (ended elsewhere) nothing.
+ * Called by the vCPU's thread when vcpu_run() returns; exposed for unit tests.
+ */
+void vm_vcpu_ended(struct vm *vm, const struct vcpu *vcpu, enum vcpu_outcome o);
 
 /* Close vCPUs and the VM, unmap RAM, free the result's dump. */
 void vm_destroy(struct vm *vm);

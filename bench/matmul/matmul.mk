@@ -30,7 +30,7 @@ MATMUL_GUEST_COMMON := $(MATMUL_OUT)/ring3.o $(MATMUL_OUT)/main.o $(MATMUL_OUT)/
 MATMUL_BINS := $(BENCH_OUT)/matmul-native $(BENCH_OUT)/matmul-native-static \
 	       $(BENCH_OUT)/matmul-kvm.elf $(BENCH_OUT)/matmul-pc.elf
 MATMUL_HEADERS := bench/matmul/matmul.mk bench/matmul/matmul.h bench/matmul/guest/platform.h \
-		  bench/matmul/guest/gdt.h include/mini-kvm/hypercall.h
+		  bench/matmul/guest/selectors.h include/mini-kvm/hypercall.h
 
 $(MATMUL_OUT)/%.o: bench/matmul/%.c $(MATMUL_HEADERS)
 	@mkdir -p $(@D)
@@ -40,7 +40,7 @@ $(MATMUL_OUT)/%.o: bench/matmul/guest/%.c $(MATMUL_HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(MATMUL_CFLAGS) $(MATMUL_GUEST_CPPFLAGS) -c $< -o $@
 
-$(MATMUL_OUT)/%.o: bench/matmul/guest/%.S bench/matmul/guest/gdt.h bench/matmul/matmul.mk
+$(MATMUL_OUT)/%.o: bench/matmul/guest/%.S bench/matmul/guest/selectors.h bench/matmul/matmul.mk
 	@mkdir -p $(@D)
 	$(CC) -m64 $(MATMUL_GUEST_CPPFLAGS) -Wa,--noexecstack -Wa,--fatal-warnings -c $< -o $@
 

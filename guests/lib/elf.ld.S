@@ -1,11 +1,11 @@
 /* Linker script for ELF C guests: physical load address and virtual offset are parameters. */
-#include "layout.h"
+#include <mini-kvm/boot.h>
 
 /*
  * guests.mk preprocesses this with
  *   -DELF_LOAD_PHYS=...    where the VMM copies the image (each PT_LOAD's p_paddr)
  *   -DELF_VIRT_OFFSET=...  virtual minus physical address: 0 for an identity-mapped
- *                          guest, LAYOUT_HIGHER_HALF for a higher-half kernel
+ *                          guest, MKVM_HIGHER_HALF for a higher-half kernel
  * The VMM's ELF loader picks paging mode for an ELF32 exactly when some PT_LOAD
  * has p_vaddr != p_paddr, so AT() below is what makes a higher-half kernel.
  */
@@ -40,14 +40,14 @@ SECTIONS
 	} :text
 	__text_end = .;
 
-	. = ALIGN(LAYOUT_PAGE_SIZE);
+	. = ALIGN(MKVM_PAGE_SIZE);
 	__rodata_start = .;
 	.rodata : PHYS(.rodata) {
 		*(.rodata .rodata.*)
 	} :rodata
 	__rodata_end = .;
 
-	. = ALIGN(LAYOUT_PAGE_SIZE);
+	. = ALIGN(MKVM_PAGE_SIZE);
 	__data_start = .;
 	.data : PHYS(.data) {
 		*(.data .data.*)

@@ -1,9 +1,9 @@
 /* Linker script for flat-binary guests: one blob, linked where the VMM loads it (FLAT_ORIGIN). */
-#include "layout.h"
+#include <mini-kvm/boot.h>
 
 /*
- * guests.mk preprocesses this with -DFLAT_ORIGIN=LAYOUT_REAL_LOAD (real mode)
- * or -DFLAT_ORIGIN=LAYOUT_FLAT_LOAD (--mode protected). The result is linked to
+ * guests.mk preprocesses this with -DFLAT_ORIGIN=MKVM_REAL_LOAD (real mode)
+ * or -DFLAT_ORIGIN=MKVM_FLAT_LOAD (--mode protected). The result is linked to
  * an ELF (kept for objdump and symbols) and then turned into the flat .bin with
  * objcopy -O binary, which keeps bytes from FLAT_ORIGIN on.
  *

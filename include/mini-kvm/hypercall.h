@@ -25,10 +25,12 @@
  * Unknown functions return HC_ENOSYS in EAX. An 8-bit IN from HC_PORT reads
  * HC_ABI_VERSION. Nothing a guest passes can stop the VMM.
  */
-#define HC_ABI_VERSION 2
+#include "mini-kvm/boot.h"
+
+#define HC_ABI_VERSION MKVM_ABI_VERSION
 
 /* The one I/O port of the hypercall device; an 8-bit OUT of the function number. */
-#define HC_PORT 0x500
+#define HC_PORT MKVM_HYPERCALL_PORT
 
 /* Function numbers (AL). The table in README.md documents each one. */
 #define HC_EXIT	   0 /* IN EBX = exit status (low 8 bits reach the shell)        */
@@ -37,11 +39,11 @@
 #define HC_NEWLINE 3 /* prints "\n"                                              */
 #define HC_GETCHAR 4 /* OUT EAX = next console input byte, or HC_EOF at end      */
 #define HC_PUTS \
-	5	   /* IN EBX = GPA of a NUL-terminated string, ECX = max bytes
+	5		     /* IN EBX = GPA of a NUL-terminated string, ECX = max bytes
 			(at most HC_PUTS_MAX are looked at: larger is that);
 			OUT EAX = bytes written, or HC_EFAULT                    */
 #define HC_PUTS_MAX 0x100000 /* 1 MiB: the most one HC_PUTS prints */
-#define HC_CLOCK 6 /* OUT EDX:EAX = host CLOCK_MONOTONIC in nanoseconds        */
+#define HC_CLOCK    6	     /* OUT EDX:EAX = host CLOCK_MONOTONIC in nanoseconds        */
 
 /*
  * The paravirtual block device: the file given with --disk, in HC_BLK_SECTOR_SIZE

@@ -1,9 +1,7 @@
 /* ACPI sleep control, sleep status and reset registers of a hardware-reduced platform. */
 #include "devices/acpi_pm.h"
 
-#include "layout.h"
-#include "vcpu.h"
-#include "vm.h"
+#include "arch/x86/layout.h"
 
 #define REG_SLEEP_CONTROL (PORT_ACPI_SLEEP_CONTROL - PORT_ACPI_SLEEP_CONTROL)
 #define REG_SLEEP_STATUS  (PORT_ACPI_SLEEP_STATUS - PORT_ACPI_SLEEP_CONTROL)
@@ -14,28 +12,28 @@
 #define SLP_TYP_MASK  0x7
 #define SLP_EN	      (1 << 5)
 
-int acpi_pm_bus_read(void *opaque, uint64_t offset, void *data, uint32_t size, struct vcpu *vcpu)
+int acpi_pm_bus_read(void *opaque, uint64_t offset, void *data, uint32_t size)
 {
-	(void)opaque, (void)offset, (void)size, (void)vcpu;
+	(void)opaque, (void)offset, (void)size;
 	*(uint8_t *)data = 0; /* no wake events, nothing to report */
 	return 0;
 }
 
-int acpi_pm_bus_write(void *opaque, uint64_t offset, const void *data, uint32_t size,
-		      struct vcpu *vcpu)
+int acpi_pm_bus_write(void *opaque, uint64_t offset, const void *data, uint32_t size)
 {
+	const struct acpi_pm *pm = opaque;
 	uint8_t value = *(const uint8_t *)data;
 
-	(void)opaque, (void)size;
+	(void)size;
 	switch (offset) {
 	case REG_SLEEP_CONTROL:
 		if ((value & SLP_EN) &&
 		    ((value >> SLP_TYP_SHIFT) & SLP_TYP_MASK) == ACPI_S5_SLEEP_TYPE)
-			vm_stop(vcpu->vm, VM_END_POWEROFF, 0, vcpu->index, "powered off (ACPI S5)");
+			pm->poweroff(pm->opaque, "powered off (ACPI S5)");
 		break;
 	case REG_RESET:
 		if (value == ACPI_RESET_VALUE)
-			vm_stop(vcpu->vm, VM_END_RESET, 0, vcpu->index, "reset through ACPI");
+			pm->reset(pm->opaque, "reset through ACPI");
 		break;
 	case REG_SLEEP_STATUS:
 		break; /* write-1-to-clear bits that are never set */

@@ -259,19 +259,16 @@ void serial_rx_poll(struct serial *s)
 	pthread_mutex_unlock(&s->lock);
 }
 
-int serial_bus_read(void *opaque, uint64_t offset, void *data, uint32_t size, struct vcpu *vcpu)
+int serial_bus_read(void *opaque, uint64_t offset, void *data, uint32_t size)
 {
 	(void)size;
-	(void)vcpu;
 	/* The bus filled data with 0xff; a wider access sees the register in its low byte. */
 	*(uint8_t *)data = serial_read(opaque, offset);
 	return 0;
 }
 
-int serial_bus_write(void *opaque, uint64_t offset, const void *data, uint32_t size,
-		     struct vcpu *vcpu)
+int serial_bus_write(void *opaque, uint64_t offset, const void *data, uint32_t size)
 {
 	(void)size;
-	(void)vcpu;
 	return serial_write(opaque, offset, *(const uint8_t *)data);
 }

@@ -6,8 +6,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-struct vcpu;
-
 /* Register offsets from the base port (PC16550D, table II). DLAB is LCR bit 7. */
 #define UART_RBR 0 /* receiver buffer (read, DLAB=0) */
 #define UART_THR 0 /* transmitter holding (write, DLAB=0) */
@@ -108,8 +106,7 @@ int serial_write(struct serial *s, unsigned int offset, uint8_t value);
 void serial_rx_poll(struct serial *s);
 
 /* Bus handlers: s as opaque; byte accesses at offsets 0..7 (wider ones touch the first byte). */
-int serial_bus_read(void *opaque, uint64_t offset, void *data, uint32_t size, struct vcpu *vcpu);
-int serial_bus_write(void *opaque, uint64_t offset, const void *data, uint32_t size,
-		     struct vcpu *vcpu);
+int serial_bus_read(void *opaque, uint64_t offset, void *data, uint32_t size);
+int serial_bus_write(void *opaque, uint64_t offset, const void *data, uint32_t size);
 
 #endif

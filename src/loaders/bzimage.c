@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "e820.h"
+#include "arch/x86/e820.h"
 #include "error.h"
 #include "file.h"
-#include "layout.h"
+#include "arch/x86/layout.h"
 
 /* The setup header's own length: it ends at 0x202 + the byte at 0x201 (boot.rst). */
 #define SETUP_HEADER_JUMP_END 0x202

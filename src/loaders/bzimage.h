@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bootparams.h"
+#include "arch/x86/bootparams.h"
 #include "memory.h"
 
 /* Largest bzImage and initrd mini-kvm reads. */

@@ -10,7 +10,7 @@
 
 #include "error.h"
 #include "file.h"
-#include "layout.h"
+#include "arch/x86/layout.h"
 
 /* The mode an image asks for when the command line names none. */
 static enum boot_mode natural_mode(const struct guest_image *img)
@@ -54,12 +54,11 @@ static int does_not_fit(const struct guest_image *img, uint64_t bytes, uint64_t 
 }
 
 /* Read the ranges of fd that elf_file_ranges() names into img->file, at their offsets. */
-static int read_elf_ranges(int fd, struct guest_image *img, bool with_segments,
-			   uint64_t ram_size)
+static int read_elf_ranges(int fd, struct guest_image *img, bool with_segments, uint64_t ram_size)
 {
 	struct file_range ranges[IMAGE_MAX_RANGES];
-	unsigned int n = elf_file_ranges(img->file, img->file_size, with_segments, ranges,
-					 IMAGE_MAX_RANGES);
+	unsigned int n =
+		elf_file_ranges(img->file, img->file_size, with_segments, ranges, IMAGE_MAX_RANGES);
 
 	for (unsigned int i = 0; i < n; i++) {
 		int ret;
@@ -102,15 +101,17 @@ static int read_image(const char *path, uint64_t ram_size, struct guest_image *i
 		goto out;
 	}
 	img->file_size = size;
-	ret = file_pread_all(fd, path, "guest", img->file, size < IMAGE_HEAD_SIZE ? size : IMAGE_HEAD_SIZE, 0);
+	ret = file_pread_all(fd, path, "guest", img->file,
+			     size < IMAGE_HEAD_SIZE ? size : IMAGE_HEAD_SIZE, 0);
 	if (ret == 0 && elf_is_elf(img->file, size)) {
 		ret = read_elf_ranges(fd, img, false, ram_size);
 		if (ret == 0)
 			ret = read_elf_ranges(fd, img, true, ram_size);
 	} else if (ret == 0 && size > IMAGE_HEAD_SIZE) {
-		ret = size > ram_size ? does_not_fit(img, size, ram_size)
-				      : file_pread_all(fd, path, "guest", img->file + IMAGE_HEAD_SIZE,
-						       size - IMAGE_HEAD_SIZE, IMAGE_HEAD_SIZE);
+		ret = size > ram_size
+			      ? does_not_fit(img, size, ram_size)
+			      : file_pread_all(fd, path, "guest", img->file + IMAGE_HEAD_SIZE,
+					       size - IMAGE_HEAD_SIZE, IMAGE_HEAD_SIZE);
 	}
 out:
 	close(fd);

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "boot.h"
+#include "arch/x86/boot_state.h"
 #include "memory.h"
 
 enum image_format { IMAGE_FLAT, IMAGE_ELF32, IMAGE_ELF64 };

@@ -1,6 +1,6 @@
 /* Probes for ring 3 and the ways back to ring 0 (syscall, int gate, interrupt), in long mode. */
 #include "mini-kvm/hypercall.h"
-#include "probe.h"
+#include <mini-kvm/probe_status.h>
 
 /* The probe's own GDT (its selectors must suit syscall/sysret: SDM 2B, SYSCALL). */
 #define KERNEL_CS 0x08

@@ -1,7 +1,7 @@
 /* Probes for the plain boot modes: each just reports success through HC_EXIT. */
 #include "mini-kvm/hypercall.h"
-#include "layout.h"
-#include "probe.h"
+#include <mini-kvm/boot.h>
+#include <mini-kvm/probe_status.h>
 
 #define DATA_SELECTOR 0x10
 
@@ -27,7 +27,7 @@ _start:
 	/* Write through the identity mapping, read back through the higher half. */
 	movl $0x5a5aa5a5, PROBE_SCRATCH
 	mov $PROBE_OK, %ebx
-	cmpl $0x5a5aa5a5, (LAYOUT_HIGHER_HALF + PROBE_SCRATCH)
+	cmpl $0x5a5aa5a5, (MKVM_HIGHER_HALF + PROBE_SCRATCH)
 	je 1f
 	mov $PROBE_BAD_MEMORY, %ebx
 1:	mov $HC_PORT, %dx

@@ -5,10 +5,10 @@
  * Prints "hostile: ok" and exits 0, or exits with the number of the failed check.
  */
 #include <mini-kvm/hypercall.h>
-#include "layout.h"
+#include <mini-kvm/boot.h>
 #include "hc.inc"
 
-#define RAM_SIZE (2 * LAYOUT_MIB)	/* the test runs this guest with -m 2 */
+#define RAM_SIZE (2 * MKVM_MIB)	/* the test runs this guest with -m 2 */
 #define FUNCTION_UNKNOWN 0x7f
 #define MMIO_NOWHERE 0xd0000000		/* inside the MMIO hole, no device */
 #define PUTS_MAX 100
@@ -25,7 +25,7 @@ _start:
 	jne fail
 	/* 2: a string pointer in the MMIO hole answers -EFAULT */
 	mov $2, %r15d
-	mov $LAYOUT_MMIO_HOLE, %ebx
+	mov $MKVM_MMIO_HOLE, %ebx
 	mov $PUTS_MAX, %ecx
 	HC HC_PUTS
 	cmp $HC_EFAULT, %eax

@@ -4,7 +4,7 @@
  * Prints "wild-io: ok" and exits 0, or "wild-io: FAIL" and exits 1.
  */
 #include <mini-kvm/hypercall.h>
-#include "layout.h"
+#include <mini-kvm/boot.h>
 #include "hc.inc"
 
 #define PORT_COM2 0x2f8		/* COM2: mini-kvm has none */
@@ -43,7 +43,7 @@ _start:
 
 	mov $rep_text, %si	/* one VM exit carries the whole string */
 	mov $(rep_text_end - rep_text), %cx
-	mov $PORT_COM1, %dx
+	mov $MKVM_COM1, %dx
 	rep outsb
 
 	PUTS ok_text, PUTS_MAX

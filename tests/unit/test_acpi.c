@@ -4,9 +4,9 @@
 #include <errno.h>
 #include <stdbool.h>
 
-#include "acpi.h"
+#include "arch/x86/acpi.h"
 #include "error.h"
-#include "layout.h"
+#include "arch/x86/layout.h"
 #include "memory.h"
 
 #define TEST_RAM (2 * LAYOUT_MIB)

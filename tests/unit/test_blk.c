@@ -7,7 +7,7 @@
 
 #include "devices/blk.h"
 #include "error.h"
-#include "layout.h"
+#include "arch/x86/layout.h"
 #include "mini-kvm/hypercall.h"
 
 #define SECTOR	     HC_BLK_SECTOR_SIZE

@@ -3,13 +3,13 @@
 
 #include <errno.h>
 
-#include "boot.h"
+#include "arch/x86/boot_state.h"
 #include "error.h"
-#include "gdt.h"
-#include "layout.h"
+#include "arch/x86/gdt.h"
+#include "arch/x86/layout.h"
 #include "memory.h"
-#include "paging.h"
-#include "x86.h"
+#include "arch/x86/paging.h"
+#include "arch/x86/x86.h"
 
 /* Known-good flat descriptors (as Linux, GRUB and the SDM examples encode them). */
 #define DESC_CODE32 0x00cf9b000000ffffULL

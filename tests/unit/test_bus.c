@@ -13,40 +13,50 @@ struct probe_dev {
 	int reads, writes;
 	uint64_t offset;
 	uint32_t size;
-	struct vcpu *vcpu;
+	struct bus_regs *regs; /* what a call handler got */
+	int calls;
 	uint8_t written[8];
 	uint8_t value; /* what reads return in every byte */
 	int ret;       /* what the handlers return */
 };
 
-static int probe_read(void *opaque, uint64_t offset, void *data, uint32_t size, struct vcpu *vcpu)
+static int probe_read(void *opaque, uint64_t offset, void *data, uint32_t size)
 {
 	struct probe_dev *d = opaque;
 
 	d->reads++;
 	d->offset = offset;
 	d->size = size;
-	d->vcpu = vcpu;
 	memset(data, d->value, size);
 	return d->ret;
 }
 
-static int probe_write(void *opaque, uint64_t offset, const void *data, uint32_t size,
-		       struct vcpu *vcpu)
+static int probe_write(void *opaque, uint64_t offset, const void *data, uint32_t size)
 {
 	struct probe_dev *d = opaque;
 
 	d->writes++;
 	d->offset = offset;
 	d->size = size;
-	d->vcpu = vcpu;
 	memcpy(d->written, data, size < sizeof(d->written) ? size : sizeof(d->written));
 	return d->ret;
 }
 
+static int probe_call(void *opaque, uint64_t offset, const void *data, uint32_t size,
+		      struct bus_regs *regs)
+{
+	struct probe_dev *d = opaque;
+
+	d->calls++;
+	d->regs = regs;
+	return probe_write(opaque, offset, data, size);
+}
+
 static struct bus_device probe(const char *name, struct probe_dev *d)
 {
-	return (struct bus_device){ name, probe_read, probe_write, d };
+	return (struct bus_device){
+		.name = name, .read = probe_read, .write = probe_write, .opaque = d
+	};
 }
 
 static void test_register_and_find(void **state)
@@ -188,33 +198,53 @@ static void test_dispatch(void **state)
 	struct bus bus = { .name = "pio" };
 	struct probe_dev d = { .value = 0x5a };
 	struct bus_device dev = probe("dev", &d);
-	struct vcpu *fake_vcpu = (struct vcpu *)&d; /* only compared, never used */
+	struct bus_regs regs = { 0 };
 	uint32_t word = 0;
 	uint16_t half = 0xbeef;
 
 	(void)state;
 	assert_int_equal(bus_register(&bus, 0x60, 8, &dev), 0);
 
-	/* The device sees an offset into its own range, the size and the vCPU. */
-	assert_int_equal(bus_read(&bus, 0x64, &word, 4, fake_vcpu), 0);
+	/* The device sees an offset into its own range and the size; never the vCPU. */
+	assert_int_equal(bus_read(&bus, 0x64, &word, 4), 0);
 	assert_int_equal(word, 0x5a5a5a5a);
 	assert_int_equal(d.reads, 1);
 	assert_int_equal(d.offset, 4);
 	assert_int_equal(d.size, 4);
-	assert_ptr_equal(d.vcpu, fake_vcpu);
 
-	assert_int_equal(bus_write(&bus, 0x66, &half, 2, NULL), 0);
+	assert_int_equal(bus_write(&bus, 0x66, &half, 2, &regs), 0);
 	assert_int_equal(d.writes, 1);
 	assert_int_equal(d.offset, 6);
 	assert_int_equal(d.size, 2);
-	assert_null(d.vcpu);
+	assert_int_equal(d.calls, 0); /* a plain write handler: no registers */
 	assert_int_equal(d.written[0], 0xef);
 	assert_int_equal(d.written[1], 0xbe);
 
 	/* A device's error comes back as it is. */
 	d.ret = -EPIPE;
 	assert_int_equal(bus_write(&bus, 0x60, &half, 1, NULL), -EPIPE);
-	assert_int_equal(bus_read(&bus, 0x60, &word, 1, NULL), -EPIPE);
+	assert_int_equal(bus_read(&bus, 0x60, &word, 1), -EPIPE);
+}
+
+static void test_call_gets_the_registers(void **state)
+{
+	struct bus bus = { .name = "pio" };
+	struct probe_dev d = { 0 };
+	struct bus_device port = { .name = "hypercall", .call = probe_call, .opaque = &d };
+	struct bus_regs regs = { .real_mode = true };
+	const uint8_t fn = 7;
+
+	(void)state;
+	assert_int_equal(bus_register(&bus, 0x500, 1, &port), 0);
+	/* The register-argument port gets the caller's registers ... */
+	assert_int_equal(bus_write(&bus, 0x500, &fn, 1, &regs), 0);
+	assert_int_equal(d.calls, 1);
+	assert_ptr_equal(d.regs, &regs);
+	assert_int_equal(d.written[0], fn);
+	/* ... and without a vCPU (no registers to give) the write is dropped. */
+	assert_int_equal(bus_write(&bus, 0x500, &fn, 1, NULL), 0);
+	assert_int_equal(d.calls, 1);
+	assert_int_equal(d.writes, 1);
 }
 
 static void test_unclaimed(void **state)
@@ -229,33 +259,33 @@ static void test_unclaimed(void **state)
 	assert_int_equal(bus_register(&bus, 0x60, 4, &dev), 0);
 
 	/* Reads of nothing see all ones, as on an empty ISA bus; writes vanish. */
-	assert_int_equal(bus_read(&bus, 0x80, &data, 8, NULL), BUS_UNCLAIMED);
+	assert_int_equal(bus_read(&bus, 0x80, &data, 8), BUS_UNCLAIMED);
 	assert_true(data == UINT64_MAX);
-	assert_int_equal(bus_read(&bus, 0x80, bytes, 2, NULL), BUS_UNCLAIMED);
+	assert_int_equal(bus_read(&bus, 0x80, bytes, 2), BUS_UNCLAIMED);
 	assert_int_equal(bytes[0], 0xff);
 	assert_int_equal(bytes[1], 0xff);
 	assert_int_equal(bytes[2], 3); /* only size bytes */
 	assert_int_equal(bus_write(&bus, 0x80, bytes, 1, NULL), BUS_UNCLAIMED);
 	/* Straddling the end of a device: unclaimed too, the device never sees it. */
-	assert_int_equal(bus_read(&bus, 0x62, &data, 4, NULL), BUS_UNCLAIMED);
+	assert_int_equal(bus_read(&bus, 0x62, &data, 4), BUS_UNCLAIMED);
 	assert_int_equal(bus_write(&bus, 0x63, bytes, 2, NULL), BUS_UNCLAIMED);
 	assert_int_equal(d.reads + d.writes, 0);
 
 	/* An empty bus. */
-	assert_int_equal(bus_read(&empty, 0, &data, 1, NULL), BUS_UNCLAIMED);
+	assert_int_equal(bus_read(&empty, 0, &data, 1), BUS_UNCLAIMED);
 	assert_int_equal(bus_write(&empty, 0, &data, 1, NULL), BUS_UNCLAIMED);
 }
 
 static void test_null_handlers(void **state)
 {
 	struct bus bus = { .name = "pio" };
-	const struct bus_device port80 = { "port 80", NULL, NULL, NULL };
+	const struct bus_device port80 = { .name = "port 80" };
 	uint32_t word = 0;
 
 	(void)state;
 	/* A claimed range without handlers: reads all ones, writes dropped, both claimed. */
 	assert_int_equal(bus_register(&bus, 0x80, 1, &port80), 0);
-	assert_int_equal(bus_read(&bus, 0x80, &word, 1, NULL), 0);
+	assert_int_equal(bus_read(&bus, 0x80, &word, 1), 0);
 	assert_int_equal(word, 0xff);
 	assert_int_equal(bus_write(&bus, 0x80, &word, 1, NULL), 0);
 }
@@ -263,10 +293,15 @@ static void test_null_handlers(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_register_and_find), cmocka_unit_test(test_sorted),
-		cmocka_unit_test(test_overlap_refused),	  cmocka_unit_test(test_overlap_message),
-		cmocka_unit_test(test_bad_ranges),	  cmocka_unit_test(test_full),
-		cmocka_unit_test(test_dispatch),	  cmocka_unit_test(test_unclaimed),
+		cmocka_unit_test(test_register_and_find),
+		cmocka_unit_test(test_sorted),
+		cmocka_unit_test(test_overlap_refused),
+		cmocka_unit_test(test_overlap_message),
+		cmocka_unit_test(test_bad_ranges),
+		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_dispatch),
+		cmocka_unit_test(test_call_gets_the_registers),
+		cmocka_unit_test(test_unclaimed),
 		cmocka_unit_test(test_null_handlers),
 	};
 

@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 
 #include "error.h"
-#include "layout.h"
+#include "arch/x86/layout.h"
 #include "loaders/image.h"
 
 /* The name elf_parse() tests give their image, to find in messages. */
@@ -440,18 +440,6 @@ static void fix_machine_x86_64(uint8_t *buf)
 	poke16(buf, offsetof(Elf32_Ehdr, e_machine), EM_X86_64);
 }
 
-static void test_wrong_machine(void **state)
-{
-	struct elf_spec spec64 = elf64_spec(), spec32 = elf32_spec();
-
-	(void)state;
-	expect_bad(&spec64, fix_machine_arm, "e_machine 40 is not EM_X86_64 (62)");
-	expect_bad(&spec32, fix_machine_x86_64, "e_machine 62 is not EM_386 (3)");
-	/* An ELF64 for i386, an ELF32 for x86-64: both wrong. */
-	spec64.machine = EM_386;
-	expect_bad(&spec64, NULL, "e_machine 3 is not EM_X86_64");
-}
-
 static void fix_class_none(uint8_t *buf)
 {
 	buf[EI_CLASS] = ELFCLASSNONE;
@@ -462,15 +450,6 @@ static void fix_class_3(uint8_t *buf)
 	buf[EI_CLASS] = ELFCLASSNUM;
 }
 
-static void test_wrong_class(void **state)
-{
-	struct elf_spec spec = elf64_spec();
-
-	(void)state;
-	expect_bad(&spec, fix_class_none, "unknown class 0 in e_ident[EI_CLASS]");
-	expect_bad(&spec, fix_class_3, "unknown class 3 in e_ident[EI_CLASS]");
-}
-
 static void fix_big_endian(uint8_t *buf)
 {
 	buf[EI_DATA] = ELFDATA2MSB;
@@ -479,30 +458,6 @@ static void fix_big_endian(uint8_t *buf)
 static void fix_data_none(uint8_t *buf)
 {
 	buf[EI_DATA] = ELFDATANONE;
-}
-
-static void test_big_endian(void **state)
-{
-	struct elf_spec spec64 = elf64_spec(), spec32 = elf32_spec();
-
-	(void)state;
-	expect_bad(&spec64, fix_big_endian, "not little-endian (e_ident[EI_DATA] = 2)");
-	expect_bad(&spec32, fix_big_endian, "not little-endian");
-	expect_bad(&spec64, fix_data_none, "not little-endian (e_ident[EI_DATA] = 0)");
-}
-
-static void test_not_exec(void **state)
-{
-	struct elf_spec spec = elf64_spec();
-
-	(void)state;
-	spec.type = ET_DYN;
-	expect_bad(&spec, NULL, "e_type 3 is not ET_EXEC (a static executable)");
-	spec.type = ET_REL;
-	expect_bad(&spec, NULL, "e_type 1 is not ET_EXEC");
-	spec = elf32_spec();
-	spec.type = ET_CORE;
-	expect_bad(&spec, NULL, "e_type 4 is not ET_EXEC");
 }
 
 static void fix_phentsize_32(uint8_t *buf)
@@ -520,66 +475,157 @@ static void fix_phentsize_0(uint8_t *buf)
 	poke16(buf, offsetof(Elf64_Ehdr, e_phentsize), 0);
 }
 
-static void test_phentsize_mismatch(void **state)
+static void fix_phoff_max(uint8_t *buf)
 {
-	struct elf_spec spec64 = elf64_spec(), spec32 = elf32_spec();
-
-	(void)state;
-	expect_bad(&spec64, fix_phentsize_32, "e_phentsize 32, expected 56");
-	expect_bad(&spec64, fix_phentsize_0, "e_phentsize 0, expected 56");
-	expect_bad(&spec32, fix_phentsize_56, "e_phentsize 56, expected 32");
+	poke64(buf, offsetof(Elf64_Ehdr, e_phoff), UINT64_MAX);
 }
 
-static void test_no_program_headers(void **state)
+static void fix_phnum_max(uint8_t *buf)
 {
-	struct elf_spec spec = elf64_spec();
-
-	(void)state;
-	spec.nsegs = 0;
-	expect_bad(&spec, NULL, "no program headers");
+	poke16(buf, offsetof(Elf64_Ehdr, e_phnum), UINT16_MAX);
 }
 
-static void test_filesz_above_memsz(void **state)
+static void fix_offset_max(uint8_t *buf)
 {
-	struct elf_spec spec = elf64_spec();
-
-	(void)state;
-	spec.segs[0].filesz = 0x40;
-	spec.segs[0].memsz = 0x20;
-	expect_bad(&spec, NULL, "segment 0: p_filesz 0x40 > p_memsz 0x20");
-
-	/* p_memsz 0 does not make file bytes acceptable (gABI: p_filesz <= p_memsz). */
-	spec.segs[0].memsz = 0;
-	expect_bad(&spec, NULL, "segment 0: p_filesz 0x40 > p_memsz 0x0");
-
-	spec = elf32_spec();
-	spec.nsegs = 2;
-	spec.segs[1] = (struct seg_spec){ PT_LOAD, 0x3000, 0x3000, 0x11, 0x10 };
-	expect_bad(&spec, NULL, "segment 1: p_filesz 0x11 > p_memsz 0x10");
+	poke64(buf, sizeof(Elf64_Ehdr) + offsetof(Elf64_Phdr, p_offset), UINT64_MAX);
 }
 
-static void test_segment_wraps(void **state)
+static void fix_filesz_max(uint8_t *buf)
 {
-	struct elf_spec spec = elf64_spec();
-
-	(void)state;
-	spec.segs[0] = (struct seg_spec){ PT_LOAD, 0, 0xfffffffffffff000ULL, 0x10, 0x2000 };
-	expect_bad(&spec, NULL, "segment 0 wraps around the address space");
-	spec.segs[0] = (struct seg_spec){ PT_LOAD, 0, UINT64_MAX, 0, 2 };
-	expect_bad(&spec, NULL, "segment 0 wraps around");
+	poke64(buf, sizeof(Elf64_Ehdr) + offsetof(Elf64_Phdr, p_filesz), UINT64_MAX);
+	poke64(buf, sizeof(Elf64_Ehdr) + offsetof(Elf64_Phdr, p_memsz), UINT64_MAX);
 }
 
-static void test_no_load_segment(void **state)
+/* Spec edits for the rejection table: what each row changes in a good image. */
+static void edit_machine_386(struct elf_spec *spec)
 {
-	struct elf_spec spec = elf64_spec();
+	spec->machine = EM_386;
+}
 
-	(void)state;
-	spec.segs[0].type = PT_NOTE;
-	expect_bad(&spec, NULL, "no PT_LOAD segment to load");
-	spec.nsegs = 2;
-	spec.segs[0] = (struct seg_spec){ PT_LOAD, 0x100000, 0x100000, 0, 0 };
-	spec.segs[1] = (struct seg_spec){ PT_GNU_STACK, 0, 0, 0, 0 };
-	expect_bad(&spec, NULL, "no PT_LOAD segment to load");
+static void edit_type_dyn(struct elf_spec *spec)
+{
+	spec->type = ET_DYN;
+}
+
+static void edit_type_rel(struct elf_spec *spec)
+{
+	spec->type = ET_REL;
+}
+
+static void edit_type_core(struct elf_spec *spec)
+{
+	spec->type = ET_CORE;
+}
+
+static void edit_no_phdrs(struct elf_spec *spec)
+{
+	spec->nsegs = 0;
+}
+
+static void edit_filesz_above_memsz(struct elf_spec *spec)
+{
+	spec->segs[0].filesz = 0x40;
+	spec->segs[0].memsz = 0x20;
+}
+
+/* p_memsz 0 does not make file bytes acceptable (gABI: p_filesz <= p_memsz). */
+static void edit_filesz_memsz_zero(struct elf_spec *spec)
+{
+	spec->segs[0].filesz = 0x40;
+	spec->segs[0].memsz = 0;
+}
+
+static void edit_second_filesz_above_memsz(struct elf_spec *spec)
+{
+	spec->nsegs = 2;
+	spec->segs[1] = (struct seg_spec){ PT_LOAD, 0x3000, 0x3000, 0x11, 0x10 };
+}
+
+static void edit_segment_wraps(struct elf_spec *spec)
+{
+	spec->segs[0] = (struct seg_spec){ PT_LOAD, 0, 0xfffffffffffff000ULL, 0x10, 0x2000 };
+}
+
+static void edit_segment_ends_at_top(struct elf_spec *spec)
+{
+	spec->segs[0] = (struct seg_spec){ PT_LOAD, 0, UINT64_MAX, 0, 2 };
+}
+
+static void edit_only_note(struct elf_spec *spec)
+{
+	spec->segs[0].type = PT_NOTE;
+}
+
+static void edit_empty_load_and_stack(struct elf_spec *spec)
+{
+	spec->nsegs = 2;
+	spec->segs[0] = (struct seg_spec){ PT_LOAD, 0x100000, 0x100000, 0, 0 };
+	spec->segs[1] = (struct seg_spec){ PT_GNU_STACK, 0, 0, 0, 0 };
+}
+
+/*
+ * ELF files elf_parse() refuses, one named case per row: a good ELF64 or ELF32
+ * image, its spec changed by edit() and its bytes by fix() (either may be NULL),
+ * and what the message says.
+ */
+struct bad_elf {
+	const char *name;
+	bool is64;
+	void (*edit)(struct elf_spec *spec);
+	void (*fix)(uint8_t *buf);
+	const char *cause;
+};
+
+static const struct bad_elf bad_elves[] = {
+	{ "ELF64 for ARM", true, NULL, fix_machine_arm, "e_machine 40 is not EM_X86_64 (62)" },
+	{ "ELF32 for x86-64", false, NULL, fix_machine_x86_64, "e_machine 62 is not EM_386 (3)" },
+	{ "ELF64 for i386", true, edit_machine_386, NULL, "e_machine 3 is not EM_X86_64" },
+	{ "class none", true, NULL, fix_class_none, "unknown class 0 in e_ident[EI_CLASS]" },
+	{ "class 3", true, NULL, fix_class_3, "unknown class 3 in e_ident[EI_CLASS]" },
+	{ "ELF64 big-endian", true, NULL, fix_big_endian,
+	  "not little-endian (e_ident[EI_DATA] = 2)" },
+	{ "ELF32 big-endian", false, NULL, fix_big_endian, "not little-endian" },
+	{ "no data encoding", true, NULL, fix_data_none,
+	  "not little-endian (e_ident[EI_DATA] = 0)" },
+	{ "shared object", true, edit_type_dyn, NULL,
+	  "e_type 3 is not ET_EXEC (a static executable)" },
+	{ "relocatable object", true, edit_type_rel, NULL, "e_type 1 is not ET_EXEC" },
+	{ "ELF32 core file", false, edit_type_core, NULL, "e_type 4 is not ET_EXEC" },
+	{ "ELF64 with 32-byte phdrs", true, NULL, fix_phentsize_32, "e_phentsize 32, expected 56" },
+	{ "e_phentsize 0", true, NULL, fix_phentsize_0, "e_phentsize 0, expected 56" },
+	{ "ELF32 with 56-byte phdrs", false, NULL, fix_phentsize_56,
+	  "e_phentsize 56, expected 32" },
+	{ "no program headers", true, edit_no_phdrs, NULL, "no program headers" },
+	{ "p_filesz above p_memsz", true, edit_filesz_above_memsz, NULL,
+	  "segment 0: p_filesz 0x40 > p_memsz 0x20" },
+	{ "file bytes with p_memsz 0", true, edit_filesz_memsz_zero, NULL,
+	  "segment 0: p_filesz 0x40 > p_memsz 0x0" },
+	{ "ELF32 second segment overfull", false, edit_second_filesz_above_memsz, NULL,
+	  "segment 1: p_filesz 0x11 > p_memsz 0x10" },
+	{ "segment wraps", true, edit_segment_wraps, NULL,
+	  "segment 0 wraps around the address space" },
+	{ "segment ends past the top", true, edit_segment_ends_at_top, NULL,
+	  "segment 0 wraps around" },
+	{ "only a note", true, edit_only_note, NULL, "no PT_LOAD segment to load" },
+	{ "only an empty load and a stack", true, edit_empty_load_and_stack, NULL,
+	  "no PT_LOAD segment to load" },
+	/* Sums that would wrap must not pass the bounds checks. */
+	{ "e_phoff at the top", true, NULL, fix_phoff_max,
+	  "truncated: program headers at 0xffffffffffffffff" },
+	{ "e_phnum 65535", true, NULL, fix_phnum_max, "(65535 x 56 bytes) end beyond the file" },
+	{ "p_offset at the top", true, NULL, fix_offset_max,
+	  "truncated: segment 0 needs bytes [0xffffffffffffffff" },
+	{ "p_filesz at the top", true, NULL, fix_filesz_max, "truncated: segment 0 needs bytes" },
+};
+
+static void test_bad_elf(void **state)
+{
+	const struct bad_elf *row = *state;
+	struct elf_spec spec = row->is64 ? elf64_spec() : elf32_spec();
+
+	if (row->edit)
+		row->edit(&spec);
+	expect_bad(&spec, row->fix, row->cause);
 }
 
 static void test_segment_limit(void **state)
@@ -604,39 +650,6 @@ static void test_segment_limit(void **state)
 	spec.nsegs = IMAGE_MAX_SEGMENTS + 1;
 	spec.segs[IMAGE_MAX_SEGMENTS] = (struct seg_spec){ PT_LOAD, 0x200000, 0x200000, 4, 4 };
 	expect_bad(&spec, NULL, "more than 16 PT_LOAD segments");
-}
-
-static void fix_phoff_max(uint8_t *buf)
-{
-	poke64(buf, offsetof(Elf64_Ehdr, e_phoff), UINT64_MAX);
-}
-
-static void fix_phnum_max(uint8_t *buf)
-{
-	poke16(buf, offsetof(Elf64_Ehdr, e_phnum), UINT16_MAX);
-}
-
-static void fix_offset_max(uint8_t *buf)
-{
-	poke64(buf, sizeof(Elf64_Ehdr) + offsetof(Elf64_Phdr, p_offset), UINT64_MAX);
-}
-
-static void fix_filesz_max(uint8_t *buf)
-{
-	poke64(buf, sizeof(Elf64_Ehdr) + offsetof(Elf64_Phdr, p_filesz), UINT64_MAX);
-	poke64(buf, sizeof(Elf64_Ehdr) + offsetof(Elf64_Phdr, p_memsz), UINT64_MAX);
-}
-
-static void test_overflowing_offsets(void **state)
-{
-	struct elf_spec spec = elf64_spec();
-
-	(void)state;
-	/* Sums that would wrap must not pass the bounds checks. */
-	expect_bad(&spec, fix_phoff_max, "truncated: program headers at 0xffffffffffffffff");
-	expect_bad(&spec, fix_phnum_max, "(65535 x 56 bytes) end beyond the file");
-	expect_bad(&spec, fix_offset_max, "truncated: segment 0 needs bytes [0xffffffffffffffff");
-	expect_bad(&spec, fix_filesz_max, "truncated: segment 0 needs bytes");
 }
 
 static void test_not_elf(void **state)
@@ -951,7 +964,7 @@ static void test_place_over_boot_structures(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
+	static const struct CMUnitTest cases[] = {
 		cmocka_unit_test(test_elf64_valid),
 		cmocka_unit_test(test_elf64_open_and_place),
 		cmocka_unit_test(test_entry_override),
@@ -959,17 +972,7 @@ int main(void)
 		cmocka_unit_test(test_elf32_identity),
 		cmocka_unit_test(test_truncated_elf64),
 		cmocka_unit_test(test_truncated_elf32),
-		cmocka_unit_test(test_wrong_machine),
-		cmocka_unit_test(test_wrong_class),
-		cmocka_unit_test(test_big_endian),
-		cmocka_unit_test(test_not_exec),
-		cmocka_unit_test(test_phentsize_mismatch),
-		cmocka_unit_test(test_no_program_headers),
-		cmocka_unit_test(test_filesz_above_memsz),
-		cmocka_unit_test(test_segment_wraps),
-		cmocka_unit_test(test_no_load_segment),
 		cmocka_unit_test(test_segment_limit),
-		cmocka_unit_test(test_overflowing_offsets),
 		cmocka_unit_test(test_not_elf),
 		cmocka_unit_test(test_open_missing_file),
 		cmocka_unit_test(test_open_unreadable_file),
@@ -983,6 +986,9 @@ int main(void)
 		cmocka_unit_test(test_place_outside_ram),
 		cmocka_unit_test(test_place_over_boot_structures),
 	};
+	struct CMUnitTest tests[ARRAY_SIZE(bad_elves) + ARRAY_SIZE(cases)];
 
+	UNIT_TABLE_CASES(tests, bad_elves, test_bad_elf);
+	memcpy(tests + ARRAY_SIZE(bad_elves), cases, sizeof(cases));
 	return cmocka_run_group_tests_name("elf", tests, NULL, NULL);
 }

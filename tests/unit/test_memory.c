@@ -4,7 +4,7 @@
 #include <errno.h>
 
 #include "error.h"
-#include "layout.h"
+#include "arch/x86/layout.h"
 #include "memory.h"
 
 #define SMALL_RAM LAYOUT_MEM_MIN

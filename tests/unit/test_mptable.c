@@ -4,11 +4,11 @@
 #include <errno.h>
 #include <stdbool.h>
 
-#include "acpi.h"
+#include "arch/x86/acpi.h"
 #include "error.h"
-#include "layout.h"
+#include "arch/x86/layout.h"
 #include "memory.h"
-#include "mptable.h"
+#include "arch/x86/mptable.h"
 
 #define TEST_RAM (2 * LAYOUT_MIB)
 

@@ -5,10 +5,10 @@
 #include <linux/kvm.h>
 #include <stdbool.h>
 
-#include "bootparams.h"
-#include "e820.h"
-#include "gsi.h"
-#include "layout.h"
+#include "arch/x86/bootparams.h"
+#include "arch/x86/e820.h"
+#include "arch/x86/gsi.h"
+#include "arch/x86/layout.h"
 
 #define RAM_128M    (128 * LAYOUT_MIB)
 #define RAM_3G	    (3 * LAYOUT_GIB)

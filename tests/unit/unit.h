@@ -10,6 +10,8 @@
 
 #include <cmocka.h>
 
+#include "util.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,9 +19,21 @@
 
 #include "memory.h"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
 /* Fail unless needle occurs in haystack, showing both. */
+/*
+ * Fill out[0 .. ARRAY_SIZE(rows)) with one named cmocka case per row of a table
+ * whose rows start with `const char *name`: func runs with the row as its state,
+ * so a failure names its row.
+ */
+#define UNIT_TABLE_CASES(out, rows, func)                                                      \
+	do {                                                                                   \
+		for (size_t row_ = 0; row_ < ARRAY_SIZE(rows); row_++)                         \
+			(out)[row_] =                                                          \
+				(struct CMUnitTest){ .name = (rows)[row_].name,                \
+						     .test_func = (func),                      \
+						     .initial_state = (void *)&(rows)[row_] }; \
+	} while (0)
+
 #define assert_contains(haystack, needle)                                          \
 	do {                                                                       \
 		const char *hay_ = (haystack), *needle_ = (needle);                \

@@ -3,9 +3,12 @@
 #   make unit-build   build every test binary into $(BUILD)/unit/
 #   make unit         build them and run them all; fails if any test fails
 #
-# Each binary links only the src/ files it tests, compiled again with ASan and
-# UBSan into $(BUILD)/unit/obj/ (-fno-sanitize-recover: undefined behaviour aborts
-# the test). No test needs /dev/kvm: the exit-handling tests fake struct kvm_run.
+# Every VMM source but main.c is compiled again with ASan and UBSan into one static
+# library, $(BUILD)/unit/libvmm.a (-fno-sanitize-recover: undefined behaviour aborts
+# the test). A test binary links its test file, the fakes it names and the library:
+# the linker takes only the objects the test reaches, so a device's test gets that
+# device, the bus and its fake ops, and nothing of the VM. No test needs /dev/kvm:
+# the exit-handling tests fake struct kvm_run.
 
 UNIT_OUT := $(BUILD)/unit
 UNIT_OBJ := $(UNIT_OUT)/obj
@@ -13,49 +16,27 @@ UNIT_OBJ := $(UNIT_OUT)/obj
 UNIT_SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer \
 		 -fno-sanitize-recover=all
 UNIT_CFLAGS := $(CFLAGS_COMMON) $(CFLAGS) $(UNIT_SANITIZE) -Itests/unit
-UNIT_LDLIBS := -lcmocka -pthread
+UNIT_LDLIBS := -lcmocka $(LDLIBS)
 
 # How the binaries run: leaks count as failures, UBSan says where it tripped.
 UNIT_ENV ?= ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1 \
 	    UBSAN_OPTIONS=print_stacktrace=1
 
 UNIT_TESTS := options elf serial bus memory boot console stats hypercall exit acpi mptable \
-	      bzimage platform devices blk insn
+	      bzimage platform devices blk insn vm timeline
 
-# The src/ files behind each binary (besides tests/unit/test_<name>.c).
-UNIT_BOOT_SRCS := src/arch/x86/boot.c src/arch/x86/gdt.c src/arch/x86/paging.c \
-		  src/memory.c src/error.c
-UNIT_SRCS_options := src/options.c $(UNIT_BOOT_SRCS)
-UNIT_SRCS_elf := src/loaders/elf.c src/loaders/flat.c src/loaders/image.c src/file.c \
-		 $(UNIT_BOOT_SRCS)
-UNIT_SRCS_serial := src/devices/serial.c src/bus.c src/error.c
-UNIT_SRCS_bus := src/bus.c src/error.c
-UNIT_SRCS_memory := src/memory.c src/error.c
-UNIT_SRCS_boot := $(UNIT_BOOT_SRCS)
-UNIT_SRCS_console := src/console.c src/error.c
-UNIT_SRCS_stats := src/stats.c src/kvm.c src/error.c
-# vcpu.c and vm.c (for the real vm_stop()) pull in the rest of the VMM but main.
-UNIT_SRCS_vm := tests/unit/fake_vm.c src/vcpu.c src/vm.c src/kvm.c src/dump.c src/timeline.c \
-		src/arch/x86/gsi.c src/arch/x86/bios.c src/devices/i8042.c src/devices/acpi_pm.c \
-		src/arch/x86/cpuid.c src/arch/x86/x86.c src/bus.c src/stats.c \
-		src/console.c src/devices/hypercall.c src/devices/blk.c src/devices/serial.c \
-		src/loaders/elf.c src/loaders/flat.c src/loaders/image.c src/file.c \
-		src/linux.c src/loaders/bzimage.c src/arch/x86/e820.c src/arch/x86/acpi.c \
-		src/arch/x86/mptable.c $(UNIT_BOOT_SRCS)
-UNIT_SRCS_hypercall := $(UNIT_SRCS_vm)
-UNIT_SRCS_exit := $(UNIT_SRCS_vm)
-UNIT_SRCS_devices := $(UNIT_SRCS_vm)
-UNIT_SRCS_acpi := src/arch/x86/acpi.c src/memory.c src/error.c
-UNIT_SRCS_mptable := src/arch/x86/mptable.c src/arch/x86/acpi.c src/memory.c src/error.c
-UNIT_SRCS_bzimage := src/loaders/bzimage.c src/arch/x86/e820.c src/file.c src/memory.c \
-		     src/error.c
-UNIT_SRCS_blk := src/devices/blk.c src/memory.c src/error.c
-UNIT_SRCS_insn := src/arch/x86/insn.c
-UNIT_SRCS_platform := src/arch/x86/e820.c src/arch/x86/gsi.c src/memory.c src/error.c
+# Test doubles beyond the library, per binary.
+UNIT_FAKES_exit := tests/unit/fake_vcpu.c
+UNIT_FAKES_hypercall := tests/unit/fake_vcpu.c
+
+UNIT_LIB := $(UNIT_OUT)/libvmm.a
+UNIT_LIB_SRCS := $(filter-out src/main.c,$(VMM_SRCS))
+UNIT_LIB_OBJS := $(UNIT_LIB_SRCS:%.c=$(UNIT_OBJ)/%.o) $(BUILD)/obj/src/probes/blob.o
 
 UNIT_BINS := $(UNIT_TESTS:%=$(UNIT_OUT)/test_%)
 UNIT_OBJS := $(sort $(UNIT_TESTS:%=$(UNIT_OBJ)/tests/unit/test_%.o) \
-		    $(foreach t,$(UNIT_TESTS),$(UNIT_SRCS_$(t):%.c=$(UNIT_OBJ)/%.o)))
+		    $(foreach t,$(UNIT_TESTS),$(UNIT_FAKES_$(t):%.c=$(UNIT_OBJ)/%.o)) \
+		    $(UNIT_LIB_SRCS:%.c=$(UNIT_OBJ)/%.o))
 
 .PHONY: unit unit-build
 unit-build: $(UNIT_BINS)
@@ -74,8 +55,13 @@ $(UNIT_OBJ)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -MMD -MP -c $< -o $@
 
+$(UNIT_LIB): $(UNIT_LIB_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
 define UNIT_LINK
-$(UNIT_OUT)/test_$(1): $(UNIT_OBJ)/tests/unit/test_$(1).o $(UNIT_SRCS_$(1):%.c=$(UNIT_OBJ)/%.o)
+$(UNIT_OUT)/test_$(1): $(UNIT_OBJ)/tests/unit/test_$(1).o $(UNIT_FAKES_$(1):%.c=$(UNIT_OBJ)/%.o) \
+		$(UNIT_LIB)
 	$$(CC) $$(UNIT_CFLAGS) $$^ -o $$@ $$(UNIT_LDLIBS)
 endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call UNIT_LINK,$(t))))

@@ -6,7 +6,7 @@
  * GiB 1:1 with 2 MiB user-accessible pages, turns long mode on (SDM 3A, 10.8.5
  * "Initializing IA-32e Mode") and jumps to _start64 (ring3.S), the entry mini-kvm uses.
  */
-#include "gdt.h"
+#include "selectors.h"
 
 /* Multiboot header (Multiboot 0.6.96, 3.1.1): no flags, the ELF headers say where to load. */
 #define MULTIBOOT_HEADER_MAGIC 0x1badb002

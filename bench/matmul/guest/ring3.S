@@ -17,7 +17,7 @@
  * There is no IDT and no way back: syscall and int do not reach ring 0 on kvm_pvm.
  * An exception is a triple fault, which both VMMs report.
  */
-#include "gdt.h"
+#include "selectors.h"
 
 #define CR0_MP	      (1 << 1)	/* monitor coprocessor: wait/fwait honour TS */
 #define CR0_EM	      (1 << 2)	/* emulate x87: SSE instructions #UD while set */

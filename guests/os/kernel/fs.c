@@ -6,7 +6,7 @@
 #include <mini-kvm/hypercall.h>
 
 #include "abi.h"
-#include "console.h"
+#include "tty.h"
 #include "fs.h"
 #include "memlayout.h"
 #include "page.h"

@@ -2,17 +2,17 @@
 #include <mini-kvm/hypercall.h>
 
 #include "abi.h"
-#include "console.h"
+#include "tty.h"
 #include "fs.h"
-#include "gdt.h"
+#include "descriptors.h"
 #include "memlayout.h"
 #include "page.h"
 #include "pic.h"
 #include "proc.h"
 #include "syscall.h"
 #include "trap.h"
-#include "vm.h"
-#include "x86.h"
+#include "pagetable.h"
+#include "privileged.h"
 
 /* How long to wait for the first timer tick before going on without one (host time). */
 #define TIMER_PROBE_NS 200000000ull /* 200 ms: ~20 ticks */

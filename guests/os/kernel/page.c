@@ -1,5 +1,5 @@
 /* The physical page allocator: a singly linked free list through the free pages themselves. */
-#include "console.h"
+#include "tty.h"
 #include "memlayout.h"
 #include "page.h"
 

@@ -1,7 +1,7 @@
 /* The 8259A PIC pair (Intel 8259A datasheet, ICW1-4, OCW2-3) and the 8254 PIT's channel 0. */
 #include "pic.h"
 #include "segments.h"
-#include "x86.h"
+#include "privileged.h"
 
 /* 0x20 - 0x21: master PIC; 0xa0 - 0xa1: slave PIC. */
 #define PIC1_CMD  0x20

@@ -2,8 +2,8 @@
 #include <mini-kvm/hypercall.h>
 
 #include "abi.h"
-#include "console.h"
-#include "gdt.h"
+#include "tty.h"
+#include "descriptors.h"
 #include "memlayout.h"
 #include "page.h"
 #include "proc.h"
@@ -11,8 +11,8 @@
 #include "segments.h"
 #include "str.h"
 #include "trap.h"
-#include "vm.h"
-#include "x86.h"
+#include "pagetable.h"
+#include "privileged.h"
 
 enum proc_state {
 	PROC_UNUSED,

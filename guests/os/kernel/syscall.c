@@ -7,7 +7,7 @@
  * through a DPL-3 gate triple-faults there, which no kernel can catch.
  */
 #include "abi.h"
-#include "console.h"
+#include "tty.h"
 #include "fs.h"
 #include "page.h"
 #include "proc.h"
@@ -15,8 +15,8 @@
 #include "str.h"
 #include "syscall.h"
 #include "trap.h"
-#include "vm.h"
-#include "x86.h"
+#include "pagetable.h"
+#include "privileged.h"
 
 /* STAR (SDM 3A, 5.8.8): kernel CS at bits 47:32, the sysret base at bits 63:48. */
 #define STAR_KERNEL_SHIFT 32

@@ -1,12 +1,12 @@
 /* The IDT (SDM 3A, 6.14), and what happens on every exception, IRQ and system call. */
 #include "abi.h"
-#include "console.h"
+#include "tty.h"
 #include "pic.h"
 #include "proc.h"
 #include "segments.h"
 #include "syscall.h"
 #include "trap.h"
-#include "x86.h"
+#include "privileged.h"
 
 #define GATE_INTERRUPT	0x8e /* present, DPL 0, 64-bit interrupt gate: IF cleared on entry */
 #define VECTOR_DF	8

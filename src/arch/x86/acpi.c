@@ -1,21 +1,14 @@
 /* ACPI tables for a hardware-reduced x86 guest (ACPI 6.5): RSDP, XSDT, RSDT, FADT, DSDT, MADT. */
-#include "acpi.h"
+#include "arch/x86/acpi.h"
 
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
 
 #include "error.h"
-#include "irq_routing.h"
-#include "layout.h"
-
-#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
-#error "ACPI tables are little-endian; the structs below are written as the host lays them out"
-#endif
-
-/* Check a field of a packed table struct against its offset in the spec's table. */
-#define ACPI_ASSERT_OFFSET(type, field, offset) \
-	_Static_assert(offsetof(type, field) == (offset), #type "." #field " at byte " #offset)
+#include "arch/x86/irq_routing.h"
+#include "arch/x86/fwtable.h"
+#include "arch/x86/layout.h"
 
 /*
  * Who made the tables (ACPI 6.5 5.2.6): a 6-byte OEM ID, an 8-byte OEM table ID, a
@@ -61,10 +54,10 @@ struct acpi_rsdp {
 	uint8_t reserved[3];
 } __attribute__((packed));
 _Static_assert(sizeof(struct acpi_rsdp) == 36, "RSDP: 36 bytes");
-ACPI_ASSERT_OFFSET(struct acpi_rsdp, rsdt_address, 16);
-ACPI_ASSERT_OFFSET(struct acpi_rsdp, length, 20);
-ACPI_ASSERT_OFFSET(struct acpi_rsdp, xsdt_address, 24);
-ACPI_ASSERT_OFFSET(struct acpi_rsdp, extended_checksum, 32);
+FWTABLE_ASSERT_OFFSET(struct acpi_rsdp, rsdt_address, 16);
+FWTABLE_ASSERT_OFFSET(struct acpi_rsdp, length, 20);
+FWTABLE_ASSERT_OFFSET(struct acpi_rsdp, xsdt_address, 24);
+FWTABLE_ASSERT_OFFSET(struct acpi_rsdp, extended_checksum, 32);
 /* The ACPI 1.0 part, which the first checksum covers. */
 #define ACPI_RSDP_V1_SIZE offsetof(struct acpi_rsdp, length)
 
@@ -81,10 +74,10 @@ struct acpi_sdt_header {
 	uint32_t creator_revision;
 } __attribute__((packed));
 _Static_assert(sizeof(struct acpi_sdt_header) == 36, "SDT header: 36 bytes");
-ACPI_ASSERT_OFFSET(struct acpi_sdt_header, length, 4);
-ACPI_ASSERT_OFFSET(struct acpi_sdt_header, checksum, 9);
-ACPI_ASSERT_OFFSET(struct acpi_sdt_header, oem_table_id, 16);
-ACPI_ASSERT_OFFSET(struct acpi_sdt_header, creator_revision, 32);
+FWTABLE_ASSERT_OFFSET(struct acpi_sdt_header, length, 4);
+FWTABLE_ASSERT_OFFSET(struct acpi_sdt_header, checksum, 9);
+FWTABLE_ASSERT_OFFSET(struct acpi_sdt_header, oem_table_id, 16);
+FWTABLE_ASSERT_OFFSET(struct acpi_sdt_header, creator_revision, 32);
 
 _Static_assert(sizeof(ACPI_OEM_ID) - 1 == sizeof(((struct acpi_sdt_header *)0)->oem_id),
 	       "OEM ID: 6 characters");
@@ -101,14 +94,14 @@ struct acpi_xsdt {
 	struct acpi_sdt_header header; /* "XSDT" */
 	uint64_t entry[ACPI_LISTED_COUNT];
 } __attribute__((packed));
-ACPI_ASSERT_OFFSET(struct acpi_xsdt, entry, 36);
+FWTABLE_ASSERT_OFFSET(struct acpi_xsdt, entry, 36);
 
 /* Root System Description Table (5.2.7): the same list, 32-bit, for ACPI 1.0 parsers. */
 struct acpi_rsdt {
 	struct acpi_sdt_header header; /* "RSDT" */
 	uint32_t entry[ACPI_LISTED_COUNT];
 } __attribute__((packed));
-ACPI_ASSERT_OFFSET(struct acpi_rsdt, entry, 36);
+FWTABLE_ASSERT_OFFSET(struct acpi_rsdt, entry, 36);
 
 /* Generic Address Structure (5.2.3.2): where a register is and how to access it. */
 struct acpi_gas {
@@ -119,7 +112,7 @@ struct acpi_gas {
 	uint64_t address;    /* the port */
 } __attribute__((packed));
 _Static_assert(sizeof(struct acpi_gas) == 12, "GAS: 12 bytes");
-ACPI_ASSERT_OFFSET(struct acpi_gas, address, 4);
+FWTABLE_ASSERT_OFFSET(struct acpi_gas, address, 4);
 
 #define ACPI_GAS_SYSTEM_IO    1
 #define ACPI_GAS_ACCESS_BYTE  1
@@ -189,24 +182,24 @@ struct acpi_fadt {
 	char hypervisor_vendor_id[8];
 } __attribute__((packed));
 _Static_assert(sizeof(struct acpi_fadt) == 276, "FADT revision 6: 276 bytes");
-ACPI_ASSERT_OFFSET(struct acpi_fadt, dsdt, 40);
-ACPI_ASSERT_OFFSET(struct acpi_fadt, sci_int, 46);
-ACPI_ASSERT_OFFSET(struct acpi_fadt, pm1a_evt_blk, 56);
-ACPI_ASSERT_OFFSET(struct acpi_fadt, pm1_evt_len, 88);
-ACPI_ASSERT_OFFSET(struct acpi_fadt, p_lvl2_lat, 96);
-ACPI_ASSERT_OFFSET(struct acpi_fadt, iapc_boot_arch, 109);
-ACPI_ASSERT_OFFSET(struct acpi_fadt, flags, 112);
-ACPI_ASSERT_OFFSET(struct acpi_fadt, reset_reg, 116);
-ACPI_ASSERT_OFFSET(struct acpi_fadt, reset_value, 128);
-ACPI_ASSERT_OFFSET(struct acpi_fadt, arm_boot_arch, 129);
-ACPI_ASSERT_OFFSET(struct acpi_fadt, fadt_minor_version, 131);
-ACPI_ASSERT_OFFSET(struct acpi_fadt, x_firmware_ctrl, 132);
-ACPI_ASSERT_OFFSET(struct acpi_fadt, x_dsdt, 140);
-ACPI_ASSERT_OFFSET(struct acpi_fadt, x_pm1a_evt_blk, 148);
-ACPI_ASSERT_OFFSET(struct acpi_fadt, x_gpe1_blk, 232);
-ACPI_ASSERT_OFFSET(struct acpi_fadt, sleep_control_reg, 244);
-ACPI_ASSERT_OFFSET(struct acpi_fadt, sleep_status_reg, 256);
-ACPI_ASSERT_OFFSET(struct acpi_fadt, hypervisor_vendor_id, 268);
+FWTABLE_ASSERT_OFFSET(struct acpi_fadt, dsdt, 40);
+FWTABLE_ASSERT_OFFSET(struct acpi_fadt, sci_int, 46);
+FWTABLE_ASSERT_OFFSET(struct acpi_fadt, pm1a_evt_blk, 56);
+FWTABLE_ASSERT_OFFSET(struct acpi_fadt, pm1_evt_len, 88);
+FWTABLE_ASSERT_OFFSET(struct acpi_fadt, p_lvl2_lat, 96);
+FWTABLE_ASSERT_OFFSET(struct acpi_fadt, iapc_boot_arch, 109);
+FWTABLE_ASSERT_OFFSET(struct acpi_fadt, flags, 112);
+FWTABLE_ASSERT_OFFSET(struct acpi_fadt, reset_reg, 116);
+FWTABLE_ASSERT_OFFSET(struct acpi_fadt, reset_value, 128);
+FWTABLE_ASSERT_OFFSET(struct acpi_fadt, arm_boot_arch, 129);
+FWTABLE_ASSERT_OFFSET(struct acpi_fadt, fadt_minor_version, 131);
+FWTABLE_ASSERT_OFFSET(struct acpi_fadt, x_firmware_ctrl, 132);
+FWTABLE_ASSERT_OFFSET(struct acpi_fadt, x_dsdt, 140);
+FWTABLE_ASSERT_OFFSET(struct acpi_fadt, x_pm1a_evt_blk, 148);
+FWTABLE_ASSERT_OFFSET(struct acpi_fadt, x_gpe1_blk, 232);
+FWTABLE_ASSERT_OFFSET(struct acpi_fadt, sleep_control_reg, 244);
+FWTABLE_ASSERT_OFFSET(struct acpi_fadt, sleep_status_reg, 256);
+FWTABLE_ASSERT_OFFSET(struct acpi_fadt, hypervisor_vendor_id, 268);
 _Static_assert(sizeof(ACPI_HYPERVISOR_ID) - 1 ==
 		       sizeof(((struct acpi_fadt *)0)->hypervisor_vendor_id),
 	       "hypervisor vendor identity: 8 characters");
@@ -232,8 +225,8 @@ struct acpi_madt {
 	uint32_t flags;		       /* ACPI_MADT_PCAT_COMPAT */
 } __attribute__((packed));
 _Static_assert(sizeof(struct acpi_madt) == 44, "MADT: 44 bytes before its structures");
-ACPI_ASSERT_OFFSET(struct acpi_madt, lapic_address, 36);
-ACPI_ASSERT_OFFSET(struct acpi_madt, flags, 40);
+FWTABLE_ASSERT_OFFSET(struct acpi_madt, lapic_address, 36);
+FWTABLE_ASSERT_OFFSET(struct acpi_madt, flags, 40);
 
 /* The dual 8259s exist too (KVM's in-kernel PICs), so an OS must mask them to use APICs. */
 #define ACPI_MADT_PCAT_COMPAT (1U << 0)
@@ -253,7 +246,7 @@ struct acpi_madt_lapic {
 	uint32_t flags;	 /* ACPI_MADT_LAPIC_ENABLED */
 } __attribute__((packed));
 _Static_assert(sizeof(struct acpi_madt_lapic) == 8, "MADT local APIC: 8 bytes");
-ACPI_ASSERT_OFFSET(struct acpi_madt_lapic, flags, 4);
+FWTABLE_ASSERT_OFFSET(struct acpi_madt_lapic, flags, 4);
 
 /* Usable now (then Online Capable, bit 1, must be 0). */
 #define ACPI_MADT_LAPIC_ENABLED (1U << 0)
@@ -268,8 +261,8 @@ struct acpi_madt_ioapic {
 	uint32_t gsi_base; /* the GSI of its pin 0 */
 } __attribute__((packed));
 _Static_assert(sizeof(struct acpi_madt_ioapic) == 12, "MADT I/O APIC: 12 bytes");
-ACPI_ASSERT_OFFSET(struct acpi_madt_ioapic, address, 4);
-ACPI_ASSERT_OFFSET(struct acpi_madt_ioapic, gsi_base, 8);
+FWTABLE_ASSERT_OFFSET(struct acpi_madt_ioapic, address, 4);
+FWTABLE_ASSERT_OFFSET(struct acpi_madt_ioapic, gsi_base, 8);
 
 /* Interrupt Source Override (5.2.12.5): ISA IRQ source arrives on GSI gsi. */
 struct acpi_madt_iso {
@@ -281,8 +274,8 @@ struct acpi_madt_iso {
 	uint16_t flags; /* MPS INTI flags: IRQ_INTI_* */
 } __attribute__((packed));
 _Static_assert(sizeof(struct acpi_madt_iso) == 10, "MADT interrupt source override: 10 bytes");
-ACPI_ASSERT_OFFSET(struct acpi_madt_iso, gsi, 4);
-ACPI_ASSERT_OFFSET(struct acpi_madt_iso, flags, 8);
+FWTABLE_ASSERT_OFFSET(struct acpi_madt_iso, gsi, 4);
+FWTABLE_ASSERT_OFFSET(struct acpi_madt_iso, flags, 8);
 
 #define ACPI_MADT_BUS_ISA 0
 
@@ -295,7 +288,7 @@ struct acpi_madt_lapic_nmi {
 	uint8_t lint;	/* 0 or 1 */
 } __attribute__((packed));
 _Static_assert(sizeof(struct acpi_madt_lapic_nmi) == 6, "MADT local APIC NMI: 6 bytes");
-ACPI_ASSERT_OFFSET(struct acpi_madt_lapic_nmi, lint, 5);
+FWTABLE_ASSERT_OFFSET(struct acpi_madt_lapic_nmi, lint, 5);
 
 #define ACPI_MADT_ALL_PROCESSORS 0xff
 
@@ -489,17 +482,6 @@ static void acpi_plan(unsigned int ncpus, struct acpi_layout *l)
 	l->end = l->madt + l->madt_size;
 }
 
-/* The byte that makes len bytes at p sum to 0 (mod 256), given that it is 0 now. */
-static uint8_t acpi_checksum(const void *p, size_t len)
-{
-	const uint8_t *b = p;
-	uint8_t sum = 0;
-
-	for (size_t i = 0; i < len; i++)
-		sum += b[i];
-	return (uint8_t)-sum;
-}
-
 /* Fill in a table header (checksum 0, for acpi_seal() to set once the table is whole). */
 static void acpi_header(struct acpi_sdt_header *h, const char *signature, uint32_t length,
 			uint8_t revision)
@@ -521,7 +503,7 @@ static void acpi_seal(uint8_t *table)
 	struct acpi_sdt_header h;
 
 	memcpy(&h, table, sizeof(h));
-	table[offsetof(struct acpi_sdt_header, checksum)] = acpi_checksum(table, h.length);
+	table[offsetof(struct acpi_sdt_header, checksum)] = fwtable_checksum(table, h.length);
 }
 
 /* An 8-bit register at an I/O port. */
@@ -577,13 +559,6 @@ static void acpi_write_dsdt(uint8_t *table, const struct acpi_layout *l)
 	memcpy(table + sizeof(h), dsdt_aml, sizeof(dsdt_aml));
 }
 
-/* Copy len bytes to p; returns len, for a cursor to advance by. */
-static size_t acpi_put(uint8_t *p, const void *src, size_t len)
-{
-	memcpy(p, src, len);
-	return len;
-}
-
 static void acpi_write_madt(uint8_t *table, const struct acpi_layout *l, unsigned int ncpus)
 {
 	struct acpi_madt madt = { .lapic_address = LAYOUT_LAPIC, .flags = ACPI_MADT_PCAT_COMPAT };
@@ -601,7 +576,7 @@ static void acpi_write_madt(uint8_t *table, const struct acpi_layout *l, unsigne
 	size_t off = 0;
 
 	acpi_header(&madt.header, ACPI_SIG_MADT, l->madt_size, ACPI_MADT_REVISION);
-	off += acpi_put(table + off, &madt, sizeof(madt));
+	off += fwtable_put(table + off, &madt, sizeof(madt));
 	/* vCPU i: ACPI Processor UID i, APIC ID i (what KVM gives vCPU i, see cpuid.c). */
 	for (unsigned int cpu = 0; cpu < ncpus; cpu++) {
 		struct acpi_madt_lapic lapic = { .type = ACPI_MADT_LAPIC,
@@ -610,9 +585,9 @@ static void acpi_write_madt(uint8_t *table, const struct acpi_layout *l, unsigne
 						 .apic_id = cpu,
 						 .flags = ACPI_MADT_LAPIC_ENABLED };
 
-		off += acpi_put(table + off, &lapic, sizeof(lapic));
+		off += fwtable_put(table + off, &lapic, sizeof(lapic));
 	}
-	off += acpi_put(table + off, &ioapic, sizeof(ioapic));
+	off += fwtable_put(table + off, &ioapic, sizeof(ioapic));
 	/*
 	 * ISA IRQs that do not arrive on the GSI of their own number: only the PIT's. A PC
 	 * also overrides IRQ 9 for its level-triggered SCI; a hardware-reduced platform
@@ -627,9 +602,9 @@ static void acpi_write_madt(uint8_t *table, const struct acpi_layout *l, unsigne
 					     .flags = IRQ_INTI_CONFORMS };
 
 		if (irq_isa_is_overridden(irq))
-			off += acpi_put(table + off, &iso, sizeof(iso));
+			off += fwtable_put(table + off, &iso, sizeof(iso));
 	}
-	off += acpi_put(table + off, &nmi, sizeof(nmi));
+	off += fwtable_put(table + off, &nmi, sizeof(nmi));
 }
 
 static void acpi_write_roots(uint8_t *xsdt_table, uint8_t *rsdt_table, const struct acpi_layout *l)
@@ -656,8 +631,8 @@ static void acpi_write_rsdp(uint8_t *p, const struct acpi_layout *l)
 	memcpy(rsdp.signature, ACPI_SIG_RSDP, sizeof(rsdp.signature));
 	memcpy(rsdp.oem_id, ACPI_OEM_ID, sizeof(rsdp.oem_id));
 	/* The ACPI 1.0 checksum first: the extended one covers it. */
-	rsdp.checksum = acpi_checksum(&rsdp, ACPI_RSDP_V1_SIZE);
-	rsdp.extended_checksum = acpi_checksum(&rsdp, sizeof(rsdp));
+	rsdp.checksum = fwtable_checksum(&rsdp, ACPI_RSDP_V1_SIZE);
+	rsdp.extended_checksum = fwtable_checksum(&rsdp, sizeof(rsdp));
 	memcpy(p, &rsdp, sizeof(rsdp));
 }
 

@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#include "irq_routing.h"
+#include "arch/x86/irq_routing.h"
 #include "memory.h"
 
 /* vCPUs the MADT can describe with xAPIC structures (see IRQ_MAX_CPUS for why 254). */

@@ -1,10 +1,10 @@
 /* A reset vector for guests that reboot through the BIOS: reset the VM, as POST would. */
-#include "bios.h"
+#include "arch/x86/bios.h"
 
 #include <errno.h>
 
 #include "error.h"
-#include "layout.h"
+#include "arch/x86/layout.h"
 
 /* x86 opcodes of the stub (SDM 2, instruction set reference). */
 #define OP_MOV_DX_IMM16 0xba

@@ -1,5 +1,5 @@
 /* Per-vCPU CPUID: KVM's supported table with the APIC IDs filled in. */
-#include "cpuid.h"
+#include "arch/x86/cpuid.h"
 
 #include <stdlib.h>
 #include <string.h>

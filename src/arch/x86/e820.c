@@ -1,9 +1,9 @@
 /* Building the E820 map from guest RAM: what Linux believes about its memory. */
-#include "e820.h"
+#include "arch/x86/e820.h"
 
 #include <errno.h>
 
-#include "layout.h"
+#include "arch/x86/layout.h"
 
 static int add(struct boot_e820_entry *table, unsigned int max, unsigned int *n, uint64_t start,
 	       uint64_t end, uint32_t type)

@@ -2,7 +2,7 @@
 #ifndef MINI_KVM_E820_H
 #define MINI_KVM_E820_H
 
-#include "bootparams.h"
+#include "arch/x86/bootparams.h"
 #include "memory.h"
 
 /*

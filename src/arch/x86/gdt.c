@@ -1,12 +1,12 @@
 /* Flat segment descriptors: one description (struct kvm_segment) serves both KVM and the GDT. */
-#include "gdt.h"
+#include "arch/x86/gdt.h"
 
 #include <errno.h>
 #include <string.h>
 
 #include "error.h"
-#include "layout.h"
-#include "x86.h"
+#include "arch/x86/layout.h"
+#include "arch/x86/x86.h"
 
 #define FLAT_LIMIT	  0xffffffffU
 #define GRANULARITY_SHIFT 12 /* G=1: limit counts 4 KiB units */

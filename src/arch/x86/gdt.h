@@ -8,7 +8,7 @@
 #include "memory.h"
 
 /* The boot selectors (GDT_SEL_CODE, GDT_SEL_DATA ...) are in layout.h: guests use them too. */
-#include "layout.h"
+#include "arch/x86/layout.h"
 
 #define GDT_SELECTOR_INDEX_SHIFT 3
 

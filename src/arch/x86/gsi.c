@@ -1,9 +1,9 @@
 /* KVM GSI routing for a PC: ISA IRQs to both 8259s and the I/O APIC, the PIT on pin 2. */
-#include "gsi.h"
+#include "arch/x86/gsi.h"
 
 #include <stdlib.h>
 
-#include "irq_routing.h"
+#include "arch/x86/irq_routing.h"
 
 #define PIC_PINS 8 /* per 8259: IRQ 0-7 on the master, 8-15 on the slave */
 /* At most two routes per ISA IRQ (8259 and I/O APIC), one per higher I/O APIC pin. */

@@ -20,38 +20,37 @@
  *   0x0010_0000  1 MiB: high memory, where a bzImage's kernel goes
  *   0xc000_0000  3 GiB: PCI/MMIO hole up to 4 GiB; RAM above 3 GiB continues at 4 GiB
  *
+ * What a bare guest may rely on is public, in include/mini-kvm/boot.h (MKVM_*): this
+ * header takes those values under its own names and adds what only the VMM uses.
  * Addresses derive from each other where they can; the asserts at the end keep
- * regions apart. This file is included by C, assembly and linker scripts, so it
- * holds only #defines outside the C-only section, and its constants get their
- * ULL suffix only in C (ld's script parser rejects suffixes).
+ * regions apart. Only the VMM's C code includes it; guests, probes and test guests
+ * include boot.h alone.
  */
-#if defined(__ASSEMBLER__) || defined(LINKER_SCRIPT)
-#define LAYOUT_U64(x) x
-#else
-#define LAYOUT_U64(x) x##ULL
-#endif
+#include "mini-kvm/boot.h"
 
-#define LAYOUT_KIB	 LAYOUT_U64(0x400)
-#define LAYOUT_MIB	 (LAYOUT_KIB * LAYOUT_KIB)
+#define LAYOUT_U64(x) MKVM_U64(x)
+
+#define LAYOUT_KIB	 MKVM_KIB
+#define LAYOUT_MIB	 MKVM_MIB
 #define LAYOUT_GIB	 (LAYOUT_MIB * LAYOUT_KIB)
-#define LAYOUT_PAGE_SIZE LAYOUT_U64(0x1000)
+#define LAYOUT_PAGE_SIZE MKVM_PAGE_SIZE
 
 /* Real mode (seed-compatible): load at 0, enter at 0:0, stack just below 64 KiB. */
-#define LAYOUT_REAL_LOAD      LAYOUT_U64(0x0)
-#define LAYOUT_REAL_STACK_TOP LAYOUT_U64(0xfff0)
+#define LAYOUT_REAL_LOAD      MKVM_REAL_LOAD
+#define LAYOUT_REAL_STACK_TOP MKVM_REAL_STACK_TOP
 
 /* Boot GDT: room for 8 descriptors (null, code, data, TSS ...). */
-#define LAYOUT_GDT	LAYOUT_U64(0x500)
+#define LAYOUT_GDT	MKVM_GDT
 #define LAYOUT_GDT_SIZE LAYOUT_U64(0x40)
 /* Its selectors for protected, paging and long mode guests: flat ring-0 code and data. */
-#define GDT_SEL_CODE 0x08
-#define GDT_SEL_DATA 0x10
+#define GDT_SEL_CODE MKVM_GDT_SEL_CODE
+#define GDT_SEL_DATA MKVM_GDT_SEL_DATA
 /* Selectors the Linux 64-bit boot protocol requires (boot.rst, "64-bit Boot Protocol"). */
 #define GDT_SEL_BOOT_CS 0x10
 #define GDT_SEL_BOOT_DS 0x18
 
 /* Default load address and entry of protected/paging/long flat guests. */
-#define LAYOUT_FLAT_LOAD LAYOUT_U64(0x1000)
+#define LAYOUT_FLAT_LOAD MKVM_FLAT_LOAD
 
 /* Linux boot: zero page and command line (Documentation/arch/x86/boot.rst). */
 #define LAYOUT_ZERO_PAGE   LAYOUT_U64(0x7000)
@@ -59,7 +58,7 @@
 #define LAYOUT_CMDLINE_MAX LAYOUT_U64(0x10000)
 
 /* Boot page tables, 4 KiB aligned, one page each. */
-#define LAYOUT_PAGE_TABLES     LAYOUT_U64(0x90000)
+#define LAYOUT_PAGE_TABLES     MKVM_BOOT_PAGE_TABLES
 #define LAYOUT_PML4	       LAYOUT_PAGE_TABLES
 #define LAYOUT_PDPT	       (LAYOUT_PML4 + LAYOUT_PAGE_SIZE)
 #define LAYOUT_PD	       (LAYOUT_PDPT + LAYOUT_PAGE_SIZE) /* 4 PDs: identity-map 4 GiB */
@@ -69,10 +68,10 @@
 #define LAYOUT_PD32 LAYOUT_PAGE_TABLES
 
 /* Boot stack of protected/paging/long guests: grows down from just below the tables. */
-#define LAYOUT_FLAT_STACK_TOP (LAYOUT_PAGE_TABLES - LAYOUT_PAGE_SIZE)
+#define LAYOUT_FLAT_STACK_TOP MKVM_FLAT_STACK_TOP
 
 /* Paging mode maps virtual LAYOUT_HIGHER_HALF + x to physical x (a higher-half kernel). */
-#define LAYOUT_HIGHER_HALF LAYOUT_U64(0x80000000)
+#define LAYOUT_HIGHER_HALF MKVM_HIGHER_HALF
 
 /* Extended BIOS data area: the last KiB of conventional memory, reserved. */
 #define LAYOUT_EBDA LAYOUT_U64(0x9fc00)
@@ -102,10 +101,10 @@
 #define LAYOUT_RESET_VECTOR_SIZE LAYOUT_U64(0x10)
 
 /* High memory: a bzImage's protected-mode kernel loads at or above here. */
-#define LAYOUT_HIGH_MEM LAYOUT_MIB
+#define LAYOUT_HIGH_MEM MKVM_HIGH_MEM
 
 /* 32-bit MMIO hole: RAM beyond LAYOUT_MMIO_HOLE continues at 4 GiB. */
-#define LAYOUT_MMIO_HOLE (LAYOUT_U64(3) * LAYOUT_GIB)
+#define LAYOUT_MMIO_HOLE MKVM_MMIO_HOLE
 #define LAYOUT_4GIB	 (LAYOUT_U64(4) * LAYOUT_GIB)
 
 /*
@@ -122,7 +121,7 @@
 #define LAYOUT_MEM_DEFAULT (LAYOUT_U64(128) * LAYOUT_MIB)
 
 /* I/O ports (PC/AT assignments). */
-#define PORT_COM1     0x3f8 /* 0x3f8 - 0x3ff: 16550A UART, COM1 */
+#define PORT_COM1     MKVM_COM1 /* 0x3f8 - 0x3ff: 16550A UART, COM1 */
 #define PORT_COM_SIZE 8
 /*
  * 0x600 - 0x602: ACPI hardware-reduced registers (ACPI 6.4 4.8.3.7, 5.2.9): the FADT's
@@ -134,12 +133,25 @@
 #define ACPI_RESET_VALUE	0x1  /* what the guest writes to PORT_ACPI_RESET */
 #define ACPI_S5_SLEEP_TYPE	0x5  /* SLP_TYP of the _S5 (soft-off) package in the DSDT */
 #define PORT_POST		0x80 /* POST codes; Linux writes it as an I/O delay */
-/* HC_PORT (0x500, include/mini-kvm/hypercall.h): the hypercall device */
+/* MKVM_HYPERCALL_PORT (0x500, HC_PORT in include/mini-kvm/hypercall.h): the hypercall device */
 
 /* ISA IRQ lines. */
-#define IRQ_COM1 4
+#define IRQ_COM1 MKVM_COM1_IRQ
 
 #if !defined(__ASSEMBLER__) && !defined(LINKER_SCRIPT)
+/* The private regions against the public contract (include/mini-kvm/boot.h). */
+_Static_assert(LAYOUT_GDT + LAYOUT_GDT_SIZE <= MKVM_FLAT_LOAD,
+	       "GDT overlaps the flat load address");
+_Static_assert(LAYOUT_ZERO_PAGE >= MKVM_FLAT_LOAD && LAYOUT_ZERO_PAGE < MKVM_FLAT_STACK_TOP,
+	       "the zero page sits in the flat guests' space, below their stack");
+_Static_assert(LAYOUT_PAGE_TABLES_END <= LAYOUT_EBDA, "boot page tables end below the EBDA");
+_Static_assert(MKVM_REAL_STACK_TOP < LAYOUT_U64(0x10000), "real-mode stack in the first 64 KiB");
+_Static_assert(MKVM_HYPERCALL_PORT != PORT_COM1 && MKVM_HYPERCALL_PORT != PORT_POST &&
+		       (MKVM_HYPERCALL_PORT < PORT_ACPI_SLEEP_CONTROL ||
+			MKVM_HYPERCALL_PORT > PORT_ACPI_RESET),
+	       "the hypercall port is its own");
+_Static_assert(LAYOUT_IOAPIC > MKVM_MMIO_HOLE && LAYOUT_LAPIC > MKVM_MMIO_HOLE,
+	       "interrupt controllers live in the MMIO hole");
 _Static_assert(LAYOUT_GDT + LAYOUT_GDT_SIZE <= LAYOUT_FLAT_LOAD, "GDT overlaps flat guests");
 _Static_assert(LAYOUT_ZERO_PAGE + LAYOUT_PAGE_SIZE <= LAYOUT_CMDLINE, "zero page overlaps cmdline");
 _Static_assert(LAYOUT_CMDLINE + LAYOUT_CMDLINE_MAX <= LAYOUT_FLAT_STACK_TOP,

@@ -1,21 +1,14 @@
 /* MP spec 1.4 floating pointer and configuration table: CPUs, ISA bus, I/O APIC and IRQ routing. */
-#include "mptable.h"
+#include "arch/x86/mptable.h"
 
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
 
 #include "error.h"
-#include "irq_routing.h"
-#include "layout.h"
-
-#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
-#error "MP tables are little-endian; the structs below are written as the host lays them out"
-#endif
-
-/* Check a field of a packed table struct against its offset in the spec's table. */
-#define MP_ASSERT_OFFSET(type, field, offset) \
-	_Static_assert(offsetof(type, field) == (offset), #type "." #field " at byte " #offset)
+#include "arch/x86/irq_routing.h"
+#include "arch/x86/fwtable.h"
+#include "arch/x86/layout.h"
 
 #define MP_SPEC_REV_1_4 4 /* "version 1.4", in both structures' SPEC_REV */
 
@@ -31,10 +24,10 @@ struct mp_floating_pointer {
 	uint8_t feature3[3]; /* reserved */
 } __attribute__((packed));
 _Static_assert(sizeof(struct mp_floating_pointer) == 16, "MP floating pointer: 16 bytes");
-MP_ASSERT_OFFSET(struct mp_floating_pointer, physptr, 4);
-MP_ASSERT_OFFSET(struct mp_floating_pointer, checksum, 10);
-MP_ASSERT_OFFSET(struct mp_floating_pointer, feature1, 11);
-MP_ASSERT_OFFSET(struct mp_floating_pointer, feature2, 12);
+FWTABLE_ASSERT_OFFSET(struct mp_floating_pointer, physptr, 4);
+FWTABLE_ASSERT_OFFSET(struct mp_floating_pointer, checksum, 10);
+FWTABLE_ASSERT_OFFSET(struct mp_floating_pointer, feature1, 11);
+FWTABLE_ASSERT_OFFSET(struct mp_floating_pointer, feature2, 12);
 
 #define MP_SIG_FLOATING "_MP_"
 #define MP_PARAGRAPH	16
@@ -64,13 +57,13 @@ struct mp_config_header {
 	uint8_t reserved;
 } __attribute__((packed));
 _Static_assert(sizeof(struct mp_config_header) == 44, "MP configuration table header: 44 bytes");
-MP_ASSERT_OFFSET(struct mp_config_header, base_length, 4);
-MP_ASSERT_OFFSET(struct mp_config_header, checksum, 7);
-MP_ASSERT_OFFSET(struct mp_config_header, oem_id, 8);
-MP_ASSERT_OFFSET(struct mp_config_header, product_id, 16);
-MP_ASSERT_OFFSET(struct mp_config_header, entry_count, 34);
-MP_ASSERT_OFFSET(struct mp_config_header, lapic_address, 36);
-MP_ASSERT_OFFSET(struct mp_config_header, extended_table_length, 40);
+FWTABLE_ASSERT_OFFSET(struct mp_config_header, base_length, 4);
+FWTABLE_ASSERT_OFFSET(struct mp_config_header, checksum, 7);
+FWTABLE_ASSERT_OFFSET(struct mp_config_header, oem_id, 8);
+FWTABLE_ASSERT_OFFSET(struct mp_config_header, product_id, 16);
+FWTABLE_ASSERT_OFFSET(struct mp_config_header, entry_count, 34);
+FWTABLE_ASSERT_OFFSET(struct mp_config_header, lapic_address, 36);
+FWTABLE_ASSERT_OFFSET(struct mp_config_header, extended_table_length, 40);
 
 #define MP_SIG_CONFIG "PCMP"
 #define MP_OEM_ID     "MINI-KVM"
@@ -98,9 +91,9 @@ struct mp_processor {
 	uint32_t reserved[2];
 } __attribute__((packed));
 _Static_assert(sizeof(struct mp_processor) == 20, "MP processor entry: 20 bytes");
-MP_ASSERT_OFFSET(struct mp_processor, cpu_flags, 3);
-MP_ASSERT_OFFSET(struct mp_processor, signature, 4);
-MP_ASSERT_OFFSET(struct mp_processor, features, 8);
+FWTABLE_ASSERT_OFFSET(struct mp_processor, cpu_flags, 3);
+FWTABLE_ASSERT_OFFSET(struct mp_processor, signature, 4);
+FWTABLE_ASSERT_OFFSET(struct mp_processor, features, 8);
 
 #define MP_CPU_ENABLED (1U << 0) /* EN: usable */
 #define MP_CPU_BSP     (1U << 1) /* BP: the bootstrap processor */
@@ -116,7 +109,7 @@ struct mp_bus {
 	char bus_type[6]; /* space-padded, table 4-8 */
 } __attribute__((packed));
 _Static_assert(sizeof(struct mp_bus) == 8, "MP bus entry: 8 bytes");
-MP_ASSERT_OFFSET(struct mp_bus, bus_type, 2);
+FWTABLE_ASSERT_OFFSET(struct mp_bus, bus_type, 2);
 
 #define MP_BUS_ID_ISA	0
 #define MP_BUS_TYPE_ISA "ISA   "
@@ -132,7 +125,7 @@ struct mp_ioapic {
 	uint32_t address;
 } __attribute__((packed));
 _Static_assert(sizeof(struct mp_ioapic) == 8, "MP I/O APIC entry: 8 bytes");
-MP_ASSERT_OFFSET(struct mp_ioapic, address, 4);
+FWTABLE_ASSERT_OFFSET(struct mp_ioapic, address, 4);
 
 #define MP_IOAPIC_ENABLED (1U << 0)
 /* KVM's I/O APIC version register reads 0x11 in bits 0-7 (an 82093AA). */
@@ -153,8 +146,8 @@ struct mp_interrupt {
 	uint8_t dst_pin;     /* I/O APIC INTIN#, or LINTIN# */
 } __attribute__((packed));
 _Static_assert(sizeof(struct mp_interrupt) == 8, "MP interrupt entries: 8 bytes");
-MP_ASSERT_OFFSET(struct mp_interrupt, flags, 2);
-MP_ASSERT_OFFSET(struct mp_interrupt, dst_pin, 7);
+FWTABLE_ASSERT_OFFSET(struct mp_interrupt, flags, 2);
+FWTABLE_ASSERT_OFFSET(struct mp_interrupt, dst_pin, 7);
 
 #define MP_IRQ_INT    0 /* a vectored interrupt; the vector comes from the APIC */
 #define MP_IRQ_NMI    1
@@ -179,24 +172,6 @@ static size_t mptable_size(unsigned int ncpus, unsigned int *entries, size_t *ba
 		       MP_IOAPIC_COUNT * sizeof(struct mp_ioapic) +
 		       (isa_routed + MP_LINTR_COUNT) * sizeof(struct mp_interrupt);
 	return sizeof(struct mp_floating_pointer) + *base_length;
-}
-
-/* The byte that makes len bytes at p sum to 0 (mod 256), given that it is 0 now. */
-static uint8_t mptable_checksum(const void *p, size_t len)
-{
-	const uint8_t *b = p;
-	uint8_t sum = 0;
-
-	for (size_t i = 0; i < len; i++)
-		sum += b[i];
-	return (uint8_t)-sum;
-}
-
-/* Copy len bytes to p; returns len, for a cursor to advance by. */
-static size_t mptable_put(uint8_t *p, const void *src, size_t len)
-{
-	memcpy(p, src, len);
-	return len;
 }
 
 /*
@@ -244,11 +219,11 @@ static void mptable_write_entries(uint8_t *p, unsigned int ncpus)
 					     .signature = signature,
 					     .features = features };
 
-		off += mptable_put(p + off, &proc, sizeof(proc));
+		off += fwtable_put(p + off, &proc, sizeof(proc));
 	}
 	memcpy(bus.bus_type, MP_BUS_TYPE_ISA, sizeof(bus.bus_type));
-	off += mptable_put(p + off, &bus, sizeof(bus));
-	off += mptable_put(p + off, &ioapic, sizeof(ioapic));
+	off += fwtable_put(p + off, &bus, sizeof(bus));
+	off += fwtable_put(p + off, &ioapic, sizeof(ioapic));
 	/* ISA IRQ n on pin n, but the PIT's IRQ 0 on pin 2 and the cascade on none. */
 	for (unsigned int irq = 0; irq < IRQ_ISA_COUNT; irq++) {
 		int gsi = irq_isa_to_gsi(irq);
@@ -261,7 +236,7 @@ static void mptable_write_entries(uint8_t *p, unsigned int ncpus)
 					     .dst_pin = gsi - IRQ_IOAPIC_GSI_BASE };
 
 		if (gsi != IRQ_GSI_NONE)
-			off += mptable_put(p + off, &intr, sizeof(intr));
+			off += fwtable_put(p + off, &intr, sizeof(intr));
 	}
 	for (unsigned int i = 0; i < MP_LINTR_COUNT; i++) {
 		struct mp_interrupt intr = { .type = MP_ENTRY_LINTR,
@@ -272,7 +247,7 @@ static void mptable_write_entries(uint8_t *p, unsigned int ncpus)
 					     .dst_apic_id = MP_ALL_LAPICS,
 					     .dst_pin = lintr[i].pin };
 
-		off += mptable_put(p + off, &intr, sizeof(intr));
+		off += fwtable_put(p + off, &intr, sizeof(intr));
 	}
 }
 
@@ -315,10 +290,10 @@ int mptable_build(const struct guest_memory *mem, unsigned int ncpus)
 	memcpy(base + sizeof(mpf), &hdr, sizeof(hdr));
 	mptable_write_entries(base + sizeof(mpf) + sizeof(hdr), ncpus);
 	base[sizeof(mpf) + offsetof(struct mp_config_header, checksum)] =
-		mptable_checksum(base + sizeof(mpf), base_length);
+		fwtable_checksum(base + sizeof(mpf), base_length);
 
 	memcpy(mpf.signature, MP_SIG_FLOATING, sizeof(mpf.signature));
-	mpf.checksum = mptable_checksum(&mpf, sizeof(mpf));
+	mpf.checksum = fwtable_checksum(&mpf, sizeof(mpf));
 	memcpy(base, &mpf, sizeof(mpf));
 	return 0;
 }

@@ -2,7 +2,7 @@
 #ifndef MINI_KVM_MPTABLE_H
 #define MINI_KVM_MPTABLE_H
 
-#include "irq_routing.h"
+#include "arch/x86/irq_routing.h"
 #include "memory.h"
 
 /* vCPUs the MP table describes: the same APIC ID space as the MADT (see IRQ_MAX_CPUS). */

@@ -1,12 +1,12 @@
 /* Identity-mapped boot page tables for long mode and 32-bit PSE paging. */
-#include "paging.h"
+#include "arch/x86/paging.h"
 
 #include <errno.h>
 #include <stdint.h>
 
 #include "error.h"
-#include "layout.h"
-#include "x86.h"
+#include "arch/x86/layout.h"
+#include "arch/x86/x86.h"
 
 /*
  * User-accessible on purpose: a bare guest may drop to ring 3 (where this host

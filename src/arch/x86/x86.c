@@ -1,5 +1,5 @@
 /* Names of x86 architectural events, for dumps and probe reports. */
-#include "x86.h"
+#include "arch/x86/x86.h"
 
 #include <linux/kvm.h>
 

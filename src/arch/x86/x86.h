@@ -4,30 +4,24 @@
 
 /* CR0 (SDM 3A 2.5) */
 #define X86_CR0_PE (1ULL << 0)	/* protection enable */
-#define X86_CR0_MP (1ULL << 1)	/* monitor coprocessor */
 #define X86_CR0_ET (1ULL << 4)	/* extension type: always 1 on modern CPUs */
-#define X86_CR0_NE (1ULL << 5)	/* native x87 error reporting */
 #define X86_CR0_WP (1ULL << 16) /* write protect, also for ring 0 */
 #define X86_CR0_NW (1ULL << 29) /* not write-through */
 #define X86_CR0_CD (1ULL << 30) /* cache disable */
 #define X86_CR0_PG (1ULL << 31) /* paging */
 
 /* CR4 (SDM 3A 2.5) */
-#define X86_CR4_PSE	   (1ULL << 4) /* 4 MiB pages in 32-bit paging */
-#define X86_CR4_PAE	   (1ULL << 5) /* physical address extension (needed by long mode) */
-#define X86_CR4_OSFXSR	   (1ULL << 9) /* FXSAVE/FXRSTOR and SSE enabled */
-#define X86_CR4_OSXMMEXCPT (1ULL << 10)
+#define X86_CR4_PSE (1ULL << 4) /* 4 MiB pages in 32-bit paging */
+#define X86_CR4_PAE (1ULL << 5) /* physical address extension (needed by long mode) */
 
 /* IA32_EFER, MSR 0xc0000080 (SDM 3A 2.2.1) */
 #define X86_EFER_SCE (1ULL << 0)  /* syscall/sysret */
 #define X86_EFER_LME (1ULL << 8)  /* long mode enable */
 #define X86_EFER_LMA (1ULL << 10) /* long mode active */
-#define X86_EFER_NXE (1ULL << 11)
 
 /* RFLAGS (SDM 1 3.4.3) */
-#define X86_RFLAGS_FIXED      (1ULL << 1) /* reserved, always 1 */
-#define X86_RFLAGS_IF	      (1ULL << 9)
-#define X86_RFLAGS_IOPL_SHIFT 12
+#define X86_RFLAGS_FIXED (1ULL << 1) /* reserved, always 1 */
+#define X86_RFLAGS_IF	 (1ULL << 9)
 
 /* Paging-structure entries (SDM 3A 4.3, 4.5) */
 #define X86_PTE_PRESENT	 (1ULL << 0)
@@ -38,7 +32,6 @@
 #define X86_PD32_ENTRIES 1024	     /* 32-bit page directory: 1024 entries of 4 bytes */
 #define X86_PAGE_2M	 (2ULL << 20)
 #define X86_PAGE_4M	 (4ULL << 20)
-#define X86_PAGE_1G	 (1ULL << 30)
 
 /* Segment descriptor types for code/data descriptors, S=1 (SDM 3A 3.4.5.1) */
 #define X86_SEG_TYPE_DATA_RW  0x3 /* read/write, accessed */

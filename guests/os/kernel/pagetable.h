@@ -1,6 +1,6 @@
 /* Page tables: the kernel's higher-half map and the per-process address spaces. */
-#ifndef OS_VM_H
-#define OS_VM_H
+#ifndef OS_PAGETABLE_H
+#define OS_PAGETABLE_H
 
 #include <stdint.h>
 
@@ -33,4 +33,4 @@ void vm_destroy(uint64_t pml4);
  */
 int vm_user_range_ok(uint64_t pml4, uint64_t va, uint64_t len, int write);
 
-#endif /* OS_VM_H */
+#endif /* OS_PAGETABLE_H */

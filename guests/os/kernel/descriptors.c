@@ -1,5 +1,5 @@
 /* The kernel's GDT and 64-bit TSS (SDM 3A, 3.4.5 descriptors; 8.7 the 64-bit TSS). */
-#include "gdt.h"
+#include "descriptors.h"
 #include "segments.h"
 
 /* Flat 64-bit descriptors: access byte and L/D/G flags, base and limit ignored in long mode. */

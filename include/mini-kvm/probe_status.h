@@ -1,6 +1,6 @@
 /* Shared by the probe guests (assembly) and check.c: what each probe's HC_EXIT status means. */
-#ifndef MINI_KVM_PROBE_H
-#define MINI_KVM_PROBE_H
+#ifndef MINI_KVM_PROBE_STATUS_H
+#define MINI_KVM_PROBE_STATUS_H
 
 #define PROBE_OK	     0	/* the capability works */
 #define PROBE_WRONG_CPL	     2	/* a handler ran, but at the wrong privilege level */

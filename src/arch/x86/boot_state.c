@@ -1,14 +1,14 @@
 /* CPU state for each boot mode: segments, control registers, page tables, entry registers. */
-#include "boot.h"
+#include "arch/x86/boot_state.h"
 
 #include <errno.h>
 #include <string.h>
 
 #include "error.h"
-#include "gdt.h"
-#include "layout.h"
-#include "paging.h"
-#include "x86.h"
+#include "arch/x86/gdt.h"
+#include "arch/x86/layout.h"
+#include "arch/x86/paging.h"
+#include "arch/x86/x86.h"
 
 /* clang-format off: one mode a line */
 static const char *const mode_names[] = {

@@ -1,6 +1,6 @@
 /* Privileged x86-64 instructions the kernel uses, as inline functions. */
-#ifndef OS_X86_H
-#define OS_X86_H
+#ifndef OS_PRIVILEGED_H
+#define OS_PRIVILEGED_H
 
 #include <stdint.h>
 
@@ -46,4 +46,4 @@ static inline void cpu_relax(void)
 	__asm__ volatile("pause" : : : "memory");
 }
 
-#endif /* OS_X86_H */
+#endif /* OS_PRIVILEGED_H */

@@ -1,10 +1,10 @@
 /* Page tables (SDM 3A, 4.5: 4-level paging, 4 KiB pages) for the kernel and each process. */
 #include "abi.h"
-#include "console.h"
+#include "tty.h"
 #include "memlayout.h"
 #include "page.h"
-#include "vm.h"
-#include "x86.h"
+#include "pagetable.h"
+#include "privileged.h"
 
 #define ENTRIES		512
 #define INDEX_BITS	9

@@ -1,6 +1,6 @@
 /* The console: COM1's 16550 UART, polled for output, interrupt-driven (IRQ 4) for input. */
-#ifndef OS_CONSOLE_H
-#define OS_CONSOLE_H
+#ifndef OS_TTY_H
+#define OS_TTY_H
 
 #include <stdint.h>
 
@@ -28,4 +28,4 @@ void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn))
 /* HC_EXIT status of a kernel panic or kernel-mode fault: EX_SOFTWARE (sysexits.h). */
 #define OS_PANIC_STATUS 70
 
-#endif /* OS_CONSOLE_H */
+#endif /* OS_TTY_H */

@@ -1,6 +1,6 @@
 /* Boot modes for flat and ELF guests: the CPU state each mode starts in. */
-#ifndef MINI_KVM_BOOT_H
-#define MINI_KVM_BOOT_H
+#ifndef MINI_KVM_BOOT_STATE_H
+#define MINI_KVM_BOOT_STATE_H
 
 #include <linux/kvm.h>
 #include <stdint.h>

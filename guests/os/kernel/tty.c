@@ -3,12 +3,12 @@
 
 #include <mini-kvm/hypercall.h>
 
-#include "console.h"
+#include "tty.h"
 #include "format.h"
-#include "layout.h"
-#include "x86.h"
+#include <mini-kvm/boot.h>
+#include "privileged.h"
 
-/* 16550 registers, as offsets from PORT_COM1 (datasheet, table 2). */
+/* 16550 registers, as offsets from MKVM_COM1 (datasheet, table 2). */
 #define UART_RBR 0 /* receive buffer (read) / transmit holding (write) */
 #define UART_THR 0
 #define UART_DLL 0 /* divisor latch, with LCR.DLAB */
@@ -38,21 +38,21 @@ static unsigned int input_head, input_tail; /* free-running; tail - head = bytes
 
 void console_init(void)
 {
-	outb(PORT_COM1 + UART_IER, 0);
-	outb(PORT_COM1 + UART_LCR, LCR_DLAB);
-	outb(PORT_COM1 + UART_DLL, BAUD_DIVISOR);
-	outb(PORT_COM1 + UART_DLM, 0);
-	outb(PORT_COM1 + UART_LCR, LCR_8N1);
-	outb(PORT_COM1 + UART_FCR, FCR_FIFO_ON);
-	outb(PORT_COM1 + UART_MCR, MCR_DTR_RTS | MCR_OUT2);
-	outb(PORT_COM1 + UART_IER, IER_RDI);
+	outb(MKVM_COM1 + UART_IER, 0);
+	outb(MKVM_COM1 + UART_LCR, LCR_DLAB);
+	outb(MKVM_COM1 + UART_DLL, BAUD_DIVISOR);
+	outb(MKVM_COM1 + UART_DLM, 0);
+	outb(MKVM_COM1 + UART_LCR, LCR_8N1);
+	outb(MKVM_COM1 + UART_FCR, FCR_FIFO_ON);
+	outb(MKVM_COM1 + UART_MCR, MCR_DTR_RTS | MCR_OUT2);
+	outb(MKVM_COM1 + UART_IER, IER_RDI);
 }
 
 static void uart_put(uint8_t byte)
 {
-	while (!(inb(PORT_COM1 + UART_LSR) & LSR_THRE))
+	while (!(inb(MKVM_COM1 + UART_LSR) & LSR_THRE))
 		cpu_relax();
-	outb(PORT_COM1 + UART_THR, byte);
+	outb(MKVM_COM1 + UART_THR, byte);
 }
 
 void console_putc(char c)
@@ -86,8 +86,8 @@ unsigned int console_poll(void)
 	 * stops taking them from the host, so nothing typed ahead is lost (a newline
 	 * least of all). console_getc() picks them up as it makes room.
 	 */
-	while (input_tail - input_head < INPUT_SIZE && (inb(PORT_COM1 + UART_LSR) & LSR_DR)) {
-		input[input_tail++ & INPUT_MASK] = inb(PORT_COM1 + UART_RBR);
+	while (input_tail - input_head < INPUT_SIZE && (inb(MKVM_COM1 + UART_LSR) & LSR_DR)) {
+		input[input_tail++ & INPUT_MASK] = inb(MKVM_COM1 + UART_RBR);
 		n++;
 	}
 	return n;

@@ -1,0 +1,101 @@
+/* Death diagnoses: which known limitation of the host's KVM explains how a guest died. */
+#include "diagnose.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+
+#include "arch/x86/insn.h"
+#include "arch/x86/x86.h"
+#include "kvm.h"
+#include "probe.h"
+#include "vm.h"
+
+/* The kind of instruction a dead vCPU stopped at (X86_INSN_OTHER when unreadable). */
+static enum x86_insn_class dead_instruction(const struct vcpu *vcpu, const struct vm *vm,
+					    const struct kvm_sregs *sregs)
+{
+	uint8_t code[X86_INSN_MAX];
+	struct kvm_regs regs;
+	uint64_t linear, gpa;
+
+	if (ioctl(vcpu->fd, KVM_GET_REGS, &regs) < 0 ||
+	    vcpu_read_code(vcpu, &regs, sregs, &vm->mem, code, sizeof(code), &linear, &gpa) < 0)
+		return X86_INSN_OTHER;
+	return x86_insn_classify(code, sizeof(code), (sregs->efer & X86_EFER_LMA) && sregs->cs.l);
+}
+
+/* "this host's KVM (kvm_pvm) ... " if probe id fails here; NULL if it passes. */
+static char *blame_host(const struct kvm_host *host, enum probe_id id, const char *consequence)
+{
+	struct probe_result r;
+	char *text;
+
+	if (probe_run(host, id, &r) < 0 || r.yes)
+		return NULL;
+	if (asprintf(&text,
+		     "this host's KVM (%s) cannot run %s: its '%s' probe fails too (%s); "
+		     "%s. See 'mini-kvm check'.",
+		     host->module, probe_what(id), probe_name(id), r.detail, consequence) < 0)
+		return NULL;
+	return text;
+}
+
+char *diagnose_death(const struct kvm_host *host, const struct vm *vm)
+{
+	static const enum probe_id mode_probe[] = {
+		[BOOT_MODE_REAL] = PROBE_ID_REAL,
+		[BOOT_MODE_PROTECTED] = PROBE_ID_PROTECTED,
+		[BOOT_MODE_PAGING] = PROBE_ID_PAGING,
+		[BOOT_MODE_LONG] = PROBE_ID_LONG,
+	};
+	const struct vcpu *vcpu;
+	struct kvm_sregs sregs;
+	char *hint;
+
+	if (vm->result.vcpu < 0)
+		return NULL;
+	/* 1. The mode the guest was started in. */
+	if (vm->boot_mode != BOOT_MODE_AUTO &&
+	    (unsigned int)vm->boot_mode < sizeof(mode_probe) / sizeof(mode_probe[0])) {
+		hint = blame_host(
+			host, mode_probe[vm->boot_mode],
+			"the guest needs a hardware KVM (kvm_intel, kvm_amd) or the nested lane");
+		if (hint)
+			return hint;
+	}
+	vcpu = &vm->vcpus[vm->result.vcpu];
+	if (ioctl(vcpu->fd, KVM_GET_SREGS, &sregs) < 0)
+		return NULL;
+	/*
+	 * 2. Ring-0 code that KVM's emulator could not run: only when the instruction it
+	 * stopped at is one of those the emulator lacks (any other failure is not this).
+	 */
+	if (vm->result.exit_reason == KVM_EXIT_INTERNAL_ERROR && x86_cpl(&sregs) == 0) {
+		enum x86_insn_class insn = dead_instruction(vcpu, vm, &sregs);
+		char consequence[VM_MESSAGE_MAX];
+
+		if (insn == X86_INSN_OTHER)
+			return NULL;
+		snprintf(consequence, sizeof(consequence),
+			 "the guest stopped at %s in ring 0. On this host ring-0 code is emulated "
+			 "and some instructions (SSE arithmetic, int3, cmpxchg16b, xsave/xrstor) "
+			 "are missing: build ring-0 code with -mgeneral-regs-only, or run the work "
+			 "in ring 3",
+			 x86_insn_class_name(insn));
+		return blame_host(host, PROBE_ID_RING0_SSE, consequence);
+	}
+	/* 3. A guest with system calls: ring 3 -> ring 0 transitions. */
+	if (vm->result.exit_reason == KVM_EXIT_SHUTDOWN &&
+	    (x86_cpl(&sregs) == 3 || (sregs.efer & X86_EFER_SCE))) {
+		hint = blame_host(
+			host, PROBE_ID_SYSCALL,
+			"a guest that makes system calls from ring 3 dies like this here");
+		if (!hint)
+			hint = blame_host(
+				host, PROBE_ID_INT_GATE,
+				"a guest that makes system calls from ring 3 dies like this here");
+		return hint;
+	}
+	return NULL;
+}
