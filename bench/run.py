@@ -44,7 +44,7 @@ import time
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT / "tests" / "integration"))
+sys.path.insert(0, str(REPO_ROOT / "scripts"))
 import lanes  # noqa: E402
 
 RESULTS = REPO_ROOT / "bench" / "RESULTS.md"
@@ -65,7 +65,7 @@ GUEST_PARAMS = "console=ttyS0 pci=off quiet mkvm.batch"
 # nested lane stall now and then, QEMU's most of the time (measured: 3 of 3, 4 of 4).
 BOOT_CPUS = 2
 # A boot that takes longer than this is a stall: QEMU 7.2's emulated SVM now and then
-# stalls the inner guest of either VMM (tests/integration/lanes.py NESTED_LANES); such a
+# stalls the inner guest of either VMM (scripts/lanes/nested.py NESTED_LANES); such a
 # boot is tried again, up to STALL_RETRIES times, and counted.
 BOOT_LIMIT = 60
 STALL_RETRIES = 3
@@ -229,7 +229,7 @@ def bench_boot(ctx, runs: int, quick: bool) -> list[str]:
                  f"{BOOT_LIMIT} s) and were tried again: "
                  + ", ".join(f"{name} {n}" for name, n in stalls.items())
                  + ". A stall is QEMU's emulated SVM at fault, not a VMM's "
-                 "(tests/integration/lanes.py NESTED_LANES).")
+                 "(scripts/lanes/nested.py NESTED_LANES).")
     lines.append("")
     return lines
 
@@ -269,7 +269,7 @@ def bench_smp(ctx, runs: int, quick: bool) -> list[str]:
         "",
         f"The guest runs {SMP_CPUS} shell loops of {SMP_ITERS} iterations in parallel "
         "and times them itself (/proc/uptime), on 1 vCPU and on 2. The L1 of this lane "
-        "has one vCPU (a 2-vCPU L1 stalls SMP guests: tests/integration/lanes.py "
+        "has one vCPU (a 2-vCPU L1 stalls SMP guests: scripts/lanes/nested.py "
         "NESTED_LANES), so the guest's vCPU threads take turns on one emulated CPU: "
         "whatever the ratio, it is not two cores working at once. It shows that the "
         "second vCPU comes up and takes work; the speed-up of real parallelism needs a "
