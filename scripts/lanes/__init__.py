@@ -16,7 +16,7 @@ The package, by job:
   nested.py   NestedLane, NESTED_LANES
   control.py  the control protocol's host end (l1/loop is its L1 end)
   assets.py   scripts/assets.sh: linux_assets(), kernel_version(), guest_markers(),
-              default_payload(), build_nested_assets()
+              default_payload(), build_nested_assets(), run_assets_sh()
   __main__.py a lane by hand (below)
 
 Put scripts/ on sys.path, then `import lanes` (tests/integration/conftest.py and
@@ -57,9 +57,9 @@ To try a lane by hand (the first two from scripts/):
 
 from .api import (CAPABILITIES, TERM, TERM_COLS, TERM_ROWS, Lane, LaneError, LaneTimeout,
                   LaneUnavailable, Result, default_signals, parse_capabilities)
-from .assets import (ASSETS, GUEST_MARKERS, LINUX_INITRD_DEST, LINUX_KERNEL_DEST, assets,
+from .assets import (ASSETS, GUEST_MARKERS, LINUX_INITRD_DEST, LINUX_KERNEL_DEST,
                      build_nested_assets, default_payload, guest_markers, kernel_version,
-                     linux_assets)
+                     linux_assets, run_assets_sh)
 from .host import HostInteractive, HostLane, host_kvm_problem
 from .nested import (BOOT_TIMEOUT, L1_ACCEL, NESTED_LANES, QEMU, REPLY_GRACE, NestedInteractive,
                      NestedLane)
@@ -70,7 +70,7 @@ __all__ = [
     "L1_DIR", "LINUX_INITRD_DEST", "LINUX_KERNEL_DEST", "NESTED_LANES", "QEMU", "REPLY_GRACE",
     "REPO_ROOT", "TERM", "TERM_COLS", "TERM_ROWS", "HostInteractive", "HostLane", "Lane",
     "LaneError", "LaneTimeout", "LaneUnavailable", "NestedInteractive", "NestedLane",
-    "Result", "assets", "build_nested_assets", "default_payload", "default_signals",
+    "Result", "build_nested_assets", "default_payload", "default_signals",
     "guest_markers", "host_kvm_problem", "kernel_version", "linux_assets",
-    "parse_capabilities",
+    "parse_capabilities", "run_assets_sh",
 ]

@@ -25,7 +25,7 @@ _linux_assets: tuple[Path, Path] | None = None
 _linux_left_out: str | None = None
 
 
-def assets(*args: str) -> str:
+def run_assets_sh(*args: str) -> str:
     """Run scripts/assets.sh; returns the last line it printed (a path, a version).
     Raises LaneUnavailable when it fails."""
     try:
@@ -43,13 +43,14 @@ def linux_assets() -> tuple[Path, Path]:
     (scripts/assets.sh kernel, guest-initramfs). Raises LaneUnavailable."""
     global _linux_assets
     if _linux_assets is None:
-        _linux_assets = Path(assets("kernel")), Path(assets("guest-initramfs"))
+        _linux_assets = (Path(run_assets_sh("kernel")),
+                         Path(run_assets_sh("guest-initramfs")))
     return _linux_assets
 
 
 def kernel_version() -> str:
     """That kernel's version, e.g. 6.1.0-56-amd64: what `uname -r` says in the guest."""
-    return assets("kernel-version")
+    return run_assets_sh("kernel-version")
 
 
 def guest_markers() -> dict[str, str]:
@@ -90,6 +91,6 @@ def linux_left_out() -> str | None:
 
 def build_nested_assets(initrd: Path, payload: list[tuple[Path, str]]) -> Path:
     """Fetch the kernel and build the L1 initramfs (scripts/assets.sh); returns vmlinuz."""
-    kernel = assets("kernel")
-    assets("l1", str(initrd), *(f"{src}={dest}" for src, dest in payload))
+    kernel = run_assets_sh("kernel")
+    run_assets_sh("l1", str(initrd), *(f"{src}={dest}" for src, dest in payload))
     return Path(kernel)

@@ -22,9 +22,9 @@ from pathlib import Path
 import pexpect
 import pexpect.fdpexpect
 
-from . import assets
 from .api import Lane, LaneError, LaneTimeout, LaneUnavailable, Result, expect_timeout, \
     scratch_name
+from .assets import LINUX_INITRD_DEST, LINUX_KERNEL_DEST, linux_left_out
 from .control import Control, ControlChannel, Expired, new_nonce
 from .paths import BUILD, DATA_DIR, REPO_ROOT
 
@@ -287,16 +287,16 @@ class NestedLane(Lane):
 
     def _shipped(self, dest: str) -> str:
         if not any(d == dest for _, d in self.payload):
-            why = (assets.linux_left_out()
+            why = (linux_left_out()
                    or "not in this lane's payload (default_payload(linux=True))")
             raise LaneError(f"the nested lane has no {dest}: {why}")
         return dest
 
     def linux_kernel(self):
-        return self._shipped(assets.LINUX_KERNEL_DEST)
+        return self._shipped(LINUX_KERNEL_DEST)
 
     def linux_initrd(self):
-        return self._shipped(assets.LINUX_INITRD_DEST)
+        return self._shipped(LINUX_INITRD_DEST)
 
     def file(self, host_path):
         path = (REPO_ROOT / host_path).resolve()
