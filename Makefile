@@ -1,5 +1,5 @@
 # mini-kvm: one `make` builds the VMM, its static twin for the nested lane, every
-# bundled guest and the unit tests. See README.md for the targets.
+# bundled guest and the unit tests. See README.md and docs/ for the targets.
 
 BUILD      ?= build
 CC         = gcc

@@ -75,7 +75,11 @@ pack() {
 	printf '%s\n' "$2"
 }
 
-# The kernel modules the L1 /init loads, in load order (see scripts/initramfs/l1-init).
+# L1's /init and its command loop: the L1 end of the lanes' control protocol, beside
+# its host end (scripts/lanes/control.py).
+L1_DIR=$here/lanes/l1
+
+# The kernel modules the L1 /init loads, in load order (see scripts/lanes/l1/init).
 L1_MODULES=(irqbypass kvm ccp kvm-amd)
 
 # cmd_l1 OUT [SRC=DEST...]
@@ -116,7 +120,7 @@ cmd_l1() {
 	shift
 	ver=$(kernel_ensure)
 	bb=$(busybox_ensure)
-	inputs+=("$bb" "$here/initramfs/l1-init" "$here/initramfs/l1-loop" "$here/lib/initramfs.sh")
+	inputs+=("$bb" "$L1_DIR/init" "$L1_DIR/loop" "$here/lib/initramfs.sh")
 	for mod in "${L1_MODULES[@]}"; do
 		inputs+=("$(kernel_module "$ver" "$mod")")
 	done
@@ -136,8 +140,8 @@ cmd_l1() {
 	for mod in "${L1_MODULES[@]}"; do
 		initramfs_add_module "$stage" "$(kernel_module "$ver" "$mod")" "/lib/modules/l1/$mod.ko"
 	done
-	initramfs_add "$stage" "$here/initramfs/l1-init" /init
-	initramfs_add "$stage" "$here/initramfs/l1-loop" /etc/l1-loop
+	initramfs_add "$stage" "$L1_DIR/init" /init
+	initramfs_add "$stage" "$L1_DIR/loop" /etc/l1-loop
 	chmod 755 "$stage/init"
 	add_specs "$stage" "$@"
 	pack "$stage" "$out" "$manifest"

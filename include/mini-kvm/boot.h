@@ -1,6 +1,6 @@
 /*
  * The mini-kvm boot contract: every address, selector and port a bare guest may rely
- * on when mini-kvm starts it (README, "Boot modes"). Self-contained, no includes:
+ * on when mini-kvm starts it (docs/usage.md, "Guests and boot modes"). Self-contained, no includes:
  * usable from C, assembly and linker scripts (define LINKER_SCRIPT before including
  * it from one). The VMM's private layout (src/arch/x86/layout.h) includes this and
  * asserts its own regions against it.

@@ -32,7 +32,7 @@
 /* The one I/O port of the hypercall device; an 8-bit OUT of the function number. */
 #define HC_PORT MKVM_HYPERCALL_PORT
 
-/* Function numbers (AL). The table in README.md documents each one. */
+/* Function numbers (AL). docs/hypercall-abi.md documents each one. */
 #define HC_EXIT	   0 /* IN EBX = exit status (low 8 bits reach the shell)        */
 #define HC_PUTCHAR 1 /* IN BL = byte written to the console                      */
 #define HC_PUTNUM  2 /* IN EBX = unsigned integer, printed in decimal            */

@@ -5,7 +5,7 @@
 #   stage=$(initramfs_stage_new)
 #   initramfs_add_busybox "$stage"
 #   initramfs_add "$stage" build/mini-kvm-static /bin/mini-kvm
-#   initramfs_add "$stage" scripts/initramfs/l1-init /init
+#   initramfs_add "$stage" scripts/lanes/l1/init /init
 #   initramfs_pack "$stage" build/l1.cpio.gz
 
 # initramfs_stage_new: a fresh, empty staging directory (removed by initramfs_pack).

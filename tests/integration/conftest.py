@@ -1,5 +1,5 @@
 """pytest fixtures for the integration tests: every test that takes `lane` runs in the
-host lane and in the nested lane (see lanes.py).
+host lane and in the nested lane (the lanes package: scripts/lanes/; docs/testing.md).
 
     @pytest.mark.needs("paging")          # skip where `mini-kvm check` says no
     @pytest.mark.lanes("nested")          # only in these lanes (rarely right: prefer needs)
@@ -11,7 +11,7 @@ Environment:
   MINI_KVM_LANES=host,nested   the lanes to run (also --lanes); e.g. host while iterating
   MINI_KVM_REQUIRE_KVM=1       a lane that cannot run here fails instead of skipping (CI)
   MINI_KVM_L1_BOOT_TIMEOUT=S   how long L1 may take to boot (default 180 s)
-  MINI_KVM_QEMU, MINI_KVM_L1_ACCEL   the QEMU binary and its -accel for L1 (lanes.py)
+  MINI_KVM_QEMU, MINI_KVM_L1_ACCEL   the QEMU binary and its -accel for L1 (lanes/nested.py)
 
 Test inputs: files under tests/integration/data/ reach every lane (lane.file(path));
 data made by the test goes through lane.put(bytes, name), big empty files through
@@ -30,8 +30,10 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import lanes  # noqa: E402  (this directory is not a package)
+# The lanes package lives in scripts/ (bench/run.py imports it too); the test modules
+# here `import lanes` once this has run.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+import lanes  # noqa: E402
 
 ALL_LANES = ("host", *lanes.NESTED_LANES)
 # The lanes of a test without @pytest.mark.lanes: "nested1" runs only tests that ask.

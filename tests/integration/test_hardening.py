@@ -161,7 +161,7 @@ def test_every_terminating_signal_restores_the_terminal(lane, sig):
     with lane.shell_interactive(f"exec 3<&0; {vmm} run --irqchip {spin} <&3 3<&- & p=$!; "
                                 f"sleep 1; kill -{sig} $p; wait $p; echo status=$?; stty -a",
                                 timeout=60) as p:
-        p.expect(rf"status=(\d+)".encode())
+        p.expect(rb"status=(\d+)")
         assert int(p.match.group(1)) == 128 + number, p.seen()
         p.expect(rb"\bicanon\b")
         assert b"-icanon" not in p.before + p.after

@@ -13,7 +13,7 @@
  *   - SSE: CR0.MP set, CR0.EM and CR0.TS clear, CR4.OSFXSR and CR4.OSXMMEXCPT set
  *     (SDM 3A, 13.1.3);
  * and needs page tables whose entries have the U bit: mini-kvm's boot tables have it
- * (README.md, "long" mode), boot32.S builds its own with it.
+ * (docs/usage.md, "long" mode), boot32.S builds its own with it.
  * There is no IDT and no way back: syscall and int do not reach ring 0 on kvm_pvm.
  * An exception is a triple fault, which both VMMs report.
  */

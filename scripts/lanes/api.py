@@ -1,0 +1,180 @@
+"""The lane interface both lanes implement, its Result, its errors, and the helpers the
+two lanes share (capability parsing, exit statuses, signal dispositions)."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+from dataclasses import dataclass
+
+# The capabilities `mini-kvm check` reports, one a line: "NAME yes|no DETAIL" (the
+# probes of src/probes/probes.mk).
+CAPABILITIES = ("real", "protected", "paging", "long", "ring3", "syscall", "int-gate",
+                "irq-ring3", "ring0-sse")
+_CAPABILITY_LINE = re.compile(r"^\s*(\S+)\s+(yes|no)\b\s*(.*)$")
+
+# Interactive commands see a terminal of this size and type in both lanes.
+TERM = "vt100"
+TERM_ROWS, TERM_COLS = 24, 80
+
+
+class LaneError(Exception):
+    """The lane itself failed: not mini-kvm's fault, but the test cannot go on."""
+
+
+class LaneUnavailable(LaneError):
+    """The lane cannot run on this machine (no /dev/kvm, no QEMU, no kernel assets)."""
+
+
+class LaneTimeout(LaneError):
+    """A command outran its timeout and was killed. `result` holds what it printed."""
+
+    def __init__(self, message: str, result: Result | None = None):
+        super().__init__(message)
+        self.result = result
+
+
+@dataclass
+class Result:
+    status: int
+    stdout: bytes
+    stderr: bytes
+
+    @property
+    def out(self) -> str:
+        return self.stdout.decode("utf-8", "replace")
+
+    @property
+    def err(self) -> str:
+        return self.stderr.decode("utf-8", "replace")
+
+    def __str__(self) -> str:
+        # Shown by `assert r.status == 0, r`: everything a failed test needs.
+        return f"exit status {self.status}\n--- stdout ---\n{self.out}\n--- stderr ---\n{self.err}"
+
+
+def parse_capabilities(text: str) -> dict[str, tuple[bool, str]]:
+    """`mini-kvm check` output -> {name: (available, detail)}; other lines are headers."""
+    caps = {}
+    for line in text.splitlines():
+        m = _CAPABILITY_LINE.match(line)
+        if m:
+            caps[m.group(1)] = (m.group(2) == "yes", m.group(3).strip())
+    return caps
+
+
+def shell_status(returncode: int) -> int:
+    """subprocess/pexpect report death by signal N as -N; the shell (and L1) as 128+N."""
+    return 128 - returncode if returncode < 0 else returncode
+
+
+def default_signals() -> None:
+    """preexec_fn: every signal back to its default disposition, so commands start as
+    from a login shell whatever pytest inherited (Python ignores SIGPIPE and SIGXFSZ;
+    a CI runner or a sandbox may ignore others)."""
+    for sig in range(1, signal.NSIG):
+        if sig in (signal.SIGKILL, signal.SIGSTOP):
+            continue
+        try:
+            signal.signal(sig, signal.SIG_DFL)
+        except (OSError, ValueError):
+            pass  # signals reserved by the C library
+
+
+def scratch_name(name: str) -> str:
+    """put()'s file name, checked: a plain name, no directory. Raises ValueError."""
+    if not name or "/" in name or name in (".", ".."):
+        raise ValueError(f"put(): a plain file name, not {name!r}")
+    return name
+
+
+def expect_timeout(timeout: float | None, default: float) -> float:
+    """pexpect's -1 means the session's default, and so does None here: every wait in
+    the lanes has a timeout (pexpect would wait forever)."""
+    return default if timeout is None or timeout == -1 else timeout
+
+
+class Lane:
+    """What the two lanes share; see the package docstring (lanes/__init__.py) for the
+    interface."""
+
+    name = "?"
+
+    def __init__(self):
+        self._capabilities: dict[str, tuple[bool, str]] | None = None
+        self.check_output = ""
+
+    def run(self, args: list[str], stdin: bytes = b"", timeout: float = 60) -> Result:
+        raise NotImplementedError
+
+    def shell(self, cmd: str, stdin: bytes = b"", timeout: float = 60) -> Result:
+        """Run a shell command in the lane (busybox sh in L1). For harness self-tests."""
+        raise NotImplementedError
+
+    def interactive(self, args: list[str], timeout: float = 60):
+        """mini-kvm on a terminal, driven like pexpect: expect/send/sendline/wait."""
+        raise NotImplementedError
+
+    def shell_interactive(self, cmd: str, timeout: float = 60):
+        """A shell command on a terminal, like interactive(). For harness self-tests."""
+        raise NotImplementedError
+
+    def guest(self, name: str) -> str:
+        """The path in this lane of a bundled guest (build/guests/NAME)."""
+        raise NotImplementedError
+
+    def vmm_binary(self) -> str:
+        """The path in this lane of mini-kvm itself, for shell() commands that need
+        redirections or pipes around it."""
+        raise NotImplementedError
+
+    def linux_kernel(self) -> str:
+        """The path in this lane of the Debian kernel (vmlinuz, a bzImage)."""
+        raise NotImplementedError
+
+    def linux_initrd(self) -> str:
+        """The path in this lane of the Linux guest's initramfs (see guest_markers())."""
+        raise NotImplementedError
+
+    def test_guest(self, name: str) -> str:
+        """The path in this lane of a guest only the tests use (build/test-guests/NAME)."""
+        raise NotImplementedError
+
+    def file(self, host_path: str | os.PathLike) -> str:
+        """The path in this lane of a file of the repository, relative to its root or
+        absolute. The nested lane has only what it ships (default_payload(): test inputs
+        under tests/integration/data/, the built guests); others raise LaneError."""
+        raise NotImplementedError
+
+    def put(self, data: bytes, name: str) -> str:
+        """Write `data` to a scratch file in the lane; returns its path there."""
+        raise NotImplementedError
+
+    def sparse_file(self, name: str, size: int) -> str:
+        """A scratch file of `size` zero bytes that takes no space (nor, in the nested
+        lane, time on the serial line); returns its path in the lane."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+    def capabilities(self) -> dict[str, tuple[bool, str]]:
+        """`mini-kvm check`, parsed (once per lane). {} when it could not run."""
+        if self._capabilities is None:
+            try:
+                r = self.run(["check"], timeout=120)
+            except LaneError as e:
+                self.check_output = f"mini-kvm check could not run: {e}"
+                self._capabilities = {}
+            else:
+                self.check_output = r.out + r.err
+                self._capabilities = parse_capabilities(r.out)
+        return self._capabilities
+
+    def capability(self, name: str) -> tuple[bool, str] | None:
+        """(available, detail) for one capability, or None when check did not say."""
+        return self.capabilities().get(name)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name}>"

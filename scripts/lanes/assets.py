@@ -1,0 +1,96 @@
+"""The lanes' assets (scripts/assets.sh): the Debian kernel, the Linux guest's initramfs
+and its markers, L1's initramfs, and what the nested lane ships into L1."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+from .api import LaneUnavailable
+from .paths import BUILD, DATA_DIR, REPO_ROOT
+
+ASSETS = REPO_ROOT / "scripts" / "assets.sh"
+
+# The lines the guest initramfs prints, in one place: its /init sources the same file.
+GUEST_MARKERS = REPO_ROOT / "scripts" / "initramfs" / "guest-markers"
+_MARKER_LINE = re.compile(r"^(\w+)='([^']*)'$")
+
+# Where the nested lane puts the Linux guest in L1.
+LINUX_KERNEL_DEST = "/linux/vmlinuz"
+LINUX_INITRD_DEST = "/linux/initramfs.cpio.gz"
+
+_linux_assets: tuple[Path, Path] | None = None
+# Why default_payload() left the Linux guest out, if it did.
+_linux_left_out: str | None = None
+
+
+def run_assets_sh(*args: str) -> str:
+    """Run scripts/assets.sh; returns the last line it printed (a path, a version).
+    Raises LaneUnavailable when it fails."""
+    try:
+        p = subprocess.run([str(ASSETS), *args], cwd=REPO_ROOT, capture_output=True,
+                           text=True, timeout=900)
+    except subprocess.TimeoutExpired:
+        raise LaneUnavailable(f"scripts/assets.sh {args[0]} timed out") from None
+    if p.returncode != 0:
+        raise LaneUnavailable(f"scripts/assets.sh {args[0]} failed: {p.stderr.strip()}")
+    return p.stdout.strip().splitlines()[-1]
+
+
+def linux_assets() -> tuple[Path, Path]:
+    """(vmlinuz, guest initramfs) on this machine, fetched or built once a session
+    (scripts/assets.sh kernel, guest-initramfs). Raises LaneUnavailable."""
+    global _linux_assets
+    if _linux_assets is None:
+        _linux_assets = (Path(run_assets_sh("kernel")),
+                         Path(run_assets_sh("guest-initramfs")))
+    return _linux_assets
+
+
+def kernel_version() -> str:
+    """That kernel's version, e.g. 6.1.0-56-amd64: what `uname -r` says in the guest."""
+    return run_assets_sh("kernel-version")
+
+
+def guest_markers() -> dict[str, str]:
+    """The guest initramfs's markers: MKVM_READY (its /init is up), MKVM_PROMPT (the
+    shell's prompt), MKVM_DONE (begins the line "MKVM_DONE status N" after a batch)."""
+    markers = {}
+    for line in GUEST_MARKERS.read_text().splitlines():
+        m = _MARKER_LINE.match(line)
+        if m:
+            markers[m.group(1)] = m.group(2)
+    return markers
+
+
+def default_payload(linux: bool = True) -> list[tuple[Path, str]]:
+    """What the nested lane ships into L1: (path here, path in L1), those that exist.
+    With `linux`, also the Linux guest's kernel and initramfs (9 MB more), unless
+    scripts/assets.sh cannot provide them (linux_kernel() then says why)."""
+    global _linux_left_out
+    items = [
+        (BUILD / "mini-kvm-static", "/bin/mini-kvm"),
+        (BUILD / "guests", "/guests"),
+        (BUILD / "test-guests", "/test-guests"),
+        (DATA_DIR, "/data"),
+    ]
+    if linux:
+        try:
+            kernel, initrd = linux_assets()
+            items += [(kernel, LINUX_KERNEL_DEST), (initrd, LINUX_INITRD_DEST)]
+        except LaneUnavailable as e:
+            _linux_left_out = str(e)
+    return [(src, dest) for src, dest in items if src.exists()]
+
+
+def linux_left_out() -> str | None:
+    """Why the last default_payload() left the Linux guest out, or None."""
+    return _linux_left_out
+
+
+def build_nested_assets(initrd: Path, payload: list[tuple[Path, str]]) -> Path:
+    """Fetch the kernel and build the L1 initramfs (scripts/assets.sh); returns vmlinuz."""
+    kernel = run_assets_sh("kernel")
+    run_assets_sh("l1", str(initrd), *(f"{src}={dest}" for src, dest in payload))
+    return Path(kernel)
