@@ -20,11 +20,9 @@ _Static_assert(sizeof(struct virtio_mmio_state) == 40 + 40 * VIRTIO_MMIO_QUEUES_
 /* Registers are 32 bits wide and aligned (4.2.2.2). */
 #define REG_SIZE 4
 /* The status register holds 8 bits (2.1); the rest of the 32-bit word reads 0. */
-#define STATUS_BITS 0xff
-/* A queue index in QueueNotify (4.2.3.3: 16 bits without VIRTIO_F_NOTIFICATION_DATA). */
-#define NOTIFY_QUEUE_MASK 0xffff
-#define LOG_MESSAGE_MAX	  512
-#define U32_MASK	  0xffffffffULL
+#define STATUS_BITS	0xff
+#define LOG_MESSAGE_MAX 512
+#define U32_MASK	0xffffffffULL
 
 /* Transport features every device gets (6): modern, indirect tables, event indices. */
 #define TRANSPORT_FEATURES                                                             \
@@ -650,9 +648,13 @@ int virtio_mmio_bus_write(void *opaque, uint64_t offset, const void *data, uint3
 	value = le32toh(value);
 	switch (offset) {
 	case VIRTIO_MMIO_QUEUE_NOTIFY:
-		/* The same eventfd KVM_IOEVENTFD writes: one path for requests either way. */
-		if ((value & NOTIFY_QUEUE_MASK) < t->dev.num_queues)
-			kick(&t->queues[value & NOTIFY_QUEUE_MASK]);
+		/*
+		 * The value is the queue index (4.2.3.3, no VIRTIO_F_NOTIFICATION_DATA), all 32
+		 * bits of it, as KVM_IOEVENTFD's datamatch compares them. The same eventfd
+		 * KVM writes: one path for requests either way.
+		 */
+		if (value < t->dev.num_queues)
+			kick(&t->queues[value]);
 		else
 			log_event(t, VIRTIO_LOG_DRIVER, "QueueNotify for queue %u of %u", value,
 				  t->dev.num_queues);
@@ -725,7 +727,9 @@ static int restore_check(const struct virtio_mmio *t, const struct virtio_mmio_s
 				 "%s: snapshot of device type %u with %u queues, not %u with %u",
 				 t->dev.name, in->device_id, in->num_queues, t->dev.device_id,
 				 t->dev.num_queues);
-	if (in->reserved || in->status & ~VIRTIO_STATUS_MASK ||
+	if (in->reserved)
+		return error_set(EINVAL, "%s: snapshot with a reserved field set", t->dev.name);
+	if (in->status & ~VIRTIO_STATUS_MASK ||
 	    in->interrupt_status & ~(VIRTIO_MMIO_INT_VRING | VIRTIO_MMIO_INT_CONFIG))
 		return error_set(EINVAL, "%s: snapshot with unknown status or interrupt bits",
 				 t->dev.name);
