@@ -19,10 +19,12 @@ _Static_assert(sizeof(struct virtio_mmio_state) == 40 + 40 * VIRTIO_MMIO_QUEUES_
 
 /* Registers are 32 bits wide and aligned (4.2.2.2). */
 #define REG_SIZE 4
-/* The status register holds 8 bits (2.1); the rest of the 32-bit word reads 0. */
-#define STATUS_BITS	0xff
-#define LOG_MESSAGE_MAX 512
-#define U32_MASK	0xffffffffULL
+/* The status register holds 8 bits (2.1); writing 0 to them resets (4.2.2). */
+#define STATUS_BITS 0xff
+/* What the device keeps of a status write: the bits 2.1 defines, but NEEDS_RESET (its own). */
+#define STATUS_DRIVER_BITS (VIRTIO_STATUS_MASK & ~VIRTIO_STATUS_DEVICE_NEEDS_RESET)
+#define LOG_MESSAGE_MAX	   512
+#define U32_MASK	   0xffffffffULL
 
 /* Transport features every device gets (6): modern, indirect tables, event indices. */
 #define TRANSPORT_FEATURES                                                             \
@@ -361,32 +363,33 @@ static bool features_acceptable(struct virtio_mmio *t)
 
 static void write_status(struct virtio_mmio *t, uint32_t value)
 {
-	uint32_t old = t->status, new = value &STATUS_BITS & ~VIRTIO_STATUS_DEVICE_NEEDS_RESET;
 	bool kick_queues[VIRTIO_MMIO_QUEUES_MAX] = { false };
+	uint32_t was = t->status;
+	uint32_t now = value & STATUS_DRIVER_BITS;
 
 	if ((value & STATUS_BITS) == 0) {
 		device_reset(t);
 		return;
 	}
 	/* The driver MUST NOT clear a status bit (2.1.1); only a reset does. */
-	if (old & ~new) {
+	if (was & ~now) {
 		log_event(t, VIRTIO_LOG_DRIVER, "status write 0x%x clears bits of 0x%x", value,
-			  old);
+			  was);
 		return;
 	}
-	if ((new &VIRTIO_STATUS_FEATURES_OK) && !(old & VIRTIO_STATUS_FEATURES_OK) &&
+	if ((now & VIRTIO_STATUS_FEATURES_OK) && !(was & VIRTIO_STATUS_FEATURES_OK) &&
 	    !features_acceptable(t))
-		new &= ~VIRTIO_STATUS_FEATURES_OK; /* the driver reads it back (3.1.1) */
-	if ((new &VIRTIO_STATUS_DRIVER_OK) && !(new &VIRTIO_STATUS_FEATURES_OK)) {
+		now &= ~VIRTIO_STATUS_FEATURES_OK; /* the driver reads it back (3.1.1) */
+	if ((now & VIRTIO_STATUS_DRIVER_OK) && !(now & VIRTIO_STATUS_FEATURES_OK)) {
 		log_event(t, VIRTIO_LOG_DRIVER, "DRIVER_OK without FEATURES_OK (status 0x%x)",
 			  value);
-		new &= ~VIRTIO_STATUS_DRIVER_OK;
+		now &= ~VIRTIO_STATUS_DRIVER_OK;
 	}
-	if (new == old)
+	if (now == was)
 		return;
 	lock_queues(t);
-	__atomic_store_n(&t->status, new, __ATOMIC_RELEASE);
-	if ((new &VIRTIO_STATUS_DRIVER_OK) && !(old & VIRTIO_STATUS_DRIVER_OK)) {
+	__atomic_store_n(&t->status, now, __ATOMIC_RELEASE);
+	if ((now & VIRTIO_STATUS_DRIVER_OK) && !(was & VIRTIO_STATUS_DRIVER_OK)) {
 		for (unsigned int i = 0; i < t->dev.num_queues; i++)
 			virtq_set_features(&t->queues[i].vq, t->driver_features);
 		if (t->dev.activate)
@@ -733,7 +736,11 @@ static int restore_check(const struct virtio_mmio *t, const struct virtio_mmio_s
 	    in->interrupt_status & ~(VIRTIO_MMIO_INT_VRING | VIRTIO_MMIO_INT_CONFIG))
 		return error_set(EINVAL, "%s: snapshot with unknown status or interrupt bits",
 				 t->dev.name);
-	if (in->driver_features & ~t->device_features)
+	if ((in->status & VIRTIO_STATUS_DRIVER_OK) && !(in->status & VIRTIO_STATUS_FEATURES_OK))
+		return error_set(EINVAL, "%s: snapshot with DRIVER_OK but not FEATURES_OK",
+				 t->dev.name);
+	/* Before FEATURES_OK, DriverFeatures holds whatever the driver wrote. */
+	if ((in->status & VIRTIO_STATUS_FEATURES_OK) && (in->driver_features & ~t->device_features))
 		return error_set(EINVAL, "%s: snapshot features 0x%llx were not offered (0x%llx)",
 				 t->dev.name, (unsigned long long)in->driver_features,
 				 (unsigned long long)t->device_features);

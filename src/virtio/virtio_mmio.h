@@ -258,8 +258,8 @@ void virtio_mmio_save(const struct virtio_mmio *t, struct virtio_mmio_state *out
  * Load *in into t (same device type and queue count), the I/O thread stopped or
  * running. Ready queues are checked as at QueueReady, then served if DRIVER_OK.
  * Returns 0, or -EINVAL with a message for a state that does not fit (wrong device,
- * unknown bits, features not offered, a bad queue, reserved fields not zero); t is
- * then unchanged.
+ * unknown bits, DRIVER_OK without FEATURES_OK, features not offered once FEATURES_OK
+ * is set, a bad queue, reserved fields not zero); t is then unchanged.
  */
 int virtio_mmio_restore(struct virtio_mmio *t, const struct virtio_mmio_state *in);
 

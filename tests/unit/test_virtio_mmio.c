@@ -350,6 +350,9 @@ static void test_status_bits_cannot_be_cleared(void **state)
 	/* Writing DEVICE_NEEDS_RESET does not set it: the device owns that bit. */
 	vdrv_write(&f->d, VIRTIO_MMIO_STATUS, STATUS_LIVE | VIRTIO_STATUS_DEVICE_NEEDS_RESET);
 	assert_int_equal(vdrv_read(&f->d, VIRTIO_MMIO_STATUS), STATUS_LIVE);
+	/* Bits 2.1 does not define are not kept (a snapshot could not hold them). */
+	vdrv_write(&f->d, VIRTIO_MMIO_STATUS, STATUS_LIVE | 0x30 | 0xff00);
+	assert_int_equal(vdrv_read(&f->d, VIRTIO_MMIO_STATUS), STATUS_LIVE);
 	/* FAILED may be added; the device then stops serving. */
 	vdrv_write(&f->d, VIRTIO_MMIO_STATUS, STATUS_LIVE | VIRTIO_STATUS_FAILED);
 	assert_int_equal(vdrv_read(&f->d, VIRTIO_MMIO_STATUS), STATUS_LIVE | VIRTIO_STATUS_FAILED);
@@ -901,6 +904,11 @@ static void spoil_features(struct virtio_mmio_state *s)
 	s->driver_features |= VIRTIO_FEATURE(3);
 }
 
+static void spoil_driver_ok(struct virtio_mmio_state *s)
+{
+	s->status &= ~VIRTIO_STATUS_FEATURES_OK;
+}
+
 static void spoil_reserved(struct virtio_mmio_state *s)
 {
 	s->reserved = 1;
@@ -938,6 +946,7 @@ static const struct bad_state bad_states[] = {
 	{ "interrupt bit", spoil_interrupt_status, "interrupt bits" },
 	{ "feature not offered", spoil_features, "were not offered" },
 	{ "reserved", spoil_reserved, "reserved field" },
+	{ "DRIVER_OK without FEATURES_OK", spoil_driver_ok, "but not FEATURES_OK" },
 	{ "ready flag", spoil_ready, "bad flags" },
 	{ "used ring in MMIO", spoil_used_ring, "used ring at GPA 0xd0000000" },
 	{ "queue too large", spoil_queue_size, "size 32 above 16" },
