@@ -34,6 +34,8 @@
 
 /* A feature bit as a mask of the 64-bit feature word. */
 #define VIRTIO_FEATURE(bit) (1ULL << (bit))
+/* Bits 0 to 23 are the device type's own; 24 and up belong to the transport and rings (2.2). */
+#define VIRTIO_DEVICE_FEATURES_MASK (VIRTIO_FEATURE(24) - 1)
 
 /* Device IDs (virtio 1.2, 5 "Device Types"). 0 means "no device here" (4.2.2). */
 #define VIRTIO_ID_NET	  1

@@ -54,7 +54,7 @@ static void set_id(struct virtio_blk *blk, const char *serial)
 	}
 	memset(blk->id, 0, sizeof(blk->id));
 	for (i = 0; i < sizeof(blk->id) && serial[i]; i++)
-		blk->id[i] = serial[i] >= 0x20 && serial[i] < 0x7f ? serial[i] : '_';
+		blk->id[i] = serial[i] >= ' ' && serial[i] <= '~' ? serial[i] : '_'; /* ASCII */
 }
 
 /* Does the file system punch holes? A hole past the end changes no data. */
@@ -454,8 +454,8 @@ int virtio_blk_restore(struct virtio_blk *blk, const struct virtio_blk_state *in
 			(unsigned long long)blk->capacity);
 	if (in->reserved)
 		return error_set(EINVAL, "disk '%s': snapshot with reserved bits set", blk->path);
-	/* The transport's bits (VERSION_1...) sit above bit 23; the device's below. */
-	if (in->negotiated & ((1ULL << 24) - 1) & ~blk->features)
+	/* The transport's bits (VERSION_1...) are its own business; the device's must fit. */
+	if (in->negotiated & VIRTIO_DEVICE_FEATURES_MASK & ~blk->features)
 		return error_set(EINVAL, "disk '%s': snapshot features 0x%llx were not offered",
 				 blk->path, (unsigned long long)in->negotiated);
 	blk->negotiated = in->negotiated;

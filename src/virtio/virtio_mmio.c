@@ -30,8 +30,6 @@ _Static_assert(sizeof(struct virtio_mmio_state) == 40 + 40 * VIRTIO_MMIO_QUEUES_
 #define TRANSPORT_FEATURES                                                             \
 	(VIRTIO_FEATURE(VIRTIO_F_VERSION_1) | VIRTIO_FEATURE(VIRTIO_F_INDIRECT_DESC) | \
 	 VIRTIO_FEATURE(VIRTIO_F_EVENT_IDX))
-/* Device-specific feature bits are 0 to 23 (2.2). */
-#define DEVICE_FEATURE_MASK ((1ULL << 24) - 1)
 
 static uint32_t load32(const uint32_t *p)
 {
@@ -145,7 +143,7 @@ int virtio_mmio_init(struct virtio_mmio *t, const struct guest_memory *mem,
 	t->mem = mem;
 	t->dev = *dev;
 	t->ops = *ops;
-	t->device_features = (dev->features & DEVICE_FEATURE_MASK) | TRANSPORT_FEATURES;
+	t->device_features = (dev->features & VIRTIO_DEVICE_FEATURES_MASK) | TRANSPORT_FEATURES;
 	pthread_mutex_init(&t->lock, NULL);
 	for (unsigned int i = 0; i < n; i++) {
 		struct virtio_mmio_queue *q = &t->queues[i];

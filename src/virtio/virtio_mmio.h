@@ -65,6 +65,9 @@
 #define VIRTIO_MMIO_GSI_BASE	16
 #define VIRTIO_MMIO_DEVICES_MAX 8 /* GSIs 16-23: the I/O APIC's last pins */
 #define VIRTIO_MMIO_ACPI_HID	"LNRO0005"
+/* Device n's window (8 of them end at 0xd0001000, far below the I/O APIC) and GSI. */
+#define VIRTIO_MMIO_DEVICE_BASE(n) (VIRTIO_MMIO_BASE + (uint64_t)(n)*VIRTIO_MMIO_SIZE)
+#define VIRTIO_MMIO_DEVICE_GSI(n)  (VIRTIO_MMIO_GSI_BASE + (n))
 
 /* The most queues one device has here. */
 #define VIRTIO_MMIO_QUEUES_MAX VIRTIO_WORKER_FDS_MAX
@@ -202,7 +205,11 @@ void virtio_mmio_stop(struct virtio_mmio *t);
 int virtio_mmio_bus_read(void *opaque, uint64_t offset, void *data, uint32_t size);
 int virtio_mmio_bus_write(void *opaque, uint64_t offset, const void *data, uint32_t size);
 
-/* Number of queues; the notify eventfd of queue (0 to num_queues - 1), for KVM_IOEVENTFD. */
+/*
+ * The device's number of queues, and the notify eventfd of queue (0 to num_queues - 1;
+ * -1 for any other), owned by t: register it with KVM_IOEVENTFD at the device's base +
+ * VIRTIO_MMIO_QUEUE_NOTIFY, 4 bytes, datamatch = queue.
+ */
 unsigned int virtio_mmio_num_queues(const struct virtio_mmio *t);
 int virtio_mmio_queue_notify_fd(const struct virtio_mmio *t, unsigned int queue);
 
