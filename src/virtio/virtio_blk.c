@@ -23,7 +23,7 @@ _Static_assert(offsetof(struct virtio_blk_config, max_discard_sectors) == 36, "d
 _Static_assert(offsetof(struct virtio_blk_config, write_zeroes_may_unmap) == 56, "wz at 56");
 _Static_assert(sizeof(struct virtio_blk_config) == 72, "72 bytes up to secure erase");
 
-/* Zeroes for GET_ID's padding and write-zeroes without fallocate. */
+/* Zeroes for write-zeroes without fallocate. */
 #define ZERO_CHUNK 65536
 static const uint8_t zeroes[ZERO_CHUNK];
 
@@ -244,6 +244,8 @@ static void read_write(struct virtio_blk *blk, const struct virtq_chain *c, bool
 static void get_id(struct virtio_blk *blk, const struct virtq_chain *c, struct outcome *out)
 {
 	uint64_t room = c->in_len - 1u;
+	struct iovec pad[VIRTQ_CHAIN_MAX];
+	unsigned int n;
 
 	if (room < VIRTIO_BLK_ID_BYTES) {
 		out->status = VIRTIO_BLK_S_IOERR;
@@ -251,12 +253,10 @@ static void get_id(struct virtio_blk *blk, const struct virtq_chain *c, struct o
 	}
 	virtq_iov_from_buf(virtq_chain_in(c), c->nin, 0, blk->id, VIRTIO_BLK_ID_BYTES);
 	/* Pad the rest of the data area so that all of it counts as written. */
-	for (uint64_t at = VIRTIO_BLK_ID_BYTES; at < room;) {
-		size_t chunk = room - at < ZERO_CHUNK ? room - at : ZERO_CHUNK;
-
-		virtq_iov_from_buf(virtq_chain_in(c), c->nin, at, zeroes, chunk);
-		at += chunk;
-	}
+	n = virtq_iov_slice(virtq_chain_in(c), c->nin, VIRTIO_BLK_ID_BYTES,
+			    room - VIRTIO_BLK_ID_BYTES, pad, VIRTQ_CHAIN_MAX);
+	for (unsigned int i = 0; i < n; i++)
+		memset(pad[i].iov_base, 0, pad[i].iov_len);
 	out->status = VIRTIO_BLK_S_OK;
 	out->data_written = room;
 }

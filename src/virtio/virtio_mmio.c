@@ -185,6 +185,8 @@ int virtio_mmio_start(struct virtio_mmio *t)
 {
 	int fds[VIRTIO_MMIO_QUEUES_MAX];
 
+	if (t->worker.running)
+		return error_set(EBUSY, "%s: its I/O thread is already running", t->dev.name);
 	for (unsigned int i = 0; i < t->dev.num_queues; i++)
 		fds[i] = t->queues[i].notify_fd;
 	return virtio_worker_start(&t->worker, t->dev.thread_name ? t->dev.thread_name : "virtio",

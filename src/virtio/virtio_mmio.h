@@ -189,7 +189,8 @@ void virtio_mmio_destroy(struct virtio_mmio *t);
 
 /*
  * Start the device's I/O thread (named dev.thread_name), which serves each queue when
- * its notify eventfd is written. Returns 0 or virtio_worker_start()'s -errno.
+ * its notify eventfd is written. Returns 0, -EBUSY if it runs already, or
+ * virtio_worker_start()'s -errno.
  */
 int virtio_mmio_start(struct virtio_mmio *t);
 

@@ -750,6 +750,7 @@ static void test_worker_thread(void **state)
 
 	bring_up(f, MODERN);
 	assert_int_equal(virtio_mmio_start(&f->t), 0);
+	assert_int_equal(virtio_mmio_start(&f->t), -EBUSY);
 	head = submit_echo(f, 1, "threaded", &reply);
 	/* A QueueNotify exit: the transport writes the eventfd the thread waits on. */
 	vdrv_write(&f->d, VIRTIO_MMIO_QUEUE_NOTIFY, 1);
