@@ -36,12 +36,10 @@ UNIT_LIB_OBJS := $(UNIT_LIB_SRCS:%.c=$(UNIT_OBJ)/%.o) $(BUILD)/obj/src/probes/bl
 # virtio: the split virtqueue, the virtio-mmio transport and its devices, driven by a
 # small fake driver (tests/unit/virtio_driver.c) over fake guest RAM.
 UNIT_TESTS += virtqueue virtio_mmio virtio_blk virtio_rng
-UNIT_VIRTIO_SRCS := src/virtio/virtqueue.c src/virtio/virtio_mmio.c src/virtio/virtio_worker.c \
-		    tests/unit/virtio_driver.c src/memory.c src/error.c
-UNIT_SRCS_virtqueue := $(UNIT_VIRTIO_SRCS)
-UNIT_SRCS_virtio_mmio := $(UNIT_VIRTIO_SRCS)
-UNIT_SRCS_virtio_blk := src/virtio/virtio_blk.c $(UNIT_VIRTIO_SRCS)
-UNIT_SRCS_virtio_rng := src/virtio/virtio_rng.c $(UNIT_VIRTIO_SRCS)
+UNIT_FAKES_virtqueue := tests/unit/virtio_driver.c
+UNIT_FAKES_virtio_mmio := tests/unit/virtio_driver.c
+UNIT_FAKES_virtio_blk := tests/unit/virtio_driver.c
+UNIT_FAKES_virtio_rng := tests/unit/virtio_driver.c
 
 UNIT_BINS := $(UNIT_TESTS:%=$(UNIT_OUT)/test_%)
 UNIT_OBJS := $(sort $(UNIT_TESTS:%=$(UNIT_OBJ)/tests/unit/test_%.o) \
