@@ -52,6 +52,14 @@ UNIT_SRCS_bzimage := src/loaders/bzimage.c src/arch/x86/e820.c src/file.c src/me
 UNIT_SRCS_blk := src/devices/blk.c src/memory.c src/error.c
 UNIT_SRCS_platform := src/arch/x86/e820.c src/arch/x86/gsi.c src/memory.c src/error.c
 
+# The PVH, Multiboot and boot-sector loaders (tests/unit/loader_test.h has their helpers).
+UNIT_TESTS += pvh
+UNIT_LOADER_SRCS := src/loaders/loader.c src/loaders/elf.c src/loaders/flat.c \
+		    src/loaders/image.c src/file.c src/arch/x86/e820.c $(UNIT_BOOT_SRCS)
+UNIT_SRCS_pvh := src/loaders/pvh.c $(UNIT_LOADER_SRCS)
+UNIT_SRCS_multiboot := src/loaders/multiboot.c $(UNIT_LOADER_SRCS)
+UNIT_SRCS_bootsector := src/loaders/bootsector.c src/arch/x86/x86.c $(UNIT_LOADER_SRCS)
+
 UNIT_BINS := $(UNIT_TESTS:%=$(UNIT_OUT)/test_%)
 UNIT_OBJS := $(sort $(UNIT_TESTS:%=$(UNIT_OBJ)/tests/unit/test_%.o) \
 		    $(foreach t,$(UNIT_TESTS),$(UNIT_SRCS_$(t):%.c=$(UNIT_OBJ)/%.o)))
