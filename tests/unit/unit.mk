@@ -53,7 +53,7 @@ UNIT_SRCS_blk := src/devices/blk.c src/memory.c src/error.c
 UNIT_SRCS_platform := src/arch/x86/e820.c src/arch/x86/gsi.c src/memory.c src/error.c
 
 # The PVH, Multiboot and boot-sector loaders (tests/unit/loader_test.h has their helpers).
-UNIT_TESTS += pvh multiboot
+UNIT_TESTS += pvh multiboot bootsector
 UNIT_LOADER_SRCS := src/loaders/loader.c src/loaders/elf.c src/loaders/flat.c \
 		    src/loaders/image.c src/file.c src/arch/x86/e820.c $(UNIT_BOOT_SRCS)
 UNIT_SRCS_pvh := src/loaders/pvh.c $(UNIT_LOADER_SRCS)
