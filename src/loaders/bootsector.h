@@ -127,8 +127,9 @@ struct bootsector_cpu {
  * - CS:IP in the trap stub: the vector is CS - NOBIOS_STUB_SEGMENT_BASE, the caller's
  *   return address (and AX) on the stack; an INT n instruction just before that return
  *   address makes it a BIOS call, else a CPU exception (vectors 0-31) or an interrupt;
- * - CS:IP in the zeroes that start at 0000:0000 (an empty vector sent the CPU there)
- *   with an INT n whose vector is 0000:0000 just before the return address on the stack;
+ * - CS:IP in the run of zero bytes from 0000:0000, below the sector at 0x7C00 (an empty
+ *   vector sent the CPU there, and 00 00 executes as an ADD), with an INT n whose
+ *   vector is 0000:0000 just before the return address on top of the stack;
  * - CS:IP at an INT n instruction whose vector is 0000:0000.
  * Pure: reads mem, every read bounds-checked (a hostile guest's state never faults).
  * Returns the message length (> 0) when it recognises the state, 0 when not (msg is

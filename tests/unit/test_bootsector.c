@@ -310,6 +310,11 @@ static void state_int15_after_push_ax(struct guest_memory *mem, struct bootsecto
 	call_through_stub(mem, cpu, 0x15, 1);
 }
 
+static void state_int13_after_pushes(struct guest_memory *mem, struct bootsector_cpu *cpu)
+{
+	call_through_stub(mem, cpu, 0x13, 2);
+}
+
 static void state_int21(struct guest_memory *mem, struct bootsector_cpu *cpu)
 {
 	call_through_stub(mem, cpu, 0x21, STUB_AT_HLT);
@@ -416,6 +421,17 @@ static void state_zeroes_no_frame(struct guest_memory *mem, struct bootsector_cp
 	*cpu = (struct bootsector_cpu){ .cs = 0, .ip = 0x10, .ss = 0, .sp = STACK_TOP - 6 };
 }
 
+/* Zeroes from 0 up past where the sector would be: outside the recognised run. */
+static void state_zeroes_past_sector(struct guest_memory *mem, struct bootsector_cpu *cpu)
+{
+	uint16_t sp = 0x8800; /* above CS:IP: the zeroes below it stay zeroes */
+
+	put8(mem, 0, 0x9000, 0xcd);
+	put8(mem, 0, 0x9001, 0x13);
+	put16(mem, 0, sp, 0x9002);
+	*cpu = (struct bootsector_cpu){ .cs = 0, .ip = 0x8000, .ss = 0, .sp = sp };
+}
+
 /* Past the end of RAM, and a frame that wraps its segment: nothing to read, no crash. */
 static void state_beyond_ram(struct guest_memory *mem, struct bootsector_cpu *cpu)
 {
@@ -449,6 +465,8 @@ static const struct diagnosis diagnoses[] = {
 	  "INT 16h called at 0000:7C20, but there is no BIOS: mini-kvm boots sectors without BIOS services (keyboard: read COM1 at I/O ports 0x3F8-0x3FF)" },
 	{ "int15_after_push_ax", true, state_int15_after_push_ax,
 	  "INT 15h called at 0000:7C20, but there is no BIOS: mini-kvm boots sectors without BIOS services (system services: none; A20 is already enabled); AH was 02h" },
+	{ "int13_after_both_pushes", true, state_int13_after_pushes,
+	  "INT 13h called at 0000:7C20, but there is no BIOS: mini-kvm boots sectors without BIOS services (disk: use ATA PIO ports 0x1F0-0x1F7); AH was 02h" },
 	{ "int21_no_hint", true, state_int21,
 	  "INT 21h called at 0000:7C20, but there is no BIOS: mini-kvm boots sectors without BIOS services (and nothing handles this vector); AH was 02h" },
 	{ "divide_error", true, state_divide_error,
@@ -470,6 +488,7 @@ static const struct diagnosis diagnoses[] = {
 	{ "halted_not_recognised", true, state_halted, NULL },
 	{ "own_handler_not_recognised", false, state_own_handler, NULL },
 	{ "zeroes_without_int_frame", false, state_zeroes_no_frame, NULL },
+	{ "zeroes_past_the_sector_not_recognised", false, state_zeroes_past_sector, NULL },
 	{ "beyond_ram_not_recognised", false, state_beyond_ram, NULL },
 	{ "wrapping_frame_not_recognised", false, state_wrapping_frame, NULL },
 };
