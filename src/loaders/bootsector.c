@@ -82,9 +82,10 @@ out:
 #define OP_JMP_REL8	0xeb
 #define LOW_BYTE(x)	((uint8_t)((x)&0xff))
 #define HIGH_BYTE(x)	((uint8_t)(((x) >> 8) & 0xff))
-/* Offsets into the stub: after `push ax`, after `push dx`, after the OUT. */
+/* Offsets into the stub: after `push ax` (1 word pushed), after `push dx` (2 words). */
 #define STUB_AFTER_PUSH_AX 1
 #define STUB_AFTER_PUSHES  2
+#define STUB_PUSHES	   2
 
 int bootsector_trap_stub(uint8_t *buf, size_t len)
 {
@@ -195,6 +196,11 @@ const char *bootsector_bios_hint(unsigned int vector)
 #define INT_IMM8_LEN 2
 #define VECTOR_BP    3
 #define VECTOR_OF    4
+/* Real-mode stack words and IVT entries (SDM 3A 20.1.4: offset, then segment). */
+#define REAL_WORD	  2
+#define IVT_SEGMENT_FIELD 2
+#define AH_SHIFT	  8
+#define EXTRA_MAX	  32 /* "; AH was 02h" */
 
 /* Real-mode addresses: selector * 16 + a 16-bit offset (which wraps within its segment). */
 static uint64_t linear(uint16_t seg, uint16_t off)
@@ -223,7 +229,7 @@ static int64_t ivt_target(const struct guest_memory *mem, unsigned int vector)
 	uint16_t off, seg;
 
 	if (read16(mem, 0, vector * IVT_ENTRY_SIZE, &off) ||
-	    read16(mem, 0, vector * IVT_ENTRY_SIZE + 2, &seg))
+	    read16(mem, 0, vector * IVT_ENTRY_SIZE + IVT_SEGMENT_FIELD, &seg))
 		return -EFAULT;
 	return linear(seg, off);
 }
@@ -277,12 +283,14 @@ static int diagnose_stub(const struct guest_memory *mem, const struct bootsector
 			 char *msg, size_t size)
 {
 	uint64_t off = linear(cpu->cs, cpu->ip) - LAYOUT_NOBIOS_STUB;
-	unsigned int pushed = off >= STUB_AFTER_PUSHES ? 2 : off >= STUB_AFTER_PUSH_AX ? 1 : 0;
-	uint16_t frame = cpu->sp + 2 * pushed; /* the INT's frame: IP, CS, FLAGS */
+	unsigned int pushed = off >= STUB_AFTER_PUSHES	  ? STUB_PUSHES
+			      : off >= STUB_AFTER_PUSH_AX ? 1
+							  : 0;
+	uint16_t frame = cpu->sp + REAL_WORD * pushed; /* the INT's frame: IP, CS, FLAGS */
 	uint16_t ret_ip, ret_cs, ax = 0;
 	bool have_ax = false;
 	unsigned int vector;
-	char extra[32] = "";
+	char extra[EXTRA_MAX] = "";
 
 	if (cpu->cs < NOBIOS_STUB_SEGMENT_BASE || cpu->cs >= NOBIOS_STUB_SEGMENT(IVT_VECTORS))
 		return say(
@@ -290,15 +298,17 @@ static int diagnose_stub(const struct guest_memory *mem, const struct bootsector
 			"the guest reached the no-BIOS trap stub at %04X:%04X, not through an IVT vector (there is no BIOS)",
 			cpu->cs, cpu->ip);
 	vector = cpu->cs - NOBIOS_STUB_SEGMENT_BASE;
-	if (read16(mem, cpu->ss, frame, &ret_ip) || read16(mem, cpu->ss, frame + 2, &ret_cs))
+	if (read16(mem, cpu->ss, frame, &ret_ip) ||
+	    read16(mem, cpu->ss, frame + REAL_WORD, &ret_cs))
 		return say(
 			msg, size,
 			"vector %02Xh was raised, but there is no BIOS to handle it (the return address at %04X:%04X is not readable)",
 			vector, cpu->ss, frame);
-	if (pushed >= 1 && !read16(mem, cpu->ss, frame - 2, &ax))
+	/* AX is the stub's first push: the word just below the frame. */
+	if (pushed >= 1 && !read16(mem, cpu->ss, frame - REAL_WORD, &ax))
 		have_ax = true;
 	if (have_ax)
-		snprintf(extra, sizeof(extra), "; AH was %02Xh", ax >> 8);
+		snprintf(extra, sizeof(extra), "; AH was %02Xh", ax >> AH_SHIFT);
 
 	if (int_before(mem, ret_cs, ret_ip, vector))
 		return say_bios_call(msg, size, vector, ret_cs, (uint16_t)(ret_ip - INT_IMM8_LEN),
@@ -349,7 +359,7 @@ int bootsector_diagnose(const struct guest_memory *mem, const struct bootsector_
 	/* An empty vector: the CPU went to 0000:0000 and runs the zeroes there (00 00 is an
 	 * ADD) with the INT's frame still on top of the stack. */
 	if (in_low_zeroes(mem, here) && !read16(mem, cpu->ss, cpu->sp, &ret_ip) &&
-	    !read16(mem, cpu->ss, (uint16_t)(cpu->sp + 2), &ret_cs) &&
+	    !read16(mem, cpu->ss, (uint16_t)(cpu->sp + REAL_WORD), &ret_cs) &&
 	    !read8(mem, ret_cs, (uint16_t)(ret_ip - 1), &imm) && ivt_target(mem, imm) == 0 &&
 	    int_before(mem, ret_cs, ret_ip, imm))
 		return say_bios_call(msg, size, imm, ret_cs, (uint16_t)(ret_ip - INT_IMM8_LEN),
