@@ -46,15 +46,17 @@ static int check_mode_fits(const struct guest_image *img)
 /* Program headers read at most: the table, then one range per header. */
 #define IMAGE_MAX_RANGES 256
 
-static int does_not_fit(const struct guest_image *img, uint64_t bytes, uint64_t ram_size)
+static int does_not_fit(const char *what, const struct guest_image *img, uint64_t bytes,
+			uint64_t ram_size)
 {
-	return error_set(EFBIG, "guest '%s': %llu bytes do not fit in %llu KiB of guest RAM (-m)",
-			 img->path, (unsigned long long)bytes,
+	return error_set(EFBIG, "%s '%s': %llu bytes do not fit in %llu KiB of guest RAM (-m)",
+			 what, img->path, (unsigned long long)bytes,
 			 (unsigned long long)(ram_size / LAYOUT_KIB));
 }
 
 /* Read the ranges of fd that elf_file_ranges() names into img->file, at their offsets. */
-static int read_elf_ranges(int fd, struct guest_image *img, bool with_segments, uint64_t ram_size)
+static int read_elf_ranges(int fd, const char *what, struct guest_image *img, bool with_segments,
+			   uint64_t ram_size)
 {
 	struct file_range ranges[IMAGE_MAX_RANGES];
 	unsigned int n =
@@ -64,8 +66,8 @@ static int read_elf_ranges(int fd, struct guest_image *img, bool with_segments, 
 		int ret;
 
 		if (ranges[i].len > ram_size)
-			return does_not_fit(img, ranges[i].len, ram_size);
-		ret = file_pread_all(fd, img->path, "guest", img->file + ranges[i].offset,
+			return does_not_fit(what, img, ranges[i].len, ram_size);
+		ret = file_pread_all(fd, img->path, what, img->file + ranges[i].offset,
 				     ranges[i].len, ranges[i].offset);
 		if (ret < 0)
 			return ret;
@@ -73,21 +75,17 @@ static int read_elf_ranges(int fd, struct guest_image *img, bool with_segments, 
 	return 0;
 }
 
-/*
- * Fill img->file, a zero-filled private mapping as large as the file (untouched
- * pages cost no memory), with what loading reads: a flat binary whole, if it fits in
- * RAM at all; of an ELF file its head, its program headers and their segments.
- */
-static int read_image(const char *path, uint64_t ram_size, struct guest_image *img)
+int image_read(const char *path, const char *what, uint64_t ram_size, bool whole,
+	       struct guest_image *img)
 {
 	uint64_t size;
 	int fd, ret;
 
-	ret = file_open_regular(path, "guest", &fd, &size);
+	ret = file_open_regular(path, what, &fd, &size);
 	if (ret < 0)
 		return ret;
 	if (size > IMAGE_MAX_FILE_SIZE) {
-		ret = error_set(EFBIG, "guest '%s': %llu bytes, more than mini-kvm loads (%llu)",
+		ret = error_set(EFBIG, "%s '%s': %llu bytes, more than mini-kvm loads (%llu)", what,
 				path, (unsigned long long)size,
 				(unsigned long long)IMAGE_MAX_FILE_SIZE);
 		goto out;
@@ -96,25 +94,26 @@ static int read_image(const char *path, uint64_t ram_size, struct guest_image *i
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (img->file == MAP_FAILED) {
 		img->file = NULL;
-		ret = error_errno(errno, "guest '%s': no memory for %llu bytes", path,
+		ret = error_errno(errno, "%s '%s': no memory for %llu bytes", what, path,
 				  (unsigned long long)size);
 		goto out;
 	}
 	img->file_size = size;
-	ret = file_pread_all(fd, path, "guest", img->file,
+	ret = file_pread_all(fd, path, what, img->file,
 			     size < IMAGE_HEAD_SIZE ? size : IMAGE_HEAD_SIZE, 0);
-	if (ret == 0 && elf_is_elf(img->file, size)) {
-		ret = read_elf_ranges(fd, img, false, ram_size);
+	if (ret == 0 && !whole && elf_is_elf(img->file, size)) {
+		ret = read_elf_ranges(fd, what, img, false, ram_size);
 		if (ret == 0)
-			ret = read_elf_ranges(fd, img, true, ram_size);
+			ret = read_elf_ranges(fd, what, img, true, ram_size);
 	} else if (ret == 0 && size > IMAGE_HEAD_SIZE) {
-		ret = size > ram_size
-			      ? does_not_fit(img, size, ram_size)
-			      : file_pread_all(fd, path, "guest", img->file + IMAGE_HEAD_SIZE,
-					       size - IMAGE_HEAD_SIZE, IMAGE_HEAD_SIZE);
+		ret = size > ram_size ? does_not_fit(what, img, size, ram_size)
+				      : file_pread_all(fd, path, what, img->file + IMAGE_HEAD_SIZE,
+						       size - IMAGE_HEAD_SIZE, IMAGE_HEAD_SIZE);
 	}
 out:
 	close(fd);
+	if (ret < 0)
+		image_free(img);
 	return ret;
 }
 
@@ -126,7 +125,7 @@ int image_open(const char *path, const struct image_options *opts, uint64_t ram_
 
 	memset(img, 0, sizeof(*img));
 	snprintf(img->path, sizeof(img->path), "%s", path);
-	ret = read_image(path, ram_size, img);
+	ret = image_read(path, "guest", ram_size, false, img);
 	if (ret < 0)
 		goto fail;
 

@@ -65,6 +65,18 @@ int image_open(const char *path, const struct image_options *opts, uint64_t ram_
 void image_free(struct guest_image *img);
 
 /*
+ * Read the file at path into img->file (what names it in messages: "guest", "PVH
+ * kernel"): a zero-filled private mapping as large as the file, where untouched
+ * pages cost no memory, holding what loading reads -- with whole, or for a file that
+ * is not ELF, the whole file (refused first, unread, if it is larger than ram_size);
+ * of an ELF file its head, its program headers and every segment's bytes (each no
+ * larger than ram_size). img->path must be set. Returns 0, or -errno with a message:
+ * those of file_open_regular(), -EFBIG, -ENOMEM, -EIO. Free with image_free().
+ */
+int image_read(const char *path, const char *what, uint64_t ram_size, bool whole,
+	       struct guest_image *img);
+
+/*
  * Parse an ELF32/ELF64 executable for x86 in buf (size bytes) into img's segments
  * and entry (System V gABI, ELF-64 Object File Format 1.5). Checks every header
  * field it uses against size. Returns 0 or -ENOEXEC with a message. Pure: no I/O.

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "arch/x86/boot.h"
+#include "arch/x86/boot_state.h"
 #include "arch/x86/layout.h"
 #include "memory.h"
 

@@ -43,11 +43,6 @@ UNIT_FAKES_virtio_rng := tests/unit/virtio_driver.c
 
 # The PVH, Multiboot and boot-sector loaders (tests/unit/loader_test.h has their helpers).
 UNIT_TESTS += pvh multiboot bootsector
-UNIT_LOADER_SRCS := src/loaders/loader.c src/loaders/elf.c src/loaders/flat.c \
-		    src/loaders/image.c src/file.c src/arch/x86/e820.c $(UNIT_BOOT_SRCS)
-UNIT_SRCS_pvh := src/loaders/pvh.c $(UNIT_LOADER_SRCS)
-UNIT_SRCS_multiboot := src/loaders/multiboot.c $(UNIT_LOADER_SRCS)
-UNIT_SRCS_bootsector := src/loaders/bootsector.c src/arch/x86/x86.c $(UNIT_LOADER_SRCS)
 
 UNIT_BINS := $(UNIT_TESTS:%=$(UNIT_OUT)/test_%)
 UNIT_OBJS := $(sort $(UNIT_TESTS:%=$(UNIT_OBJ)/tests/unit/test_%.o) \
