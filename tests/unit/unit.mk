@@ -20,7 +20,7 @@ UNIT_ENV ?= ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1 \
 	    UBSAN_OPTIONS=print_stacktrace=1
 
 UNIT_TESTS := options elf serial bus memory boot console stats hypercall exit acpi mptable \
-	      bzimage platform devices blk insn ata cmos
+	      bzimage platform devices blk insn ata cmos pc_misc
 
 # The src/ files behind each binary (besides tests/unit/test_<name>.c).
 UNIT_BOOT_SRCS := src/arch/x86/boot.c src/arch/x86/gdt.c src/arch/x86/paging.c \
@@ -53,6 +53,8 @@ UNIT_SRCS_blk := src/devices/blk.c src/memory.c src/error.c
 UNIT_SRCS_insn := src/arch/x86/insn.c
 UNIT_SRCS_ata := src/devices/ata.c src/error.c
 UNIT_SRCS_cmos := src/devices/cmos.c src/error.c
+UNIT_SRCS_pc_misc := src/devices/crtc.c src/devices/debugcon.c src/devices/debug_exit.c \
+		     src/error.c
 UNIT_SRCS_platform := src/arch/x86/e820.c src/arch/x86/gsi.c src/memory.c src/error.c
 
 UNIT_BINS := $(UNIT_TESTS:%=$(UNIT_OUT)/test_%)
