@@ -312,6 +312,8 @@ int vga_text_render(const struct vga_text_frame *cur, const struct vga_text_fram
 
 	if (!cur || !cur->cells || (prev && !prev->cells))
 		return error_set(EINVAL, "vga text: no frame");
+	if (!size)
+		return error_set(ENOSPC, "vga text: no room for the output's NUL");
 	/* A cursor off the screen is no cursor. */
 	now = *cur;
 	if (now.cursor < 0 || now.cursor >= VGA_TEXT_CELLS)
@@ -325,8 +327,7 @@ int vga_text_render(const struct vga_text_frame *cur, const struct vga_text_fram
 		render_ansi(&s, &now, prev ? &before : NULL, flags);
 	else
 		render_lines(&s, now.cells, prev ? before.cells : NULL, flags);
-	if (size)
-		out[s.len] = '\0';
+	out[s.len] = '\0';
 	if (s.full)
 		return error_set(ENOSPC, "vga text: %zu bytes are not enough", size);
 	return (int)s.len;

@@ -106,8 +106,8 @@ struct vga_text_frame {
  * cursor moved, it is placed at the cursor cell.
  *
  * Returns the length written (without the NUL), -EINVAL for a NULL frame, or
- * -ENOSPC when size is too small (out then holds a truncated, NUL-terminated prefix
- * if size > 0).
+ * -ENOSPC when size is too small, 0 included (out then holds a truncated,
+ * NUL-terminated prefix if size > 0).
  */
 int vga_text_render(const struct vga_text_frame *cur, const struct vga_text_frame *prev,
 		    unsigned int flags, char *out, size_t size);

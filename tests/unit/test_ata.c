@@ -1,4 +1,4 @@
-/* Unit tests of the ATA channel (src/devices/ata.c) against ATA/ATAPI-6: commands, errors, hostile hosts. */
+/* Unit tests of the ATA channel (src/devices/ata.c): commands, error bits, hostile hosts. */
 #include "unit.h"
 
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* Unit tests of the MC146818A RTC and CMOS RAM model (src/devices/cmos.c) with a fake host clock. */
+/* Unit tests of the MC146818A RTC and CMOS model (src/devices/cmos.c) with a fake clock. */
 #include "unit.h"
 
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* Unit tests of the small PC devices: debug console, debug exit, CRTC, and the --vga-text renderer. */
+/* Unit tests of debugcon, debug exit, the CRTC and the --vga-text renderer. */
 #include "unit.h"
 
 #include <errno.h>
@@ -485,6 +485,12 @@ static void test_render_bounds(void **state)
 	assert_int_equal(out[99], 'x');
 	assert_int_equal(vga_text_render(&f, NULL, 0, out, 0), -ENOSPC);
 	assert_int_equal(out[0], (char)0xe2); /* untouched: size 0 */
+	/* Size 0 has no room for the NUL even when there is nothing to draw. */
+	memset(full.cells, 0, sizeof(full.cells));
+	f.cursor = -1;
+	assert_int_equal(vga_text_render(&f, NULL, 0, out, 0), -ENOSPC);
+	assert_int_equal(vga_text_render(&f, NULL, 0, out, 1), 0);
+	assert_int_equal(out[0], '\0');
 	/* No frame. */
 	assert_int_equal(vga_text_render(NULL, NULL, 0, out, sizeof(out)), -EINVAL);
 	f.cells = NULL;
