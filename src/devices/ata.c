@@ -177,6 +177,21 @@ static int disk_io(const struct ata_disk *disk, bool write, uint8_t *buf, uint32
 	return 0;
 }
 
+/*
+ * Write count sectors at lba, each DRQ block whole or not at all (as --disk writes):
+ * the block's space is reserved first, so that a full host file system fails the
+ * block before any byte of it changes (EOPNOTSUPP: no such promise; written anyway).
+ * Returns 0, or -errno.
+ */
+static int disk_write(const struct ata_disk *disk, uint8_t *buf, uint32_t lba, uint32_t count)
+{
+	if (fallocate(disk->fd, 0, (off_t)lba * ATA_SECTOR_SIZE, (off_t)count * ATA_SECTOR_SIZE) <
+		    0 &&
+	    errno != EOPNOTSUPP)
+		return -errno;
+	return disk_io(disk, true, buf, lba, count);
+}
+
 /* Write back what the host caches for a writable disk. Returns 0 or -errno. */
 static int disk_flush(const struct ata_disk *disk)
 {
@@ -380,7 +395,7 @@ static void block_done(struct ata_drive *d)
 		d->status = ATA_SR_DRDY | ATA_SR_DSC;
 		return;
 	}
-	if (out && (disk_io(d->disk, true, d->buf, d->lba, n) < 0 ||
+	if (out && (disk_write(d->disk, d->buf, d->lba, n) < 0 ||
 		    (!d->write_cache && disk_flush(d->disk) < 0))) {
 		/* The host could not take the data: a write fault (DF, ABRT). */
 		report_address(d, d->lba, d->remaining);
