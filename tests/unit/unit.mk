@@ -20,7 +20,7 @@ UNIT_ENV ?= ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1 \
 	    UBSAN_OPTIONS=print_stacktrace=1
 
 UNIT_TESTS := options elf serial bus memory boot console stats hypercall exit acpi mptable \
-	      bzimage platform devices blk gdb_rsp gdb_stub
+	      bzimage platform devices blk gdb_rsp gdb_stub gdb_server
 
 # The src/ files behind each binary (besides tests/unit/test_<name>.c).
 UNIT_BOOT_SRCS := src/arch/x86/boot.c src/arch/x86/gdt.c src/arch/x86/paging.c \
