@@ -1,4 +1,4 @@
-/* The x86-64 register file gdb sees: struct gdb_regs, its g/G/p/P wire format and the target description XML. */
+/* The x86 register file gdb sees: struct gdb_regs, its g/G/p/P wire formats and the target descriptions. */
 #ifndef MINI_KVM_GDB_REGS_H
 #define MINI_KVM_GDB_REGS_H
 
@@ -102,7 +102,24 @@ struct gdb_regs {
 	uint32_t mxcsr;
 };
 
-/* gdb register numbers ('p'/'P'; the order of the target description). */
+/*
+ * Which register layout and target description gdb gets, so that it
+ * disassembles the code the vCPU runs: i386:x86-64 for a vCPU in long mode, i386
+ * in protected mode, i8086 in real (or virtual-8086) mode. gdb 13 neither
+ * disassembles 16-bit code after `set architecture i8086` under a description
+ * that names another architecture, nor accepts i8086 with an x86-64 one: the
+ * description has to say it. gdb reads it once per connection, so a guest that
+ * changes mode later keeps the layout it had when gdb attached: reconnect (or
+ * `set architecture i386` within the 32-bit layout).
+ */
+enum gdb_arch {
+	GDB_ARCH_AUTO = 0, /* configuration only: from the vCPU's mode when gdb attaches */
+	GDB_ARCH_X86_64,
+	GDB_ARCH_I386,
+	GDB_ARCH_I8086, /* the i386 layout, described as i8086 */
+};
+
+/* gdb register numbers in the x86-64 layout ('p'/'P'; the order of the target description). */
 #define GDB_REGNO_RIP	  16
 #define GDB_REGNO_EFLAGS  17
 #define GDB_REGNO_CS	  18
@@ -114,13 +131,23 @@ struct gdb_regs {
 #define GDB_REGNO_GS_BASE 58
 #define GDB_REGNO_CR0	  59
 
-/* How many registers the target description has, and the 'g' packet's size in bytes. */
-unsigned int gdb_regs_count(void);
-size_t gdb_regs_wire_size(void);
+/*
+ * In every function taking an arch, GDB_ARCH_AUTO means GDB_ARCH_X86_64, and
+ * GDB_ARCH_I8086 has the i386 layout: the same registers but for r8-r15 and
+ * xmm8-15, at 32 bits where the x86-64 one has 64 (eax..edi, eip, fs_base,
+ * gs_base), in gdb's i386 order.
+ */
+
+/* How many registers a layout has, and its 'g' packet's size in bytes. */
+unsigned int gdb_regs_count(enum gdb_arch arch);
+size_t gdb_regs_wire_size(enum gdb_arch arch);
 
 /* Register regno's name and size in bytes, or NULL / 0 when there is no such register. */
-const char *gdb_regs_name(unsigned int regno);
-size_t gdb_regs_size(unsigned int regno);
+const char *gdb_regs_name(enum gdb_arch arch, unsigned int regno);
+size_t gdb_regs_size(enum gdb_arch arch, unsigned int regno);
+
+/* The description for a vCPU in this state: x86-64 in long mode (EFER.LMA), i386 with CR0.PE, else i8086. */
+enum gdb_arch gdb_regs_arch(const struct gdb_regs *r);
 
 /*
  * True when the CPU runs 64-bit code (EFER.LMA and CS.L): RIP is then the program
@@ -140,13 +167,13 @@ uint64_t gdb_regs_pc(const struct gdb_regs *r);
 void gdb_regs_set_pc(struct gdb_regs *r, uint64_t linear_pc);
 
 /*
- * The 'g' reply: every register in target-description order, little-endian, at
- * its wire size (gdb_regs_wire_size() bytes at out). Fields wider on the wire
+ * The 'g' reply: every register of arch's layout in target-description order,
+ * little-endian, at its wire size (gdb_regs_wire_size() bytes at out). Fields wider on the wire
  * than in the struct (a 16-bit selector as 32 bits) are zero-extended; narrower
  * ones (64-bit RFLAGS as 32-bit eflags) truncated. Source: GDB manual, E.3
  * Packets, 'g'.
  */
-void gdb_regs_to_wire(const struct gdb_regs *r, uint8_t *out);
+void gdb_regs_to_wire(enum gdb_arch arch, const struct gdb_regs *r, uint8_t *out);
 
 /*
  * The 'G' packet: set every register from gdb_regs_wire_size() bytes. Upper bytes
@@ -154,21 +181,24 @@ void gdb_regs_to_wire(const struct gdb_regs *r, uint8_t *out);
  * a selector keeps its low 16 bits); the program counter is set last, through
  * gdb_regs_set_pc(), so it uses the new CS base.
  */
-void gdb_regs_from_wire(struct gdb_regs *r, const uint8_t *in);
+void gdb_regs_from_wire(enum gdb_arch arch, struct gdb_regs *r, const uint8_t *in);
 
 /* 'p': register regno into out (gdb_regs_size() bytes). Returns its size, or -EINVAL. */
-ssize_t gdb_regs_get(const struct gdb_regs *r, unsigned int regno, uint8_t *out);
+ssize_t gdb_regs_get(enum gdb_arch arch, const struct gdb_regs *r, unsigned int regno,
+		     uint8_t *out);
 
 /* 'P': set register regno from exactly len bytes. Returns 0, or -EINVAL (no such register, wrong size). */
-int gdb_regs_set(struct gdb_regs *r, unsigned int regno, const uint8_t *in, size_t len);
+int gdb_regs_set(enum gdb_arch arch, struct gdb_regs *r, unsigned int regno, const uint8_t *in,
+		 size_t len);
 
 /*
- * The target description document named annex ("target.xml", or a file it
- * includes), for qXfer:features:read (GDB manual, G Target Descriptions): its
- * text and length, or NULL if there is none of that name. annex need not be
- * NUL-terminated.
+ * The target description document named annex ("target.xml" of arch's layout,
+ * or a file it includes), for qXfer:features:read (GDB manual, G Target
+ * Descriptions): its text and length, or NULL if there is none of that name.
+ * annex need not be NUL-terminated.
  */
-const char *gdb_tdesc_document(const char *annex, size_t annex_len, size_t *len);
+const char *gdb_tdesc_document(enum gdb_arch arch, const char *annex, size_t annex_len,
+			       size_t *len);
 
 /*
  * x87 tag words (Intel SDM vol. 1, 8.1.7 and 10.5.1.1): FXSAVE (and KVM's

@@ -29,7 +29,8 @@ static void reset_session(struct gdb_stub *s)
 	s->client_swbreak = false;
 	s->client_hwbreak = false;
 	s->client_error_text = false;
-	s->query_pending = false;
+	s->has_deferred = false;
+	s->arch_chosen = false;
 	s->interrupt_sent = false;
 	s->g_vcpu = 0;
 	s->c_vcpu = -1;
@@ -332,26 +333,45 @@ static int send_not_ready(struct gdb_stub *s)
 
 static int handle_query_stop(struct gdb_stub *s)
 {
-	if (s->state == GDB_STUB_ATTACHING) {
-		s->query_pending = true; /* answered when the VM has stopped */
-		return 0;
-	}
 	return send_stop_reply(s);
+}
+
+/*
+ * This session's register layout: the configured one, or (AUTO) the one for the
+ * mode of the vCPU gdb looks at, fixed from the first time gdb needs it on.
+ */
+static enum gdb_arch session_arch(struct gdb_stub *s)
+{
+	if (s->arch_chosen)
+		return s->arch;
+	s->arch = GDB_ARCH_X86_64;
+	if (s->cfg.arch != GDB_ARCH_AUTO) {
+		s->arch = s->cfg.arch;
+	} else if (target_ready(s)) {
+		memset(&s->regs, 0, sizeof(s->regs));
+		if (s->cfg.ops->read_registers(s->cfg.target, s->g_vcpu, &s->regs) == 0)
+			s->arch = gdb_regs_arch(&s->regs);
+	}
+	s->arch_chosen = true;
+	return s->arch;
 }
 
 static int handle_read_registers(struct gdb_stub *s)
 {
 	uint8_t wire[GDB_RSP_PACKET_MAX / 2];
-	size_t size = gdb_regs_wire_size();
+	enum gdb_arch arch;
+	size_t size;
 	int ret;
 
 	if (!target_ready(s))
 		return send_not_ready(s);
+	arch = session_arch(s);
+	size = gdb_regs_wire_size(arch);
 	memset(&s->regs, 0, sizeof(s->regs));
 	ret = s->cfg.ops->read_registers(s->cfg.target, s->g_vcpu, &s->regs);
 	if (ret < 0)
 		return send_error(s, -ret, "cannot read the vCPU's registers");
-	gdb_regs_to_wire(&s->regs, wire);
+	gdb_regs_to_wire(arch, &s->regs, wire);
 	gdb_rsp_buf_reset(&s->reply);
 	gdb_rsp_put_hex(&s->reply, wire, size);
 	return send_reply(s);
@@ -378,12 +398,15 @@ static int store_registers(struct gdb_stub *s)
 static int handle_write_registers(struct gdb_stub *s, struct gdb_scan *sc)
 {
 	uint8_t wire[GDB_RSP_PACKET_MAX / 2];
-	size_t size = gdb_regs_wire_size();
+	enum gdb_arch arch;
+	size_t size;
 	ssize_t n;
 	int ret;
 
 	if (!target_ready(s))
 		return send_not_ready(s);
+	arch = session_arch(s);
+	size = gdb_regs_wire_size(arch);
 	if (!s->cfg.ops->write_registers)
 		return send_error(s, EROFS, "registers are read-only here");
 	n = gdb_hex_decode((const char *)sc->p, gdb_scan_left(sc), wire, sizeof(wire));
@@ -392,7 +415,7 @@ static int handle_write_registers(struct gdb_stub *s, struct gdb_scan *sc)
 	ret = load_registers(s);
 	if (ret < 0)
 		return send_error(s, -ret, "cannot read the vCPU's registers");
-	gdb_regs_from_wire(&s->regs, wire);
+	gdb_regs_from_wire(arch, &s->regs, wire);
 	return store_registers(s);
 }
 
@@ -403,16 +426,19 @@ static int handle_read_register(struct gdb_stub *s, struct gdb_scan *sc)
 	ssize_t n;
 	int ret;
 
+	enum gdb_arch arch;
+
 	if (gdb_scan_hex_u64(sc, &regno) || !gdb_scan_eof(sc))
 		return send_error(s, EINVAL, "p needs a register number");
-	if (regno >= gdb_regs_count())
-		return send_error(s, EINVAL, "no such register");
 	if (!target_ready(s))
 		return send_not_ready(s);
+	arch = session_arch(s);
+	if (regno >= gdb_regs_count(arch))
+		return send_error(s, EINVAL, "no such register");
 	ret = load_registers(s);
 	if (ret < 0)
 		return send_error(s, -ret, "cannot read the vCPU's registers");
-	n = gdb_regs_get(&s->regs, (unsigned int)regno, value);
+	n = gdb_regs_get(arch, &s->regs, (unsigned int)regno, value);
 	if (n < 0)
 		return send_error(s, EINVAL, "no such register");
 	gdb_rsp_buf_reset(&s->reply);
@@ -427,21 +453,24 @@ static int handle_write_register(struct gdb_stub *s, struct gdb_scan *sc)
 	ssize_t n;
 	int ret;
 
+	enum gdb_arch arch;
+
 	if (gdb_scan_hex_u64(sc, &regno) || gdb_scan_char(sc, '='))
 		return send_error(s, EINVAL, "P needs n=value");
-	if (regno >= gdb_regs_count())
-		return send_error(s, EINVAL, "no such register");
-	n = gdb_hex_decode((const char *)sc->p, gdb_scan_left(sc), value, sizeof(value));
-	if (n < 0 || (size_t)n != gdb_regs_size((unsigned int)regno))
-		return send_error(s, EINVAL, "wrong size for this register");
 	if (!target_ready(s))
 		return send_not_ready(s);
+	arch = session_arch(s);
+	if (regno >= gdb_regs_count(arch))
+		return send_error(s, EINVAL, "no such register");
+	n = gdb_hex_decode((const char *)sc->p, gdb_scan_left(sc), value, sizeof(value));
+	if (n < 0 || (size_t)n != gdb_regs_size(arch, (unsigned int)regno))
+		return send_error(s, EINVAL, "wrong size for this register");
 	if (!s->cfg.ops->write_registers)
 		return send_error(s, EROFS, "registers are read-only here");
 	ret = load_registers(s);
 	if (ret < 0)
 		return send_error(s, -ret, "cannot read the vCPU's registers");
-	if (gdb_regs_set(&s->regs, (unsigned int)regno, value, (size_t)n))
+	if (gdb_regs_set(arch, &s->regs, (unsigned int)regno, value, (size_t)n))
 		return send_error(s, EINVAL, "wrong size for this register");
 	return store_registers(s);
 }
@@ -946,7 +975,7 @@ static int handle_features_read(struct gdb_stub *s, struct gdb_scan *sc)
 	if (gdb_scan_char(sc, ':') || gdb_scan_hex_u64(sc, &offset) || gdb_scan_char(sc, ',') ||
 	    gdb_scan_hex_u64(sc, &length) || !gdb_scan_eof(sc))
 		return send_str(s, QXFER_E_MALFORMED);
-	doc = gdb_tdesc_document((const char *)annex, annex_len, &doc_len);
+	doc = gdb_tdesc_document(session_arch(s), (const char *)annex, annex_len, &doc_len);
 	if (!doc)
 		return send_str(s, QXFER_E_MALFORMED);
 	gdb_rsp_buf_reset(&s->reply);
@@ -1010,9 +1039,18 @@ static int handle_packet(struct gdb_stub *s, const uint8_t *data, size_t len)
 	struct gdb_scan sc;
 	char cmd;
 
+	if (s->state == GDB_STUB_ATTACHING) {
+		/* Until the VM has stopped; gdb sends one packet and waits. */
+		if (s->has_deferred)
+			return send_error(s, EBUSY, "the VM is still stopping");
+		memcpy(s->deferred, data, len);
+		s->deferred_len = len;
+		s->has_deferred = true;
+		return 0;
+	}
 	if (len == 0)
 		return send_empty(s);
-	if (s->state == GDB_STUB_RUNNING || s->state == GDB_STUB_DETACHED)
+	if (s->state != GDB_STUB_STOPPED)
 		/* gdb waits for a stop reply and sends nothing but Ctrl-C. */
 		return send_error(s, EBUSY, "the VM is running");
 	cmd = (char)data[0];
@@ -1214,6 +1252,15 @@ static void resolve_stop(struct gdb_stub *s, unsigned int vcpu, struct gdb_stop 
 	}
 }
 
+/* The packet that came while attaching, now that the VM is stopped. */
+static int replay_deferred(struct gdb_stub *s)
+{
+	if (!s->has_deferred)
+		return 0;
+	s->has_deferred = false;
+	return handle_packet(s, s->deferred, s->deferred_len);
+}
+
 static int deliver_stop(struct gdb_stub *s, unsigned int vcpu, struct gdb_stop *st,
 			const char *message)
 {
@@ -1242,9 +1289,8 @@ static int deliver_stop(struct gdb_stub *s, unsigned int vcpu, struct gdb_stop *
 			ret = send_console(s, message);
 		if (ret == 0)
 			ret = send_stop_reply(s);
-	} else if (s->query_pending) {
-		s->query_pending = false;
-		ret = send_stop_reply(s);
+	} else {
+		ret = replay_deferred(s);
 	}
 	return ret;
 }
@@ -1262,10 +1308,8 @@ static int deliver_end(struct gdb_stub *s, const struct gdb_stop *st)
 	s->state = GDB_STUB_STOPPED;
 	if (before == GDB_STUB_RUNNING)
 		return send_stop_reply(s);
-	if (before == GDB_STUB_ATTACHING && s->query_pending) {
-		s->query_pending = false;
-		return send_stop_reply(s);
-	}
+	if (before == GDB_STUB_ATTACHING)
+		return replay_deferred(s);
 	return 0; /* gdb hears of it at its next resume or '?' */
 }
 

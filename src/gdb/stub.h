@@ -177,6 +177,11 @@ struct gdb_stub_io {
 
 struct gdb_stub_config {
 	unsigned int nvcpus; /* 1..GDB_STUB_MAX_VCPUS */
+	/*
+	 * The register layout gdb gets: GDB_ARCH_AUTO (0) picks it per connection
+	 * from the mode of the vCPU that stopped for the attach (gdb/regs.h).
+	 */
+	enum gdb_arch arch;
 	const struct gdb_target_ops *ops;
 	void *target; /* the ops' opaque */
 };
@@ -208,11 +213,15 @@ struct gdb_stub {
 	/* Driving thread only. */
 	enum gdb_stub_state state;
 	struct gdb_rsp_parser rx;
-	bool no_ack;		   /* after QStartNoAckMode */
-	bool client_swbreak;	   /* gdb's qSupported said swbreak+ */
-	bool client_hwbreak;	   /* ... hwbreak+ */
-	bool client_error_text;	   /* ... error-message+: E.errtext allowed for 'm' */
-	bool query_pending;	   /* '?' came while attaching: answer at the stop */
+	bool no_ack;		/* after QStartNoAckMode */
+	bool client_swbreak;	/* gdb's qSupported said swbreak+ */
+	bool client_hwbreak;	/* ... hwbreak+ */
+	bool client_error_text; /* ... error-message+: E.errtext allowed for 'm' */
+	bool arch_chosen;	/* this session's layout is fixed */
+	enum gdb_arch arch;	/* the layout, once chosen */
+	bool has_deferred;	/* a packet came while attaching: handled at the stop */
+	size_t deferred_len;
+	uint8_t deferred[GDB_RSP_PACKET_MAX];
 	bool interrupt_sent;	   /* a Ctrl-C asked for this run's stop */
 	bool vm_ended;		   /* the VM is gone: no more target ops */
 	unsigned int g_vcpu;	   /* Hg: registers and memory */
@@ -254,8 +263,9 @@ void gdb_stub_set_io(struct gdb_stub *stub, const struct gdb_stub_io *io);
 
 /*
  * A gdb connected: forget the previous session's protocol state (acks back on)
- * and stop the VM (interrupt()) unless it already ended. '?' is answered once the
- * stop is reported. Driving thread.
+ * and stop the VM (interrupt()) unless it already ended. Packets that come before
+ * the stop is reported wait for it (one at a time, as gdb sends them), so that
+ * '?' and the target description see a stopped VM. Driving thread.
  */
 void gdb_stub_attach(struct gdb_stub *stub);
 

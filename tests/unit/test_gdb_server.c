@@ -229,9 +229,9 @@ static void test_session(void **state)
 	assert_true(logged(f, "listening on 127.0.0.1:"));
 	connect_gdb(f);
 	assert_true(logged(f, "connected"));
-	gdb_regs_to_wire(&f->t.regs[0], wire);
-	gdb_hex_encode(wire, gdb_regs_wire_size(), hex);
-	hex[2 * gdb_regs_wire_size()] = '\0';
+	gdb_regs_to_wire(GDB_ARCH_X86_64, &f->t.regs[0], wire);
+	gdb_hex_encode(wire, gdb_regs_wire_size(GDB_ARCH_X86_64), hex);
+	hex[2 * gdb_regs_wire_size(GDB_ARCH_X86_64)] = '\0';
 	expect(f, "g", hex);
 	expect(f, "m1000,4", "00010203");
 	expect(f, "m4000,4", "E0e");

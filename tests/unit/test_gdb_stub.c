@@ -10,6 +10,8 @@
 #include "gdb_fake_target.h"
 
 #define OUT_MAX (4 * GDB_RSP_WIRE_MAX)
+#define X64	GDB_ARCH_X86_64
+#define I386	GDB_ARCH_I386
 
 /* What gdb 13 sends first (set debug remote 1), shortened to what the stub looks at. */
 #define GDB_QSUPPORTED                                                                         \
@@ -212,6 +214,8 @@ static void attach(struct fix *f)
 	assert_int_equal(gdb_stub_poll(&f->stub), 0);
 	assert_int_equal(f->stub.state, GDB_STUB_STOPPED);
 	expect(f, GDB_QSUPPORTED, STUB_QSUPPORTED);
+	/* gdb reads the description before '?': it fixes the layout (vCPU 0's mode). */
+	expect_prefix(f, "qXfer:features:read:target.xml:0,ffb", "l<?xml");
 	expect(f, "?", "T05thread:1;");
 }
 
@@ -346,7 +350,7 @@ static void test_unknown_packets_get_empty_reply(void **state)
 
 /* ---- attaching ---- */
 
-static void test_attach_to_running_vm_answers_query_at_the_stop(void **state)
+static void test_attach_to_running_vm_answers_at_the_stop(void **state)
 {
 	struct fix *f = *state;
 
@@ -354,15 +358,115 @@ static void test_attach_to_running_vm_answers_query_at_the_stop(void **state)
 	gdb_stub_attach(&f->stub);
 	assert_int_equal(f->t.interrupts, 1);
 	assert_int_equal(f->stub.state, GDB_STUB_ATTACHING);
-	expect(f, GDB_QSUPPORTED, STUB_QSUPPORTED);
-	expect(f, "qXfer:features:read:target.xml:0,10", "m<?xml version=\"1");
-	/* '?' waits for the stop; registers are not there yet. */
-	expect_none(f, "?");
-	expect_prefix(f, "g", "E.");
+	/* gdb's first packet waits for the stop (acked at once); a second is refused. */
+	clear_out(f);
+	assert_int_equal(send_pkt(f, GDB_QSUPPORTED), 0);
+	assert_int_equal(f->out_len, 1);
+	assert_int_equal(f->out[0], '+');
+	expect(f, "?", "E.the VM is still stopping");
 	stop(f, 2, GDB_STOP_INTERRUPTED, 0);
+	expect_stop(f, STUB_QSUPPORTED);
 	/* Attaching is not a Ctrl-C: SIGTRAP, the thread that stopped. */
-	expect_stop(f, "T05thread:3;");
+	expect(f, "?", "T05thread:3;");
 	expect(f, "qC", "QC3");
+}
+
+static void test_query_deferred_to_the_stop(void **state)
+{
+	struct fix *f = *state;
+
+	f->t.running = true;
+	gdb_stub_attach(&f->stub);
+	expect_none(f, "?");
+	stop(f, 1, GDB_STOP_INTERRUPTED, 0);
+	expect_stop(f, "T05thread:2;");
+	/* A D that waited is done at the stop too. */
+	f->t.running = true;
+	gdb_stub_detach(&f->stub);
+	gdb_stub_attach(&f->stub);
+	expect_none(f, "D");
+	stop(f, 0, GDB_STOP_INTERRUPTED, 0);
+	clear_out(f);
+	assert_int_equal(gdb_stub_poll(&f->stub), GDB_STUB_CLOSE);
+	assert_string_equal(next_packet(f), "OK");
+	assert_int_equal(f->t.detaches, 2);
+}
+
+/* A vCPU in real mode when gdb attaches: the i386 layout, described as i8086. */
+static void test_real_mode_vcpu_gets_i8086_description(void **state)
+{
+	struct fix *f = *state;
+	struct gdb_regs *r = &f->t.regs[0];
+	uint8_t wire[2048];
+	char hex[4097];
+
+	r->efer = 0;
+	r->cr0 = 0;
+	r->seg[GDB_SEG_CS] =
+		(struct gdb_segment){ .base = 0xf0000, .limit = 0xffff, .selector = 0xf000 };
+	r->rip = 0xfff0;
+	r->gpr[GDB_RCX] = 0x11112222;
+	gdb_stub_attach(&f->stub);
+	assert_int_equal(gdb_stub_poll(&f->stub), 0);
+	expect_prefix(f, "qXfer:features:read:target.xml:0,ffb",
+		      "l<?xml version=\"1.0\"?>\n<!DOCTYPE target SYSTEM \"gdb-target.dtd\">\n"
+		      "<target version=\"1.0\">\n  <architecture>i8086</architecture>\n"
+		      "  <osabi>none</osabi>\n");
+	expect_prefix(f, "qXfer:features:read:mini-kvm-core32.xml:0,ffb", "l");
+	gdb_regs_to_wire(I386, r, wire);
+	hex_of(wire, gdb_regs_wire_size(I386), hex);
+	expect(f, "g", hex);
+	expect(f, "p1", "22221111");	      /* ecx: i386 order */
+	expect(f, "p8", "f0ff0f00");	      /* eip: the linear 0xffff0 */
+	expect(f, "p2a", "00000000");	      /* gs_base, 32 bits */
+	expect(f, "p2b", "0000000000000000"); /* cr0 */
+	expect(f, "p55", "E.no such register");
+	/* The layout stays for the session, whatever the vCPU does next. */
+	r->efer = X86_EFER_LMA | X86_EFER_LME;
+	expect_prefix(f, "qXfer:features:read:target.xml:0,ffb", "l<?xml");
+	assert_non_null(strstr(f->packet, "<architecture>i8086</architecture>"));
+	expect(f, "p8", "f0ff0f00");
+	/* A new session looks again. */
+	gdb_stub_attach(&f->stub);
+	assert_int_equal(gdb_stub_poll(&f->stub), 0);
+	expect_prefix(f, "qXfer:features:read:target.xml:0,ffb", "l<?xml");
+	assert_non_null(strstr(f->packet, "i386:x86-64"));
+}
+
+static void test_protected_mode_vcpu_gets_i386_description(void **state)
+{
+	struct fix *f = *state;
+	struct gdb_regs *r = &f->t.regs[0];
+
+	/* 32-bit protected mode: i386. Virtual-8086 mode under it: i8086 again. */
+	r->efer = 0;
+	r->cr0 = X86_CR0_PE;
+	r->seg[GDB_SEG_CS].l = 0;
+	assert_int_equal(gdb_regs_arch(r), I386);
+	r->rflags |= 1 << 17;
+	assert_int_equal(gdb_regs_arch(r), GDB_ARCH_I8086);
+	r->rflags &= ~(1ULL << 17);
+	/* Long mode, even in 32-bit compatibility code: x86-64. */
+	r->efer = X86_EFER_LMA;
+	assert_int_equal(gdb_regs_arch(r), X64);
+	r->efer = 0;
+	gdb_stub_attach(&f->stub);
+	assert_int_equal(gdb_stub_poll(&f->stub), 0);
+	expect_prefix(f, "qXfer:features:read:target.xml:0,ffb", "l<?xml");
+	assert_non_null(strstr(f->packet, "<architecture>i386</architecture>"));
+	expect(f, "p8", "00110000");
+}
+
+static void test_configured_layout_wins(void **state)
+{
+	struct fix *f = *state;
+
+	f->stub.cfg.arch = GDB_ARCH_I386;
+	gdb_stub_attach(&f->stub);
+	assert_int_equal(gdb_stub_poll(&f->stub), 0);
+	expect_prefix(f, "qXfer:features:read:target.xml:0,ffb", "l<?xml");
+	assert_non_null(strstr(f->packet, "<architecture>i386</architecture>"));
+	expect(f, "p8", "00110000"); /* eip of a vCPU in 64-bit code, cut to 32 bits */
 }
 
 static void test_attach_after_the_vm_ended(void **state)
@@ -389,13 +493,13 @@ static void test_read_all_registers(void **state)
 	char hex[4096 + 1];
 
 	attach(f);
-	gdb_regs_to_wire(&f->t.regs[0], wire);
-	hex_of(wire, gdb_regs_wire_size(), hex);
+	gdb_regs_to_wire(X64, &f->t.regs[0], wire);
+	hex_of(wire, gdb_regs_wire_size(X64), hex);
 	expect(f, "g", hex);
 	/* Hg picks the vCPU. */
 	expect(f, "Hg2", "OK");
-	gdb_regs_to_wire(&f->t.regs[1], wire);
-	hex_of(wire, gdb_regs_wire_size(), hex);
+	gdb_regs_to_wire(X64, &f->t.regs[1], wire);
+	hex_of(wire, gdb_regs_wire_size(X64), hex);
 	expect(f, "g", hex);
 	expect(f, "Hg0", "OK"); /* any: keeps vCPU 1 */
 	expect(f, "g", hex);
@@ -416,9 +520,9 @@ static void test_write_all_registers(void **state)
 	want.rip = 0x4242;
 	want.cr3 = 0xabc000;
 	want.seg[GDB_SEG_FS].base = 0xfeedULL;
-	gdb_regs_to_wire(&want, wire);
+	gdb_regs_to_wire(X64, &want, wire);
 	packet[0] = 'G';
-	hex_of(wire, gdb_regs_wire_size(), packet + 1);
+	hex_of(wire, gdb_regs_wire_size(X64), packet + 1);
 	expect(f, packet, "OK");
 	assert_true(f->t.regs[0].gpr[GDB_RAX] == 0x1122334455667788ULL);
 	assert_int_equal(f->t.regs[0].rip, 0x4242);
@@ -467,9 +571,9 @@ static void test_every_register_round_trips(void **state)
 	unsigned int i;
 
 	attach(f);
-	for (i = 0; i < gdb_regs_count(); i++) {
+	for (i = 0; i < gdb_regs_count(X64); i++) {
 		char packet[96], hex[2 * GDB_XMM_REG_SIZE + 1], reg[16];
-		size_t size = gdb_regs_size(i), b;
+		size_t size = gdb_regs_size(X64, i), b;
 		uint8_t value[GDB_XMM_REG_SIZE];
 
 		/* Selectors and limits keep 16/32 bits, eflags 32: test what fits. */
@@ -1064,14 +1168,16 @@ static void test_many_vcpus_thread_list(void **state)
 static void test_target_description_windows(void **state)
 {
 	struct fix *f = *state;
-	const char *annexes[] = { "target.xml", "mini-kvm-core.xml", "mini-kvm-sse.xml",
-				  "mini-kvm-segments.xml", "mini-kvm-system.xml" };
+	const char *annexes[] = { "target.xml",		  "mini-kvm-core64.xml",
+				  "mini-kvm-sse64.xml",	  "mini-kvm-segments64.xml",
+				  "mini-kvm-core32.xml",  "mini-kvm-sse32.xml",
+				  "mini-kvm-bases32.xml", "mini-kvm-system.xml" };
 	size_t i;
 
 	attach(f);
 	for (i = 0; i < ARRAY_SIZE(annexes); i++) {
 		size_t doc_len, got = 0;
-		const char *doc = gdb_tdesc_document(annexes[i], strlen(annexes[i]), &doc_len);
+		const char *doc = gdb_tdesc_document(X64, annexes[i], strlen(annexes[i]), &doc_len);
 		char *whole = calloc(1, doc_len + 1);
 		char packet[128];
 		const char *r;
@@ -1111,58 +1217,79 @@ static void test_target_description_windows(void **state)
 	expect(f, "qXfer:memory-map:read::0,10", "");
 	/* A huge window is cut to one reply. */
 	clear_out(f);
-	assert_int_equal(send_pkt(f, "qXfer:features:read:mini-kvm-core.xml:0,fffffff"), 0);
+	assert_int_equal(send_pkt(f, "qXfer:features:read:mini-kvm-core64.xml:0,fffffff"), 0);
 	assert_true(strlen(next_packet(f)) <= GDB_RSP_PACKET_MAX);
 }
 
 /* The reg elements of the XML, in include order, against the register table. */
-static void test_target_description_matches_registers(void **state)
+static void check_description(enum gdb_arch arch, const char *architecture)
 {
 	const char *include = "<xi:include href=\"";
 	size_t len, n = 0;
-	const char *target = gdb_tdesc_document("target.xml", 10, &len);
+	const char *target = gdb_tdesc_document(arch, "target.xml", 10, &len);
 	const char *p = target;
 
-	(void)state;
 	assert_non_null(target);
-	assert_non_null(strstr(target, "<architecture>i386:x86-64</architecture>"));
+	assert_non_null(strstr(target, architecture));
 	while ((p = strstr(p, include))) {
 		const char *name = p + strlen(include), *end = strchr(name, '"');
 		size_t doc_len;
-		const char *doc = gdb_tdesc_document(name, (size_t)(end - name), &doc_len);
+		const char *doc = gdb_tdesc_document(arch, name, (size_t)(end - name), &doc_len);
 		const char *r = doc;
 
 		assert_non_null(doc);
+		assert_int_equal(strlen(doc), doc_len);
 		while ((r = strstr(r, "<reg name=\""))) {
 			char reg[32];
 			unsigned int bits;
 
 			assert_int_equal(
 				sscanf(r, "<reg name=\"%31[^\"]\" bitsize=\"%u\"", reg, &bits), 2);
-			assert_true(n < gdb_regs_count());
-			if (strcmp(reg, gdb_regs_name((unsigned int)n)))
+			assert_true(n < gdb_regs_count(arch));
+			if (strcmp(reg, gdb_regs_name(arch, (unsigned int)n)))
 				fail_msg("register %zu: XML %s, table %s", n, reg,
-					 gdb_regs_name((unsigned int)n));
-			assert_int_equal(bits, 8 * gdb_regs_size((unsigned int)n));
+					 gdb_regs_name(arch, (unsigned int)n));
+			assert_int_equal(bits, 8 * gdb_regs_size(arch, (unsigned int)n));
+			/* gdb sizes pointer types by the architecture, not by bitsize. */
+			if (strstr(r, "_ptr\"") && strstr(r, "_ptr\"") < strchr(r, '>'))
+				assert_int_equal(bits,
+						 arch == X64 || arch == GDB_ARCH_AUTO ? 64 : 32);
 			n++;
 			r++;
 		}
 		p = end;
 	}
-	assert_int_equal(n, gdb_regs_count());
+	assert_int_equal(n, gdb_regs_count(arch));
+	assert_null(gdb_regs_name(arch, gdb_regs_count(arch)));
+	assert_int_equal(gdb_regs_size(arch, gdb_regs_count(arch)), 0);
+}
+
+static void test_target_description_matches_registers(void **state)
+{
+	size_t len;
+
+	(void)state;
+	check_description(X64, "<architecture>i386:x86-64</architecture>");
+	check_description(I386, "<architecture>i386</architecture>");
+	check_description(GDB_ARCH_I8086, "<architecture>i8086</architecture>");
+	check_description(GDB_ARCH_AUTO, "<architecture>i386:x86-64</architecture>");
 	/* gdb's fixed numbers for i386:x86-64 (G.5.4). */
-	assert_string_equal(gdb_regs_name(GDB_REGNO_RIP), "rip");
-	assert_string_equal(gdb_regs_name(GDB_REGNO_EFLAGS), "eflags");
-	assert_string_equal(gdb_regs_name(GDB_REGNO_ST0), "st0");
-	assert_string_equal(gdb_regs_name(GDB_REGNO_FCTRL), "fctrl");
-	assert_string_equal(gdb_regs_name(GDB_REGNO_XMM0), "xmm0");
-	assert_string_equal(gdb_regs_name(GDB_REGNO_MXCSR), "mxcsr");
-	assert_string_equal(gdb_regs_name(GDB_REGNO_FS_BASE), "fs_base");
-	assert_string_equal(gdb_regs_name(GDB_REGNO_CR0), "cr0");
-	assert_null(gdb_regs_name(gdb_regs_count()));
-	assert_int_equal(gdb_regs_size(gdb_regs_count()), 0);
-	assert_null(gdb_tdesc_document("target.xm", 9, &len));
-	assert_null(gdb_tdesc_document("target.xmlx", 11, &len));
+	assert_string_equal(gdb_regs_name(X64, GDB_REGNO_RIP), "rip");
+	assert_string_equal(gdb_regs_name(X64, GDB_REGNO_EFLAGS), "eflags");
+	assert_string_equal(gdb_regs_name(X64, GDB_REGNO_ST0), "st0");
+	assert_string_equal(gdb_regs_name(X64, GDB_REGNO_FCTRL), "fctrl");
+	assert_string_equal(gdb_regs_name(X64, GDB_REGNO_XMM0), "xmm0");
+	assert_string_equal(gdb_regs_name(X64, GDB_REGNO_MXCSR), "mxcsr");
+	assert_string_equal(gdb_regs_name(X64, GDB_REGNO_FS_BASE), "fs_base");
+	assert_string_equal(gdb_regs_name(X64, GDB_REGNO_CR0), "cr0");
+	/* and for i386: eax ecx edx ebx esp ebp esi edi eip. */
+	assert_string_equal(gdb_regs_name(I386, 3), "ebx");
+	assert_string_equal(gdb_regs_name(I386, 8), "eip");
+	assert_string_equal(gdb_regs_name(I386, 16), "st0");
+	assert_string_equal(gdb_regs_name(I386, 40), "mxcsr");
+	assert_int_equal(gdb_regs_count(X64) - gdb_regs_count(I386), 16);
+	assert_null(gdb_tdesc_document(X64, "target.xm", 9, &len));
+	assert_null(gdb_tdesc_document(X64, "target.xmlx", 11, &len));
 }
 
 /* ---- the register file ---- */
@@ -1188,7 +1315,7 @@ static void test_wire_layout(void **state)
 	r.xmm[15][15] = 0xee;
 	r.mxcsr = 0x1f80;
 	r.tr.limit = 0x67;
-	gdb_regs_to_wire(&r, wire);
+	gdb_regs_to_wire(X64, &r, wire);
 	/* Offsets: 16 GPRs, rip, eflags 4, six selectors 4, st0-7 10, eight 4, xmm 16... */
 	memcpy(&u64, wire, 8);
 	assert_true(u64 == 0x0102030405060708ULL);
@@ -1206,12 +1333,12 @@ static void test_wire_layout(void **state)
 	assert_int_equal(wire[276 + 15 * 16 + 15], 0xee);
 	memcpy(&u32, wire + 532, 4);
 	assert_int_equal(u32, 0x1f80);
-	memcpy(&u32, wire + gdb_regs_wire_size() - 4, 4);
+	memcpy(&u32, wire + gdb_regs_wire_size(X64) - 4, 4);
 	assert_int_equal(u32, 0x67);
 	/* Back again: the same, but for what the wire cannot carry. */
 	memset(&back, 0, sizeof(back));
 	back.seg[GDB_SEG_CS].l = 1; /* read-only hint, not on the wire */
-	gdb_regs_from_wire(&back, wire);
+	gdb_regs_from_wire(X64, &back, wire);
 	r.rflags &= 0xffffffff;
 	assert_memory_equal(&back, &r, sizeof(r));
 }
@@ -1224,11 +1351,11 @@ static void test_wire_truncates_wide_values(void **state)
 	(void)state;
 	memset(&r, 0, sizeof(r));
 	/* A 32-bit selector keeps its low 16 bits; a 32-bit gdtr_limit its low 16. */
-	assert_int_equal(gdb_regs_set(&r, GDB_REGNO_CS, value, 4), 0);
+	assert_int_equal(gdb_regs_set(X64, &r, GDB_REGNO_CS, value, 4), 0);
 	assert_int_equal(r.seg[GDB_SEG_CS].selector, 0x1234);
-	assert_int_equal(gdb_regs_set(&r, GDB_REGNO_CS, value, 2), -EINVAL);
-	assert_int_equal(gdb_regs_set(&r, gdb_regs_count(), value, 4), -EINVAL);
-	assert_int_equal(gdb_regs_get(&r, gdb_regs_count(), value), -EINVAL);
+	assert_int_equal(gdb_regs_set(X64, &r, GDB_REGNO_CS, value, 2), -EINVAL);
+	assert_int_equal(gdb_regs_set(X64, &r, gdb_regs_count(X64), value, 4), -EINVAL);
+	assert_int_equal(gdb_regs_get(X64, &r, gdb_regs_count(X64), value), -EINVAL);
 }
 
 static void test_pc_is_linear_outside_64bit_code(void **state)
@@ -1262,11 +1389,11 @@ static void test_pc_is_linear_outside_64bit_code(void **state)
 	memset(&r, 0, sizeof(r));
 	r.seg[GDB_SEG_CS].base = 0x7c00;
 	r.rip = 0x7c00;
-	gdb_regs_to_wire(&r, wire);
+	gdb_regs_to_wire(X64, &r, wire);
 	pc = 0x7c10;
 	memcpy(wire + 128, &pc, 8);
 	r.seg[GDB_SEG_CS].base = 0;
-	gdb_regs_from_wire(&r, wire);
+	gdb_regs_from_wire(X64, &r, wire);
 	assert_int_equal(r.seg[GDB_SEG_CS].base, 0x7c00);
 	assert_int_equal(r.rip, 0x10);
 }
@@ -1465,8 +1592,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_write_failure_is_returned, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_packets_get_empty_reply, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_attach_to_running_vm_answers_query_at_the_stop,
+		cmocka_unit_test_setup_teardown(test_attach_to_running_vm_answers_at_the_stop,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_query_deferred_to_the_stop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_real_mode_vcpu_gets_i8086_description, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_protected_mode_vcpu_gets_i386_description,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_configured_layout_wins, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_attach_after_the_vm_ended, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_all_registers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_all_registers, setup, teardown),
