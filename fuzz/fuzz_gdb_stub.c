@@ -1,4 +1,4 @@
-/* libFuzzer entry for the gdb stub's engine: bytes from a "gdb" into a stub over a fake 3-vCPU target. */
+/* libFuzzer entry for the gdb stub's engine: gdb's bytes into a stub over a fake target. */
 #include <stddef.h>
 #include <stdint.h>
 

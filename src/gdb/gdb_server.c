@@ -1,4 +1,4 @@
-/* The gdb server: a TCP listener, one client, a thread that feeds the engine and delivers its stops. */
+/* The gdb server: a TCP listener, one client, a thread feeding the engine and its stops. */
 #include "gdb/gdb_server.h"
 
 #include <arpa/inet.h>

@@ -1,4 +1,4 @@
-/* The gdb stub's socket side: listen on [ADDR:]PORT, one gdb at a time, a thread that drives the engine. */
+/* The gdb stub's socket side: [ADDR:]PORT, one gdb at a time, a thread driving the engine. */
 #ifndef MINI_KVM_GDB_SERVER_H
 #define MINI_KVM_GDB_SERVER_H
 
@@ -12,7 +12,7 @@
 
 /* --gdb PORT alone listens here: gdb on this machine only. */
 #define GDB_SERVER_DEFAULT_ADDR "127.0.0.1"
-/* How long a write to gdb may block before the client counts as gone (a gdb that stopped reading). */
+/* How long a write to gdb may block before the client counts as gone (it stopped reading). */
 #define GDB_SERVER_SEND_TIMEOUT_MS 5000
 /* Bytes read from the socket at a time. */
 #define GDB_SERVER_READ_CHUNK 4096

@@ -1,4 +1,4 @@
-/* gdb's view of an x86 vCPU: register tables drive the g/G/p/P wire format (x86-64 and i386); the XML must match. */
+/* gdb's view of an x86 vCPU: register tables for the g/G/p/P formats, and the matching XML. */
 #include "gdb/regs.h"
 
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* The x86 register file gdb sees: struct gdb_regs, its g/G/p/P wire formats and the target descriptions. */
+/* The x86 registers gdb sees: struct gdb_regs, its wire formats, the target descriptions. */
 #ifndef MINI_KVM_GDB_REGS_H
 #define MINI_KVM_GDB_REGS_H
 
@@ -138,6 +138,11 @@ enum gdb_arch {
  * gs_base), in gdb's i386 order.
  */
 
+/* No layout's 'g' packet has more bytes than this (x86-64: 712). */
+#define GDB_REGS_WIRE_MAX 1024
+/* No register has more bytes than this (xmm). */
+#define GDB_REG_MAX_SIZE GDB_XMM_REG_SIZE
+
 /* How many registers a layout has, and its 'g' packet's size in bytes. */
 unsigned int gdb_regs_count(enum gdb_arch arch);
 size_t gdb_regs_wire_size(enum gdb_arch arch);
@@ -146,7 +151,7 @@ size_t gdb_regs_wire_size(enum gdb_arch arch);
 const char *gdb_regs_name(enum gdb_arch arch, unsigned int regno);
 size_t gdb_regs_size(enum gdb_arch arch, unsigned int regno);
 
-/* The description for a vCPU in this state: x86-64 in long mode (EFER.LMA), i386 with CR0.PE, else i8086. */
+/* The description for a vCPU in this state: x86-64 with EFER.LMA, i386 with CR0.PE, else i8086. */
 enum gdb_arch gdb_regs_arch(const struct gdb_regs *r);
 
 /*
@@ -163,7 +168,7 @@ bool gdb_regs_code64(const struct gdb_regs *r);
  */
 uint64_t gdb_regs_pc(const struct gdb_regs *r);
 
-/* Set RIP so that gdb_regs_pc() becomes linear_pc (RIP = linear_pc - CS.base outside 64-bit code). */
+/* Set RIP so that gdb_regs_pc() is linear_pc (RIP = linear_pc - CS.base outside 64-bit code). */
 void gdb_regs_set_pc(struct gdb_regs *r, uint64_t linear_pc);
 
 /*
@@ -187,7 +192,7 @@ void gdb_regs_from_wire(enum gdb_arch arch, struct gdb_regs *r, const uint8_t *i
 ssize_t gdb_regs_get(enum gdb_arch arch, const struct gdb_regs *r, unsigned int regno,
 		     uint8_t *out);
 
-/* 'P': set register regno from exactly len bytes. Returns 0, or -EINVAL (no such register, wrong size). */
+/* 'P': set register regno from exactly len bytes. 0, or -EINVAL (no such register, wrong size). */
 int gdb_regs_set(enum gdb_arch arch, struct gdb_regs *r, unsigned int regno, const uint8_t *in,
 		 size_t len);
 

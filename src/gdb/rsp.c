@@ -1,4 +1,4 @@
-/* The GDB remote serial protocol's codec: packet parser, reply building and framing, hex (GDB manual, E.1). */
+/* The GDB remote protocol codec: packet parser, reply building, framing, hex (GDB manual, E.1). */
 #include "gdb/rsp.h"
 
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* The GDB remote serial protocol's codec: a byte-fed packet parser, packet building and framing, strict hex. */
+/* The GDB remote protocol codec: byte-fed packet parser, reply building and framing, hex. */
 #ifndef MINI_KVM_GDB_RSP_H
 #define MINI_KVM_GDB_RSP_H
 

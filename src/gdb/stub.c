@@ -1,4 +1,4 @@
-/* The gdb stub's protocol engine: packets from gdb in, replies out, the VM behind struct gdb_target_ops (GDB manual, E). */
+/* The gdb stub's engine: gdb's packets in, replies out, the VM behind gdb_target_ops (GDB, E). */
 #include "gdb/stub.h"
 
 #include <errno.h>
@@ -9,13 +9,19 @@
 
 /*
  * 'E NN' replies carry an errno value (E.2 Standard Replies: gdb does not interpret
- * the number). qXfer's own errors are E00 (malformed) and E01 (read failed).
+ * the number). qXfer's own error for a malformed request or unknown annex is E00.
  */
 #define QXFER_E_MALFORMED "E00"
 #define ERRNO_REPLY_MASK  0xff
 
 /* What qSupported tells gdb (E.5 General Query Packets, qSupported). */
 #define STUB_FEATURES "qXfer:features:read+;QStartNoAckMode+;vContSupported+;swbreak+;hwbreak+"
+/* gdb's 'g' reply, in hex, is one packet. */
+_Static_assert(2 * GDB_REGS_WIRE_MAX <= GDB_RSP_PACKET_MAX, "the g packet fits a reply");
+
+/* The PacketSize= item before STUB_FEATURES: "PacketSize=" and up to 16 hex digits and ';'. */
+#define PACKET_SIZE_ITEM_MAX 32
+
 /* The vCont actions we take (E.3 Packets, 'vCont?'). */
 #define VCONT_ACTIONS "vCont;c;C;s;S;t"
 
@@ -358,7 +364,7 @@ static enum gdb_arch session_arch(struct gdb_stub *s)
 
 static int handle_read_registers(struct gdb_stub *s)
 {
-	uint8_t wire[GDB_RSP_PACKET_MAX / 2];
+	uint8_t wire[GDB_REGS_WIRE_MAX];
 	enum gdb_arch arch;
 	size_t size;
 	int ret;
@@ -376,8 +382,6 @@ static int handle_read_registers(struct gdb_stub *s)
 	gdb_rsp_put_hex(&s->reply, wire, size);
 	return send_reply(s);
 }
-
-_Static_assert(GDB_RSP_PACKET_MAX / 2 >= 1200, "the g packet fits a reply");
 
 /* Read-modify-write of g_vcpu's registers. */
 static int load_registers(struct gdb_stub *s)
@@ -397,7 +401,7 @@ static int store_registers(struct gdb_stub *s)
 
 static int handle_write_registers(struct gdb_stub *s, struct gdb_scan *sc)
 {
-	uint8_t wire[GDB_RSP_PACKET_MAX / 2];
+	uint8_t wire[GDB_REGS_WIRE_MAX];
 	enum gdb_arch arch;
 	size_t size;
 	ssize_t n;
@@ -421,7 +425,7 @@ static int handle_write_registers(struct gdb_stub *s, struct gdb_scan *sc)
 
 static int handle_read_register(struct gdb_stub *s, struct gdb_scan *sc)
 {
-	uint8_t value[GDB_XMM_REG_SIZE];
+	uint8_t value[GDB_REG_MAX_SIZE];
 	uint64_t regno;
 	ssize_t n;
 	int ret;
@@ -448,7 +452,7 @@ static int handle_read_register(struct gdb_stub *s, struct gdb_scan *sc)
 
 static int handle_write_register(struct gdb_stub *s, struct gdb_scan *sc)
 {
-	uint8_t value[GDB_XMM_REG_SIZE];
+	uint8_t value[GDB_REG_MAX_SIZE];
 	uint64_t regno;
 	ssize_t n;
 	int ret;
@@ -937,10 +941,15 @@ static int handle_thread_extra_info(struct gdb_stub *s, struct gdb_scan *sc)
 
 /* ---- queries (E.5 General Query Packets) ---- */
 
+static bool feature_is(const uint8_t *f, size_t n, const char *name)
+{
+	return n == strlen(name) && !memcmp(f, name, n);
+}
+
 /* gdb's features in "qSupported:f1;f2...": the ones we act on. Unknown ones are ignored. */
 static int handle_supported(struct gdb_stub *s, struct gdb_scan *sc)
 {
-	char reply[sizeof(STUB_FEATURES) + 32];
+	char reply[PACKET_SIZE_ITEM_MAX + sizeof(STUB_FEATURES)];
 
 	s->client_swbreak = s->client_hwbreak = s->client_error_text = false;
 	if (gdb_scan_char(sc, ':') == 0) {
@@ -948,11 +957,11 @@ static int handle_supported(struct gdb_stub *s, struct gdb_scan *sc)
 			const uint8_t *f;
 			size_t n = gdb_scan_until(sc, ';', &f);
 
-			if (n == 8 && !memcmp(f, "swbreak+", n))
+			if (feature_is(f, n, "swbreak+"))
 				s->client_swbreak = true;
-			else if (n == 8 && !memcmp(f, "hwbreak+", n))
+			else if (feature_is(f, n, "hwbreak+"))
 				s->client_hwbreak = true;
-			else if (n == 14 && !memcmp(f, "error-message+", n))
+			else if (feature_is(f, n, "error-message+"))
 				s->client_error_text = true;
 			gdb_scan_char(sc, ';');
 		}

@@ -1,4 +1,4 @@
-/* The gdb stub's protocol engine: GDB remote protocol packets in, replies out, a target behind ops; no KVM, no sockets. */
+/* The gdb stub's protocol engine: packets in, replies out, the target behind ops; no KVM. */
 #ifndef MINI_KVM_GDB_STUB_H
 #define MINI_KVM_GDB_STUB_H
 

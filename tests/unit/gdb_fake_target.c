@@ -1,4 +1,4 @@
-/* A fake gdb target: registers and memory in arrays, a hole that is unmapped, DR slots from gdb/hwbp.c. */
+/* A fake gdb target: registers and memory in arrays, an unmapped hole, DR slots (hwbp.c). */
 #include "gdb_fake_target.h"
 
 #include <errno.h>

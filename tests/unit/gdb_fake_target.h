@@ -1,4 +1,4 @@
-/* A fake gdb target for the stub's tests and fuzzer: a few vCPUs, memory with an unmapped hole, DR slots. */
+/* A fake gdb target for the stub's tests and fuzzer: 3 vCPUs, memory with a hole. */
 #ifndef MINI_KVM_GDB_FAKE_TARGET_H
 #define MINI_KVM_GDB_FAKE_TARGET_H
 

@@ -1,4 +1,4 @@
-/* Unit tests of the GDB remote protocol codec (src/gdb/rsp.c): framing, checksums, escapes, run-lengths, hex. */
+/* Unit tests of the GDB remote protocol codec (src/gdb/rsp.c): framing, escapes, hex. */
 #include "unit.h"
 
 #include <errno.h>

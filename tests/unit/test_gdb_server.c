@@ -1,4 +1,4 @@
-/* Unit tests of the gdb server (src/gdb/gdb_server.c) over a real loopback socket, with a fake target. */
+/* Unit tests of the gdb server (src/gdb/gdb_server.c) over loopback, with a fake target. */
 #include "unit.h"
 
 #include <arpa/inet.h>

@@ -1,4 +1,4 @@
-/* Unit tests of the gdb stub's engine (src/gdb/stub.c), register file (regs.c) and debug registers (hwbp.c). */
+/* Unit tests of the gdb stub: engine (stub.c), registers (regs.c), debug registers (hwbp.c). */
 #include "unit.h"
 
 #include <errno.h>
@@ -1288,6 +1288,8 @@ static void test_target_description_matches_registers(void **state)
 	assert_string_equal(gdb_regs_name(I386, 16), "st0");
 	assert_string_equal(gdb_regs_name(I386, 40), "mxcsr");
 	assert_int_equal(gdb_regs_count(X64) - gdb_regs_count(I386), 16);
+	assert_int_equal(gdb_regs_wire_size(X64), 712);
+	assert_true(gdb_regs_wire_size(I386) < gdb_regs_wire_size(X64));
 	assert_null(gdb_tdesc_document(X64, "target.xm", 9, &len));
 	assert_null(gdb_tdesc_document(X64, "target.xmlx", 11, &len));
 }
