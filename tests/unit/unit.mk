@@ -20,7 +20,8 @@ UNIT_ENV ?= ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1 \
 	    UBSAN_OPTIONS=print_stacktrace=1
 
 UNIT_TESTS := options elf serial bus memory boot console stats hypercall exit acpi mptable \
-	      bzimage platform devices blk gdb_rsp gdb_stub gdb_server
+	      bzimage platform devices blk gdb_rsp gdb_stub gdb_server \
+	      gdb_runctl
 
 # The src/ files behind each binary (besides tests/unit/test_<name>.c).
 UNIT_BOOT_SRCS := src/arch/x86/boot.c src/arch/x86/gdt.c src/arch/x86/paging.c \
@@ -55,6 +56,7 @@ UNIT_GDB_SRCS := src/gdb/rsp.c src/gdb/regs.c src/gdb/stub.c src/gdb/hwbp.c src/
 UNIT_SRCS_gdb_rsp := src/gdb/rsp.c src/error.c
 UNIT_SRCS_gdb_stub := tests/unit/gdb_fake_target.c $(UNIT_GDB_SRCS)
 UNIT_SRCS_gdb_server := src/gdb/gdb_server.c tests/unit/gdb_fake_target.c $(UNIT_GDB_SRCS)
+UNIT_SRCS_gdb_runctl := src/gdb/runctl.c
 
 UNIT_BINS := $(UNIT_TESTS:%=$(UNIT_OUT)/test_%)
 UNIT_OBJS := $(sort $(UNIT_TESTS:%=$(UNIT_OBJ)/tests/unit/test_%.o) \
