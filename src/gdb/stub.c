@@ -255,7 +255,7 @@ bool gdb_stub_breakpoint_at(struct gdb_stub *stub, uint64_t addr)
 	for (i = 0; i < GDB_STUB_MAX_BREAKPOINTS && !found; i++) {
 		const struct gdb_breakpoint *bp = &stub->bps[i];
 
-		found = bp->used && bp->type == GDB_BP_SW && bp->addr == addr;
+		found = bp->used && bp->int3 && bp->addr == addr;
 	}
 	pthread_mutex_unlock(&stub->bp_lock);
 	return found;
@@ -287,7 +287,7 @@ static ssize_t mem_read(struct gdb_stub *s, unsigned int vcpu, uint64_t addr, ui
 	for (i = 0; i < GDB_STUB_MAX_BREAKPOINTS; i++) {
 		const struct gdb_breakpoint *bp = &s->bps[i];
 
-		if (bp->used && bp->type == GDB_BP_SW && bp->addr - addr < (uint64_t)n)
+		if (bp->used && bp->int3 && bp->addr - addr < (uint64_t)n)
 			buf[bp->addr - addr] = bp->shadow;
 	}
 	pthread_mutex_unlock(&s->bp_lock);
@@ -308,7 +308,7 @@ static int mem_write(struct gdb_stub *s, unsigned int vcpu, uint64_t addr, uint8
 	for (i = 0; i < GDB_STUB_MAX_BREAKPOINTS; i++) {
 		struct gdb_breakpoint *bp = &s->bps[i];
 
-		if (bp->used && bp->type == GDB_BP_SW && bp->addr - addr < len) {
+		if (bp->used && bp->int3 && bp->addr - addr < len) {
 			bp->shadow = buf[bp->addr - addr];
 			buf[bp->addr - addr] = GDB_X86_INT3;
 		}
@@ -748,6 +748,7 @@ static int insert_sw(struct gdb_stub *s, struct gdb_breakpoint *bp)
 		return n < 0 ? (int)n : -EFAULT;
 	bp->shadow = original;
 	bp->vcpu = s->g_vcpu;
+	bp->int3 = true;
 	return 0;
 }
 
@@ -773,7 +774,7 @@ static int handle_insert_breakpoint(struct gdb_stub *s, enum gdb_bp_type type, u
 		return send_empty(s); /* gdb falls back: its own int3, software watchpoints */
 	if (ret < 0)
 		return bp_error(s, -ret, hint);
-	if (type == GDB_BP_SW) {
+	if (type == GDB_BP_SW && ret != GDB_BP_DONE_BY_TARGET) {
 		ret = insert_sw(s, &fresh);
 		if (ret < 0) {
 			if (s->cfg.ops->remove_breakpoint)
@@ -795,7 +796,7 @@ static int remove_one(struct gdb_stub *s, struct gdb_breakpoint *bp)
 	struct gdb_breakpoint copy = *bp;
 	ssize_t n;
 
-	if (copy.type == GDB_BP_SW && s->cfg.ops->write_memory) {
+	if (copy.int3 && s->cfg.ops->write_memory) {
 		n = s->cfg.ops->write_memory(s->cfg.target, copy.vcpu, copy.addr, &copy.shadow, 1);
 		if (n != 1)
 			return n < 0 ? (int)n : -EFAULT;

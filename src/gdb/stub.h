@@ -51,6 +51,9 @@
 #define GDB_X86_INT_IMM8  0xcd /* int imm8: "int $3" is cd 03 */
 #define GDB_X86_BP_VECTOR 3
 
+/* insert_breakpoint()'s answer for a GDB_BP_SW the target implemented itself (no int3). */
+#define GDB_BP_DONE_BY_TARGET 1
+
 /* Z/z packet types (GDB manual, E.3 Packets, 'Z type,addr,kind'). */
 enum gdb_bp_type {
 	GDB_BP_SW = 0,	      /* software breakpoint: the stub writes int3 itself */
@@ -130,7 +133,11 @@ struct gdb_target_ops {
 	 * on while gdb is attached). For hardware types the target takes a debug
 	 * register (gdb/hwbp.h) and sets DR0-3/DR7 on every vCPU (KVM_SET_GUEST_DEBUG,
 	 * KVM_GUESTDBG_USE_HW_BP).
-	 * Returns 0; -ENOSPC (no free debug register); -ENOTSUP (this host cannot:
+	 * Returns 0; for GDB_BP_SW, GDB_BP_DONE_BY_TARGET when the target set it up
+	 * itself, e.g. in a debug register where int3 would not trap (kvm_pvm
+	 * emulates real-mode and ring-0 code and does not intercept int3 there): the
+	 * stub then writes no int3, and the hit may be reported as GDB_STOP_HWBREAK;
+	 * -ENOSPC (no free debug register); -ENOTSUP (this host cannot:
 	 * gdb then uses its own fallback if *hint is NULL); another -errno. *hint
 	 * (initially NULL) may name what to do instead, e.g. "this host's KVM
 	 * (kvm_pvm) cannot trap int3 in ring-0 code: use hbreak"; with 0 it is a
@@ -202,8 +209,9 @@ struct gdb_breakpoint {
 	enum gdb_bp_type type;
 	uint64_t addr;
 	uint64_t kind;
-	unsigned int vcpu; /* software: whose page tables the int3 went through */
-	uint8_t shadow;	   /* software: the byte the int3 replaced */
+	bool int3;	   /* software, with an int3 in guest memory (not GDB_BP_DONE_BY_TARGET) */
+	unsigned int vcpu; /* int3: whose page tables it went through */
+	uint8_t shadow;	   /* int3: the byte it replaced */
 };
 
 struct gdb_stub {
@@ -299,7 +307,7 @@ int gdb_stub_poll(struct gdb_stub *stub);
 void gdb_stub_detach(struct gdb_stub *stub);
 
 /*
- * True if gdb has a software breakpoint at guest-virtual addr. Any thread: for
+ * True if gdb has an int3 at guest-virtual addr. Any thread: for
  * the VM side to tell gdb's int3 from others without a KVM_EXIT_DEBUG (e.g. a
  * host whose KVM fails to emulate int3 and exits with an internal error there).
  */

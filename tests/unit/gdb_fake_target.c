@@ -76,6 +76,11 @@ static int fake_insert(void *opaque, enum gdb_bp_type type, uint64_t addr, uint6
 		*hint = t->insert_hint;
 		return t->insert_ret;
 	}
+	if (type == GDB_BP_SW && t->sw_in_dr) {
+		int ret = gdb_hwbp_insert(&t->hw, GDB_BP_HW, addr, kind);
+
+		return ret < 0 ? ret : GDB_BP_DONE_BY_TARGET;
+	}
 	if (type == GDB_BP_SW)
 		return 0;
 	return gdb_hwbp_insert(&t->hw, type, addr, kind);
@@ -86,6 +91,8 @@ static int fake_remove(void *opaque, enum gdb_bp_type type, uint64_t addr, uint6
 	struct fake_target *t = opaque;
 
 	t->removes++;
+	if (type == GDB_BP_SW && t->sw_in_dr)
+		return gdb_hwbp_remove(&t->hw, GDB_BP_HW, addr, kind);
 	if (type == GDB_BP_SW)
 		return 0;
 	return gdb_hwbp_remove(&t->hw, type, addr, kind);

@@ -32,6 +32,8 @@ struct fake_target {
 	size_t last_read_len;
 	/* interrupt() reports the stop itself even while running (as if all parked at once). */
 	bool stop_at_once;
+	/* Software breakpoints in a debug register, as on a host that cannot trap int3. */
+	bool sw_in_dr;
 	/* Forced results: an insert (with hint) or resume that fails, registers unreadable. */
 	int insert_ret;
 	const char *insert_hint;

@@ -687,6 +687,39 @@ static void test_software_breakpoint_hidden_in_memory(void **state)
 	assert_int_equal(f->t.removes, 2); /* the z0 and the undo of the failed insert */
 }
 
+/* A host where int3 does not trap: the target keeps gdb's break in a debug register. */
+static void test_software_breakpoint_done_by_target(void **state)
+{
+	struct fix *f = *state;
+
+	attach(f);
+	f->t.sw_in_dr = true;
+	f->t.regs[0].rip = 0x1105;
+	expect(f, "Z0,1105,1", "OK");
+	assert_int_equal(*fake_target_byte(&f->t, 0x1105), 0x05); /* no int3 written */
+	assert_true(gdb_hwbp_any(&f->t.hw));
+	assert_false(gdb_stub_breakpoint_at(&f->stub, 0x1105));
+	expect(f, "M1105,1:aa", "OK"); /* a write there is just a write */
+	assert_int_equal(*fake_target_byte(&f->t, 0x1105), 0xaa);
+	expect_none(f, "vCont;c");
+	stop(f, 0, GDB_STOP_HWBREAK, 0);
+	expect_stop(f, "T05thread:1;hwbreak:;");
+	expect(f, "z0,1105,1", "OK");
+	assert_false(gdb_hwbp_any(&f->t.hw));
+	assert_int_equal(*fake_target_byte(&f->t, 0x1105), 0xaa);
+	/* Five: the debug registers run out, and gdb hears why. */
+	expect(f, "Z0,1100,1", "OK");
+	expect(f, "Z0,1101,1", "OK");
+	expect(f, "Z0,1102,1", "OK");
+	expect(f, "Z0,1103,1", "OK");
+	expect(f, "Z0,1104,1", "E.no free debug register (DR0-DR3 are in use)");
+	assert_int_equal(*fake_target_byte(&f->t, 0x1104), 0x04);
+	/* Detach takes them out through the target. */
+	clear_out(f);
+	assert_int_equal(send_pkt(f, "D"), GDB_STUB_CLOSE);
+	assert_false(gdb_hwbp_any(&f->t.hw));
+}
+
 static void test_hardware_breakpoints_and_watchpoints(void **state)
 {
 	struct fix *f = *state;
@@ -1611,6 +1644,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_read_memory_clamps_length, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_memory_hex_and_binary, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_software_breakpoint_hidden_in_memory, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_software_breakpoint_done_by_target, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_hardware_breakpoints_and_watchpoints, setup,
 						teardown),
