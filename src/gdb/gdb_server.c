@@ -16,6 +16,7 @@
 #include "error.h"
 
 #define PORT_MAX	 65535
+#define DECIMAL_BASE	 10
 #define PORT_DIGITS_MAX	 5
 #define LISTEN_BACKLOG	 2
 #define LOG_LINE_MAX	 256
@@ -37,7 +38,7 @@ static int parse_port(const char *text, uint16_t *port)
 	for (i = 0; i < n; i++) {
 		if (text[i] < '0' || text[i] > '9')
 			return -EINVAL;
-		v = v * 10 + (unsigned long)(text[i] - '0');
+		v = v * DECIMAL_BASE + (unsigned long)(text[i] - '0');
 	}
 	if (v > PORT_MAX)
 		return -EINVAL;

@@ -45,6 +45,7 @@ struct gdb_hwbp {
 	struct gdb_hwbp_slot slot[GDB_HWBP_SLOTS];
 };
 
+/* Every slot free. */
 void gdb_hwbp_init(struct gdb_hwbp *hw);
 
 /*

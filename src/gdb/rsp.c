@@ -6,6 +6,14 @@
 
 static const char hex_digits[] = "0123456789abcdef";
 
+/* A hex digit is 4 bits, a byte two digits. */
+#define NIBBLE_BITS	     4
+#define NIBBLE_MASK	     0xf
+#define HEX_PER_BYTE	     2
+#define DECIMAL_DIGITS	     10 /* 'a' is digit value 10 */
+#define U64_TOP_NIBBLE_SHIFT (64 - NIBBLE_BITS)
+#define U64_HEX_DIGITS	     16
+
 /* The printable ASCII range that text replies may carry as is. */
 #define ASCII_FIRST_PRINTABLE ' '
 #define ASCII_LAST_PRINTABLE  '~'
@@ -119,7 +127,7 @@ enum gdb_rsp_event gdb_rsp_parser_feed(struct gdb_rsp_parser *p, uint8_t byte)
 		}
 		p->state = GDB_RSP_IDLE;
 		p->data[p->len] = '\0';
-		if ((uint8_t)(p->csum_hi << 4 | digit) != p->sum)
+		if ((uint8_t)(p->csum_hi << NIBBLE_BITS | digit) != p->sum)
 			return GDB_RSP_EV_BAD_CHECKSUM;
 		return p->error ? GDB_RSP_EV_BAD_PACKET : GDB_RSP_EV_PACKET;
 	}
@@ -160,8 +168,8 @@ ssize_t gdb_rsp_frame(const char *data, size_t len, char *out, size_t outsize)
 	out[0] = GDB_RSP_START;
 	memcpy(out + 1, data, len);
 	out[len + 1] = GDB_RSP_END;
-	out[len + 2] = hex_digits[sum >> 4];
-	out[len + 3] = hex_digits[sum & 0xf];
+	out[len + 2] = hex_digits[sum >> NIBBLE_BITS];
+	out[len + 3] = hex_digits[sum & NIBBLE_MASK];
 	return (ssize_t)(len + GDB_RSP_FRAME_OVERHEAD);
 }
 
@@ -196,22 +204,22 @@ void gdb_rsp_put_str(struct gdb_rsp_buf *b, const char *text)
 
 void gdb_rsp_put_hex(struct gdb_rsp_buf *b, const void *bytes, size_t n)
 {
-	if (n > gdb_rsp_buf_room(b) / 2) {
+	if (n > gdb_rsp_buf_room(b) / HEX_PER_BYTE) {
 		b->overflow = true;
 		return;
 	}
 	gdb_hex_encode(bytes, n, b->data + b->len);
-	b->len += 2 * n;
+	b->len += HEX_PER_BYTE * n;
 }
 
 void gdb_rsp_put_hex_u64(struct gdb_rsp_buf *b, uint64_t value)
 {
-	char digits[16];
+	char digits[U64_HEX_DIGITS];
 	size_t n = 0;
 
 	do {
-		digits[sizeof(digits) - ++n] = hex_digits[value & 0xf];
-		value >>= 4;
+		digits[sizeof(digits) - ++n] = hex_digits[value & NIBBLE_MASK];
+		value >>= NIBBLE_BITS;
 	} while (value);
 	if (n > gdb_rsp_buf_room(b)) {
 		b->overflow = true;
@@ -227,7 +235,7 @@ size_t gdb_rsp_binary_fit(const void *bytes, size_t n, size_t room)
 	size_t i, used = 0;
 
 	for (i = 0; i < n; i++) {
-		size_t w = gdb_rsp_needs_escape(in[i]) ? 2 : 1;
+		size_t w = gdb_rsp_needs_escape(in[i]) ? 2 : 1; /* '}' and the byte, or the byte */
 
 		if (w > room - used)
 			break;
@@ -260,9 +268,9 @@ int gdb_hex_digit(int c)
 	if (c >= '0' && c <= '9')
 		return c - '0';
 	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
+		return c - 'a' + DECIMAL_DIGITS;
 	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
+		return c - 'A' + DECIMAL_DIGITS;
 	return -1;
 }
 
@@ -270,19 +278,19 @@ ssize_t gdb_hex_decode(const char *hex, size_t hexlen, uint8_t *out, size_t outs
 {
 	size_t i;
 
-	if (hexlen % 2)
+	if (hexlen % HEX_PER_BYTE)
 		return -EINVAL;
-	if (hexlen / 2 > outsize)
+	if (hexlen / HEX_PER_BYTE > outsize)
 		return -E2BIG;
-	for (i = 0; i < hexlen / 2; i++) {
-		int hi = gdb_hex_digit((uint8_t)hex[2 * i]);
-		int lo = gdb_hex_digit((uint8_t)hex[2 * i + 1]);
+	for (i = 0; i < hexlen / HEX_PER_BYTE; i++) {
+		int hi = gdb_hex_digit((uint8_t)hex[HEX_PER_BYTE * i]);
+		int lo = gdb_hex_digit((uint8_t)hex[HEX_PER_BYTE * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return -EINVAL;
-		out[i] = (uint8_t)(hi << 4 | lo);
+		out[i] = (uint8_t)(hi << NIBBLE_BITS | lo);
 	}
-	return (ssize_t)(hexlen / 2);
+	return (ssize_t)(hexlen / HEX_PER_BYTE);
 }
 
 void gdb_hex_encode(const uint8_t *in, size_t n, char *out)
@@ -290,8 +298,8 @@ void gdb_hex_encode(const uint8_t *in, size_t n, char *out)
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		out[2 * i] = hex_digits[in[i] >> 4];
-		out[2 * i + 1] = hex_digits[in[i] & 0xf];
+		out[HEX_PER_BYTE * i] = hex_digits[in[i] >> NIBBLE_BITS];
+		out[HEX_PER_BYTE * i + 1] = hex_digits[in[i] & NIBBLE_MASK];
 	}
 }
 
@@ -336,9 +344,9 @@ int gdb_scan_hex_u64(struct gdb_scan *s, uint64_t *value)
 	int digit;
 
 	while (q < s->end && (digit = gdb_hex_digit(*q)) >= 0) {
-		if (v >> 60)
-			return -ERANGE;
-		v = v << 4 | (uint64_t)digit;
+		if (v >> U64_TOP_NIBBLE_SHIFT)
+			return -ERANGE; /* one more digit would push bits out */
+		v = v << NIBBLE_BITS | (uint64_t)digit;
 		q++;
 	}
 	if (q == s->p)

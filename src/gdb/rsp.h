@@ -107,6 +107,7 @@ struct gdb_rsp_buf {
 	char data[GDB_RSP_PACKET_MAX];
 };
 
+/* Empty the buffer and clear .overflow. */
 void gdb_rsp_buf_reset(struct gdb_rsp_buf *b);
 /* Bytes still free. */
 size_t gdb_rsp_buf_room(const struct gdb_rsp_buf *b);
@@ -147,6 +148,7 @@ struct gdb_scan {
 	const uint8_t *p, *end;
 };
 
+/* Scan len bytes at data (not copied: they must outlive the scan). */
 void gdb_scan_init(struct gdb_scan *s, const void *data, size_t len);
 /* Bytes left. */
 size_t gdb_scan_left(const struct gdb_scan *s);

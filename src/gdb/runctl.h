@@ -62,6 +62,7 @@ struct gdb_runctl {
  */
 int gdb_runctl_init(struct gdb_runctl *rc, unsigned int nvcpus, bool held,
 		    const struct gdb_runctl_ops *ops, void *opaque);
+/* Free the locks, once no vCPU thread is inside any gdb_runctl_* call. */
 void gdb_runctl_destroy(struct gdb_runctl *rc);
 
 /*

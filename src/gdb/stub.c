@@ -25,6 +25,9 @@ _Static_assert(2 * GDB_REGS_WIRE_MAX <= GDB_RSP_PACKET_MAX, "the g packet fits a
 /* The vCont actions we take (E.3 Packets, 'vCont?'). */
 #define VCONT_ACTIONS "vCont;c;C;s;S;t"
 
+/* Memory goes out as two hex digits a byte. */
+#define HEX_PER_BYTE 2
+
 /* Where hints and console messages say they come from. */
 #define MESSAGE_PREFIX "mini-kvm: "
 
@@ -123,7 +126,7 @@ static int send_empty(struct gdb_stub *s)
  */
 static int send_error_text(struct gdb_stub *s, int err, const char *text, bool text_ok)
 {
-	char code[4];
+	char code[sizeof("Exx")];
 
 	gdb_rsp_buf_reset(&s->reply);
 	if (text && text_ok) {
@@ -170,7 +173,7 @@ static void queue_hint(struct gdb_stub *s, const char *hint)
 static int send_stop_reply(struct gdb_stub *s)
 {
 	const struct gdb_stop *st = &s->last_stop;
-	char head[8];
+	char head[sizeof("Txx")];
 	int signal = GDB_SIGNAL_TRAP;
 
 	gdb_rsp_buf_reset(&s->reply);
@@ -499,9 +502,9 @@ static int handle_read_memory(struct gdb_stub *s, struct gdb_scan *sc)
 				       s->client_error_text);
 	if (length == 0)
 		return send_str(s, "");
-	/* Fewer bytes than asked is a valid reply (E.3, 'm'): one reply's worth. */
-	if (length > sizeof(s->mem) / 2)
-		length = sizeof(s->mem) / 2;
+	/* Fewer bytes than asked is a valid reply (E.3, 'm'): one reply's worth of hex. */
+	if (length > sizeof(s->mem) / HEX_PER_BYTE)
+		length = sizeof(s->mem) / HEX_PER_BYTE;
 	length = clamp_to_top(addr, (size_t)length);
 	n = mem_read(s, s->g_vcpu, addr, s->mem, (size_t)length);
 	if (n < 0)
@@ -1212,13 +1215,14 @@ void gdb_stub_stopped(struct gdb_stub *stub, unsigned int vcpu, const struct gdb
 /* The instruction length of the int3 at pc: 1 (cc), 2 (cd 03), or 0 if it is neither. */
 static unsigned int int3_length(struct gdb_stub *s, unsigned int vcpu, uint64_t pc)
 {
-	uint8_t insn[2];
+	uint8_t insn[GDB_X86_INT_IMM8_LEN];
 	ssize_t n = mem_read(s, vcpu, pc, insn, sizeof(insn));
 
-	if (n >= 1 && insn[0] == GDB_X86_INT3)
-		return 1;
-	if (n == 2 && insn[0] == GDB_X86_INT_IMM8 && insn[1] == GDB_X86_BP_VECTOR)
-		return 2;
+	if (n >= GDB_X86_INT3_LEN && insn[0] == GDB_X86_INT3)
+		return GDB_X86_INT3_LEN;
+	if (n == GDB_X86_INT_IMM8_LEN && insn[0] == GDB_X86_INT_IMM8 &&
+	    insn[1] == GDB_X86_BP_VECTOR)
+		return GDB_X86_INT_IMM8_LEN;
 	return 0;
 }
 

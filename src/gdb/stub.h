@@ -46,10 +46,12 @@
 /* Longest console message (gdb_stop.message, breakpoint hints) kept, with its NUL. */
 #define GDB_STUB_MESSAGE_MAX 256
 /* The x86 software breakpoint: int3, one byte (SDM 2A, INT3); Z0's kind. */
-#define GDB_X86_INT3	  0xcc
-#define GDB_X86_INT3_KIND 1
-#define GDB_X86_INT_IMM8  0xcd /* int imm8: "int $3" is cd 03 */
-#define GDB_X86_BP_VECTOR 3
+#define GDB_X86_INT3	     0xcc
+#define GDB_X86_INT3_LEN     1
+#define GDB_X86_INT3_KIND    GDB_X86_INT3_LEN
+#define GDB_X86_INT_IMM8     0xcd /* int imm8: "int $3" is cd 03 */
+#define GDB_X86_INT_IMM8_LEN 2
+#define GDB_X86_BP_VECTOR    3
 
 /* insert_breakpoint()'s answer for a GDB_BP_SW the target implemented itself (no int3). */
 #define GDB_BP_DONE_BY_TARGET 1
@@ -264,6 +266,7 @@ struct gdb_stub {
  * or -EINVAL with a message (no ops, read ops missing, bad vCPU count).
  */
 int gdb_stub_init(struct gdb_stub *stub, const struct gdb_stub_config *cfg);
+/* Free the stub's locks (after gdb_server_stop(): nothing may use it any more). */
 void gdb_stub_destroy(struct gdb_stub *stub);
 
 /* Where replies go; set before gdb_stub_attach(). */
