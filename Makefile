@@ -8,7 +8,8 @@ CFLAGS_COMMON := -std=gnu11 -Wall -Wextra -Werror -O2 -g -D_GNU_SOURCE \
 CFLAGS     ?=
 LDLIBS     := -pthread
 
-VMM_SRCS := $(wildcard src/*.c src/arch/x86/*.c src/loaders/*.c src/devices/*.c src/virtio/*.c)
+VMM_SRCS := $(wildcard src/*.c src/arch/x86/*.c src/loaders/*.c src/devices/*.c src/virtio/*.c \
+			  src/gdb/*.c)
 VMM_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(VMM_SRCS)) $(BUILD)/obj/src/probes/blob.o
 
 .PHONY: all vmm guests test-guests check check-layers unit integration run run-os bench \

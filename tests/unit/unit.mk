@@ -44,6 +44,11 @@ UNIT_FAKES_virtio_rng := tests/unit/virtio_driver.c
 # The PVH, Multiboot and boot-sector loaders (tests/unit/loader_test.h has their helpers).
 UNIT_TESTS += pvh multiboot bootsector
 
+# The gdb stub: codec, engine and socket side with a fake target; all-stop run control.
+UNIT_TESTS += gdb_rsp gdb_stub gdb_server gdb_runctl
+UNIT_FAKES_gdb_stub := tests/unit/gdb_fake_target.c
+UNIT_FAKES_gdb_server := tests/unit/gdb_fake_target.c
+
 UNIT_BINS := $(UNIT_TESTS:%=$(UNIT_OUT)/test_%)
 UNIT_OBJS := $(sort $(UNIT_TESTS:%=$(UNIT_OBJ)/tests/unit/test_%.o) \
 		    $(foreach t,$(UNIT_TESTS),$(UNIT_FAKES_$(t):%.c=$(UNIT_OBJ)/%.o)) \
