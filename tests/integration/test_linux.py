@@ -40,10 +40,10 @@ MEM = "256"
 # ~16 s without `quiet`.
 BOOT_TIMEOUT = 90
 # A boot in the nested lane that got no further than this is retried (see above), up to
-# twice: on a busy machine QEMU's SVM bug stalled up to 3 of ~12 boots in one make
+# three times: on a busy machine QEMU's SVM bug stalled up to 3 of ~12 boots in one make
 # check, once twice in a row. 45 s is 3x a normal boot's end (~15 s) here.
 STALL_TIMEOUT = 45
-RETRIES_AFTER_STALL = {"nested": 2}
+RETRIES_AFTER_STALL = {"nested": 3}
 # A command at the guest's prompt, and mini-kvm's end after poweroff or reboot.
 STEP_TIMEOUT = 30
 # panic=-1: a guest that panics resets at once instead of waiting (mini-kvm reports the
