@@ -8,10 +8,10 @@ probe_src = $(if $(filter $(PROBE_RING3_VARIANTS),$1),src/probes/ring3.S,src/pro
 probe_define = -DPROBE_$(subst -,_,$(shell echo $1 | tr a-z A-Z))
 probe_origin = $(if $(filter real,$1),0x0,0x1000)
 
-$(BUILD)/probes/%.o: src/probes/simple.S src/probes/ring3.S src/probes/probe.h \
+$(BUILD)/probes/%.o: src/probes/simple.S src/probes/ring3.S include/mini-kvm/probe_status.h \
 		include/mini-kvm/hypercall.h include/mini-kvm/boot.h
 	@mkdir -p $(dir $@)
-	$(CC) -c -Iinclude -Isrc/probes $(call probe_define,$*) $(call probe_src,$*) -o $@
+	$(CC) -c -Iinclude $(call probe_define,$*) $(call probe_src,$*) -o $@
 
 $(BUILD)/probes/%.bin: $(BUILD)/probes/%.o
 	$(LD) -m elf_x86_64 -Ttext=$(call probe_origin,$*) -e _start $< -o $(@:.bin=.elf)
