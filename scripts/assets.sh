@@ -23,6 +23,8 @@ Fetches test assets into ${CACHE_DIR#"$REPO_ROOT"/}/ once and prints where they 
 commands:
   kernel                print the path of the Debian kernel (vmlinuz) the lanes boot
   kernel-version        print its version, e.g. 6.1.0-56-amd64
+  vmlinux               print the path of its uncompressed vmlinux (an ELF with a PVH
+                        entry), extracted from the vmlinuz once (scripts/extract-vmlinux)
   modules               print its modules directory (lib/modules/VERSION)
   busybox               print the path of a static busybox
   l1 OUT [SRC=DEST...]  build the nested lane's L1 initramfs OUT (gzip'd cpio) if it
@@ -196,6 +198,16 @@ main() {
 		printf '%s\n' "$(kernel_dir "$ver")/boot/vmlinuz-$ver"
 		;;
 	kernel-version) kernel_ensure ;;
+	vmlinux)
+		ver=$(kernel_ensure)
+		local vmlinux
+		vmlinux="$(kernel_dir "$ver")/vmlinux-$ver"
+		if [ ! -f "$vmlinux" ]; then
+			"$here/extract-vmlinux" -q "$(kernel_dir "$ver")/boot/vmlinuz-$ver" \
+				"$vmlinux.tmp" && mv "$vmlinux.tmp" "$vmlinux"
+		fi
+		printf '%s\n' "$vmlinux"
+		;;
 	modules)
 		ver=$(kernel_ensure)
 		printf '%s\n' "$(kernel_dir "$ver")/lib/modules/$ver"

@@ -1,11 +1,13 @@
 /* Linux guests: inputs and command line, tables and entry, what its ends mean, its console watch. */
 #include "linux.h"
 
+#include <elf.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "arch/x86/acpi.h"
 #include "arch/x86/bios.h"
@@ -15,6 +17,7 @@
 #include "error.h"
 #include "file.h"
 #include "kvm.h"
+#include "loaders/loader.h"
 #include "options.h"
 #include "probe.h"
 #include "vm.h"
@@ -40,22 +43,46 @@ void linux_free(struct linux_guest *lg)
 	if (!lg)
 		return;
 	bzimage_free(&lg->bz);
+	pvh_free(&lg->pvh);
 	free(lg->initrd);
 	free(lg->cmdline);
 	pthread_mutex_destroy(&lg->lock);
 	free(lg);
 }
 
+/* Whether the file at path starts with the ELF magic (a vmlinux, not a bzImage). */
+static int kernel_is_elf(const char *path, bool *elf)
+{
+	uint8_t magic[SELFMAG] = { 0 };
+	uint64_t size;
+	int fd, ret = file_open_regular(path, "kernel", &fd, &size);
+
+	if (ret < 0)
+		return ret;
+	if (size >= SELFMAG)
+		ret = file_pread_all(fd, path, "kernel", magic, SELFMAG, 0);
+	close(fd);
+	*elf = ret == 0 && !memcmp(magic, ELFMAG, SELFMAG);
+	return ret;
+}
+
 int linux_open(const struct options *opts, struct linux_guest **out)
 {
 	struct linux_guest *lg = calloc(1, sizeof(*lg));
 	const char *params, *platform;
+	bool elf = false;
 	int ret;
 
 	if (!lg)
 		return error_set(ENOMEM, "no memory for a Linux guest");
 	pthread_mutex_init(&lg->lock, NULL);
-	ret = bzimage_open(opts->kernel, &lg->bz);
+	ret = kernel_is_elf(opts->kernel, &elf);
+	if (ret == 0 && elf) {
+		lg->path = LINUX_BOOT_PVH;
+		ret = pvh_open(opts->kernel, &lg->pvh);
+	} else if (ret == 0) {
+		ret = bzimage_open(opts->kernel, &lg->bz);
+	}
 	if (ret == 0 && opts->initrd) {
 		/* An initrd is copied whole into guest RAM: a larger one cannot fit. */
 		uint64_t max = opts->mem_size < INITRD_MAX_FILE_SIZE ? opts->mem_size
@@ -205,6 +232,31 @@ static int check_aps_wait_for_sipi(struct vm *vm)
 	return 0;
 }
 
+/* Place a bzImage and set the 64-bit boot protocol's entry state. */
+static int enter_bzimage(struct linux_guest *lg, struct vm *vm, const struct linux_boot *boot,
+			 struct kvm_sregs *sregs, struct kvm_regs *regs)
+{
+	struct linux_entry entry;
+	int ret = bzimage_place(&lg->bz, &vm->mem, boot, &entry);
+
+	if (ret == 0)
+		ret = boot_setup(BOOT_MODE_LINUX, entry.rip, &vm->mem, sregs, regs);
+	/* boot.rst: "%rsi must hold the base address of struct boot_params" */
+	if (ret == 0)
+		regs->rsi = entry.zero_page;
+	return ret;
+}
+
+/* Place a vmlinux with its hvm_start_info and set the PVH entry state (32-bit, no paging). */
+static int enter_pvh(struct linux_guest *lg, struct vm *vm, const struct linux_boot *boot,
+		     struct kvm_sregs *sregs, struct kvm_regs *regs)
+{
+	struct loader_entry entry;
+	int ret = pvh_place(&lg->pvh, &vm->mem, boot, &entry);
+
+	return ret < 0 ? ret : loader_entry_setup(&entry, &vm->mem, sregs, regs);
+}
+
 int linux_load(struct linux_guest *lg, struct vm *vm, const struct kvm_host *host)
 {
 	struct acpi_config acpi = { .ncpus = vm->nvcpus };
@@ -214,7 +266,6 @@ int linux_load(struct linux_guest *lg, struct vm *vm, const struct kvm_host *hos
 		.initrd_size = lg->initrd_size,
 		.initrd_path = lg->initrd_path,
 	};
-	struct linux_entry entry;
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
 	int64_t rsdp;
@@ -230,19 +281,14 @@ int linux_load(struct linux_guest *lg, struct vm *vm, const struct kvm_host *hos
 	if (ret < 0)
 		return ret;
 	boot.acpi_rsdp = rsdp;
-	ret = bzimage_place(&lg->bz, &vm->mem, &boot, &entry);
-	if (ret < 0)
-		return ret;
-
 	vm->boot_mode = BOOT_MODE_LINUX;
 	ret = vcpu_get_sregs(&vm->vcpus[0], &sregs);
 	if (ret < 0)
 		return ret;
-	ret = boot_setup(BOOT_MODE_LINUX, entry.rip, &vm->mem, &sregs, &regs);
+	ret = lg->path == LINUX_BOOT_PVH ? enter_pvh(lg, vm, &boot, &sregs, &regs)
+					  : enter_bzimage(lg, vm, &boot, &sregs, &regs);
 	if (ret < 0)
 		return ret;
-	/* boot.rst: "%rsi must hold the base address of struct boot_params" */
-	regs.rsi = entry.zero_page;
 	for (unsigned int i = 0; i < vm->nvcpus; i++) {
 		ret = set_msrs(&vm->vcpus[i]);
 		if (ret < 0)

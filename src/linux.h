@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "loaders/bzimage.h"
+#include "loaders/pvh.h"
 
 struct kvm_host;
 struct options;
@@ -23,9 +24,17 @@ struct vm_result;
 /* A Linux guest's name in output prefixes and messages. */
 #define LINUX_GUEST_NAME "linux"
 
+/* How a Linux kernel is entered. */
+enum linux_boot_path {
+	LINUX_BOOT_BZIMAGE, /* a bzImage through its 64-bit entry (boot protocol 2.15) */
+	LINUX_BOOT_PVH,	    /* an uncompressed vmlinux through its PVH entry (hvm_start_info) */
+};
+
 /* A Linux guest: its inputs, read before anything runs, and what its console showed. */
 struct linux_guest {
-	struct bzimage bz;
+	enum linux_boot_path path;
+	struct bzimage bz;	/* LINUX_BOOT_BZIMAGE */
+	struct pvh_kernel pvh;	/* LINUX_BOOT_PVH */
 	uint8_t *initrd; /* -i, malloc()ed, or NULL */
 	size_t initrd_size;
 	const char *initrd_path;
@@ -37,7 +46,8 @@ struct linux_guest {
 };
 
 /*
- * Read a Linux guest's inputs from opts: the bzImage (-k), the initrd (-i, no
+ * Read a Linux guest's inputs from opts: the kernel (-k: a bzImage, or an ELF vmlinux
+ * with a XEN_ELFNOTE_PHYS32_ENTRY note for a PVH boot), the initrd (-i, no
  * larger than the guest's RAM) and the command line (-p, default "console=ttyS0";
  * "pci=off" goes first unless the user says pci= themselves: mini-kvm has no PCI
  * bus, and probing for one costs thousands of VM exits). Returns 0 with *out
@@ -48,10 +58,12 @@ void linux_free(struct linux_guest *lg);
 
 /*
  * Load lg into vm (created with an irqchip) on host: ACPI tables (hardware-reduced,
- * with the MADT) and an MP table for vm->nvcpus vCPUs, the bzImage, initrd and
- * command line (bzimage_place()), vCPU 0 at the 64-bit entry point with RSI = zero
- * page (Linux x86 boot protocol 2.15, "64-bit Boot Protocol"), the APs waiting for
- * SIPI; then linux_attach(). Last, checks that host's KVM can run Linux at all
+ * with the MADT) and an MP table for vm->nvcpus vCPUs; then a bzImage, initrd and
+ * command line (bzimage_place()) with vCPU 0 at the 64-bit entry point and RSI = zero
+ * page (Linux x86 boot protocol 2.15, "64-bit Boot Protocol"), or a vmlinux
+ * (pvh_place()) with vCPU 0 at its 32-bit PVH entry and EBX = hvm_start_info (Xen's
+ * arch-x86/hvm/start_info.h, Linux Documentation/arch/x86/pvh.rst); the APs waiting
+ * for SIPI; then linux_attach(). Last, checks that host's KVM can run Linux at all
  * (fail in a moment, not after minutes of emulation). Returns 0 or -errno with a
  * message.
  */

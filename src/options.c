@@ -18,7 +18,7 @@ const char options_usage[] =
 	"       mini-kvm version | help\n"
 	"\n"
 	"run options:\n"
-	"  -k, --kernel FILE     Linux bzImage\n"
+	"  -k, --kernel FILE     Linux bzImage, or an uncompressed vmlinux (PVH boot)\n"
 	"  -i, --initrd FILE     initramfs / initrd\n"
 	"  -p, --params STR      kernel command line\n"
 	"  -m, --mem SIZE        guest RAM, MiB or with K/M/G suffix (default 128M)\n"

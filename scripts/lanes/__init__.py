@@ -58,6 +58,7 @@ To try a lane by hand (the first two from scripts/):
 from .api import (CAPABILITIES, TERM, TERM_COLS, TERM_ROWS, Lane, LaneError, LaneTimeout,
                   LaneUnavailable, Result, default_signals, parse_capabilities)
 from .assets import (ASSETS, GUEST_MARKERS, LINUX_INITRD_DEST, LINUX_KERNEL_DEST,
+                     LINUX_VMLINUX_DEST, linux_vmlinux,
                      build_nested_assets, default_payload, guest_markers, kernel_version,
                      linux_assets, run_assets_sh)
 from .host import HostInteractive, HostLane, host_kvm_problem
@@ -67,7 +68,7 @@ from .paths import BUILD, DATA_DIR, L1_DIR, REPO_ROOT
 
 __all__ = [
     "ASSETS", "BOOT_TIMEOUT", "BUILD", "CAPABILITIES", "DATA_DIR", "GUEST_MARKERS", "L1_ACCEL",
-    "L1_DIR", "LINUX_INITRD_DEST", "LINUX_KERNEL_DEST", "NESTED_LANES", "QEMU", "REPLY_GRACE",
+    "L1_DIR", "LINUX_INITRD_DEST", "LINUX_KERNEL_DEST", "LINUX_VMLINUX_DEST", "linux_vmlinux", "NESTED_LANES", "QEMU", "REPLY_GRACE",
     "REPO_ROOT", "TERM", "TERM_COLS", "TERM_ROWS", "HostInteractive", "HostLane", "Lane",
     "LaneError", "LaneTimeout", "LaneUnavailable", "NestedInteractive", "NestedLane",
     "Result", "build_nested_assets", "default_payload", "default_signals",

@@ -137,6 +137,11 @@ class Lane:
         """The path in this lane of the Linux guest's initramfs (see guest_markers())."""
         raise NotImplementedError
 
+    def linux_vmlinux(self) -> str:
+        """The path in this lane of the same kernel uncompressed (an ELF vmlinux with a
+        PVH entry), for -k's PVH boot."""
+        raise NotImplementedError
+
     def test_guest(self, name: str) -> str:
         """The path in this lane of a guest only the tests use (build/test-guests/NAME)."""
         raise NotImplementedError

@@ -19,6 +19,7 @@ _MARKER_LINE = re.compile(r"^(\w+)='([^']*)'$")
 # Where the nested lane puts the Linux guest in L1.
 LINUX_KERNEL_DEST = "/linux/vmlinuz"
 LINUX_INITRD_DEST = "/linux/initramfs.cpio.gz"
+LINUX_VMLINUX_DEST = "/linux/vmlinux"
 
 _linux_assets: tuple[Path, Path] | None = None
 # Why default_payload() left the Linux guest out, if it did.
@@ -64,6 +65,12 @@ def guest_markers() -> dict[str, str]:
     return markers
 
 
+def linux_vmlinux() -> Path:
+    """The uncompressed kernel (an ELF with a PVH entry) of linux_assets()'s vmlinuz,
+    extracted once (scripts/assets.sh vmlinux). Raises LaneUnavailable."""
+    return Path(run_assets_sh("vmlinux"))
+
+
 def default_payload(linux: bool = True) -> list[tuple[Path, str]]:
     """What the nested lane ships into L1: (path here, path in L1), those that exist.
     With `linux`, also the Linux guest's kernel and initramfs (9 MB more), unless
@@ -78,7 +85,8 @@ def default_payload(linux: bool = True) -> list[tuple[Path, str]]:
     if linux:
         try:
             kernel, initrd = linux_assets()
-            items += [(kernel, LINUX_KERNEL_DEST), (initrd, LINUX_INITRD_DEST)]
+            items += [(kernel, LINUX_KERNEL_DEST), (initrd, LINUX_INITRD_DEST),
+                      (linux_vmlinux(), LINUX_VMLINUX_DEST)]
         except LaneUnavailable as e:
             _linux_left_out = str(e)
     return [(src, dest) for src, dest in items if src.exists()]

@@ -15,7 +15,7 @@ import pexpect
 
 from .api import (TERM, TERM_COLS, TERM_ROWS, Lane, LaneError, LaneTimeout, Result,
                   default_signals, expect_timeout, scratch_name, shell_status)
-from .assets import linux_assets
+from .assets import linux_assets, linux_vmlinux
 from .paths import BUILD, REPO_ROOT
 
 # KVM_GET_API_VERSION = _IO(KVMIO, 0x00); every KVM since 2.6.22 answers 12.
@@ -107,6 +107,9 @@ class HostLane(Lane):
 
     def linux_initrd(self):
         return str(linux_assets()[1])
+
+    def linux_vmlinux(self):
+        return str(linux_vmlinux())
 
     def file(self, host_path):
         return str((REPO_ROOT / host_path).resolve())

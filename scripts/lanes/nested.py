@@ -24,7 +24,7 @@ import pexpect.fdpexpect
 
 from .api import Lane, LaneError, LaneTimeout, LaneUnavailable, Result, expect_timeout, \
     scratch_name
-from .assets import LINUX_INITRD_DEST, LINUX_KERNEL_DEST, linux_left_out
+from .assets import LINUX_INITRD_DEST, LINUX_KERNEL_DEST, LINUX_VMLINUX_DEST, linux_left_out
 from .control import Control, ControlChannel, Expired, new_nonce
 from .paths import BUILD, DATA_DIR, REPO_ROOT
 
@@ -297,6 +297,9 @@ class NestedLane(Lane):
 
     def linux_initrd(self):
         return self._shipped(LINUX_INITRD_DEST)
+
+    def linux_vmlinux(self):
+        return self._shipped(LINUX_VMLINUX_DEST)
 
     def file(self, host_path):
         path = (REPO_ROOT / host_path).resolve()

@@ -11,20 +11,6 @@
 #include "memory.h"
 
 /*
- * One page for the boot information of a PVH or Multiboot guest (never both in one
- * VM): PVH's hvm_start_info, module list and memory map, or Multiboot's information
- * structure, module list, memory map and boot loader name. Below the Linux zero page,
- * above the boot GDT. (Moves to arch/x86/layout.h.)
- */
-#define LAYOUT_BOOT_INFO      LAYOUT_U64(0x6000)
-#define LAYOUT_BOOT_INFO_SIZE LAYOUT_PAGE_SIZE
-#define LAYOUT_BOOT_INFO_END  (LAYOUT_BOOT_INFO + LAYOUT_BOOT_INFO_SIZE)
-
-_Static_assert(LAYOUT_GDT + LAYOUT_GDT_SIZE <= LAYOUT_BOOT_INFO, "boot info overlaps the GDT");
-_Static_assert(LAYOUT_BOOT_INFO_END <= LAYOUT_ZERO_PAGE, "boot info overlaps the zero page");
-_Static_assert(LAYOUT_BOOT_INFO % LAYOUT_PAGE_SIZE == 0, "boot info is page aligned");
-
-/*
  * The TR a PVH kernel is entered with: "a 32-bit TSS (active) with a base of '0' and a
  * limit of '0x67'" (Xen docs/misc/pvh.pandoc, Linux arch/x86/platform/pvh/head.S).
  */

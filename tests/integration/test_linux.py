@@ -137,7 +137,8 @@ def linux_session(lane, params: str = PARAMS + " quiet"):
         yield p
 
 
-def run_linux(lane, params: str, *extra: str, sign_of_life: str = READY):
+def run_linux(lane, params: str, *extra: str, sign_of_life: str = READY,
+              kernel: str | None = None):
     """lane.run() of a Linux boot; in the nested lane, one that stalled is tried once
     more. mini-kvm's own --timeout ends a stall (status 124), with a register dump on
     stderr. Every boot here ends by itself (power-off, panic), so any 124 is a stall,
@@ -146,7 +147,7 @@ def run_linux(lane, params: str, *extra: str, sign_of_life: str = READY):
     while True:
         retry = attempt < RETRIES_AFTER_STALL.get(lane.name, 0)
         limit = STALL_TIMEOUT if retry else BOOT_TIMEOUT + STEP_TIMEOUT
-        r = lane.run(linux_args(lane, params, "--timeout", str(limit), *extra),
+        r = lane.run(linux_args(lane, params, "--timeout", str(limit), *extra, kernel=kernel),
                      timeout=limit + STEP_TIMEOUT)
         seen = "after" if sign_of_life in r.out else "before"
         if r.status != 124 or \
@@ -238,9 +239,13 @@ def parse_timeline(err: str) -> dict[str, tuple[float, int, float, int]]:
 
 
 @pytest.mark.needs(*LINUX_NEEDS)
-def test_linux_batch_with_boot_timeline(lane):
+@pytest.mark.parametrize("boot", ["bzimage", "pvh"])
+def test_linux_batch_with_boot_timeline(lane, boot):
     # Not quiet: the timeline's "Linux version" row is the kernel's first console line.
-    r = run_linux(lane, PARAMS + " mkvm.batch", "--stats", "--boot-marker", READY)
+    # The same kernel boots compressed (bzImage, 64-bit entry) or uncompressed (PVH).
+    kernel = lane.linux_vmlinux() if boot == "pvh" else None
+    r = run_linux(lane, PARAMS + " mkvm.batch", "--stats", "--boot-marker", READY,
+                  kernel=kernel)
     assert r.status == 0, r
     out = r.out.replace("\r", "")
     assert f"\n{READY}\n" in out, r
@@ -265,9 +270,16 @@ def test_linux_batch_with_boot_timeline(lane):
 
 
 def test_linux_refuses_a_kernel_that_is_no_bzimage(lane):
-    guest = lane.guest("long.elf")  # an ELF of 29 KB: long enough to hold a setup header
+    guest = lane.put(bytes(32 << 10), "zeros.bin")  # long enough to hold a setup header
     r = lane.run(linux_args(lane, kernel=guest))
-    assert_one_line_error(r, 1, f"'{guest}'", "HdrS")
+    assert_one_line_error(r, 1, f"bzImage '{guest}'", "HdrS")
+
+
+def test_linux_refuses_an_elf_kernel_without_a_pvh_entry(lane):
+    # An ELF -k is booted through its PVH entry: one without the note is no kernel for it.
+    guest = lane.guest("long.elf")
+    r = lane.run(linux_args(lane, kernel=guest))
+    assert_one_line_error(r, 1, f"PVH kernel '{guest}'", "no XEN_ELFNOTE_PHYS32_ENTRY note")
 
 
 def test_linux_refuses_a_truncated_bzimage(lane):

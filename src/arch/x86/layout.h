@@ -9,6 +9,7 @@
  *                (seed-compatible; they own the IVT/BDA area)
  *   0x0000_0500  boot GDT (flat segments; per boot mode, see gdt.c)
  *   0x0000_1000  protected/paging/long flat guests load here by default
+ *   0x0000_6000  PVH / Multiboot boot information (one page)
  *   0x0000_7000  Linux zero page (struct boot_params)
  *   0x0002_0000  Linux kernel command line
  *   0x0008_f000  top of the boot stack of protected/paging/long guests
@@ -51,6 +52,16 @@
 
 /* Default load address and entry of protected/paging/long flat guests. */
 #define LAYOUT_FLAT_LOAD MKVM_FLAT_LOAD
+
+/*
+ * One page for the boot information of a PVH or Multiboot guest (never both in one
+ * VM): PVH's hvm_start_info, module list and memory map, or Multiboot's information
+ * structure, module list, memory map and boot loader name. Below the Linux zero page,
+ * above the boot GDT.
+ */
+#define LAYOUT_BOOT_INFO      LAYOUT_U64(0x6000)
+#define LAYOUT_BOOT_INFO_SIZE LAYOUT_PAGE_SIZE
+#define LAYOUT_BOOT_INFO_END  (LAYOUT_BOOT_INFO + LAYOUT_BOOT_INFO_SIZE)
 
 /* Linux boot: zero page and command line (Documentation/arch/x86/boot.rst). */
 #define LAYOUT_ZERO_PAGE   LAYOUT_U64(0x7000)
@@ -154,6 +165,9 @@ _Static_assert(LAYOUT_IOAPIC > MKVM_MMIO_HOLE && LAYOUT_LAPIC > MKVM_MMIO_HOLE,
 	       "interrupt controllers live in the MMIO hole");
 _Static_assert(LAYOUT_GDT + LAYOUT_GDT_SIZE <= LAYOUT_FLAT_LOAD, "GDT overlaps flat guests");
 _Static_assert(LAYOUT_ZERO_PAGE + LAYOUT_PAGE_SIZE <= LAYOUT_CMDLINE, "zero page overlaps cmdline");
+_Static_assert(LAYOUT_GDT + LAYOUT_GDT_SIZE <= LAYOUT_BOOT_INFO, "boot info overlaps the GDT");
+_Static_assert(LAYOUT_BOOT_INFO_END <= LAYOUT_ZERO_PAGE, "boot info overlaps the zero page");
+_Static_assert(LAYOUT_BOOT_INFO % LAYOUT_PAGE_SIZE == 0, "boot info is page aligned");
 _Static_assert(LAYOUT_CMDLINE + LAYOUT_CMDLINE_MAX <= LAYOUT_FLAT_STACK_TOP,
 	       "cmdline overlaps stack");
 _Static_assert(LAYOUT_PAGE_TABLES % LAYOUT_PAGE_SIZE == 0, "page tables must be page aligned");
