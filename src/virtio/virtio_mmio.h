@@ -55,19 +55,10 @@
 #define VIRTIO_MMIO_INT_CONFIG 0x2 /* configuration change notification (and NEEDS_RESET) */
 
 /*
- * Where the VM puts virtio-mmio devices (moves to arch/x86/layout.h): device n's window
- * at VIRTIO_MMIO_BASE + n * VIRTIO_MMIO_SIZE, in the 32-bit MMIO hole below the I/O
- * APIC; its interrupt on I/O APIC pin / GSI VIRTIO_MMIO_GSI_BASE + n (above the 16 ISA
- * IRQs, edge-triggered, active high), all described in the DSDT as devices with
- * _HID VIRTIO_MMIO_ACPI_HID (what Linux's virtio_mmio driver matches, as for QEMU microvm).
+ * Where the VM puts each device's window and which GSI it interrupts on is the
+ * platform's business: arch/x86/layout.h (LAYOUT_VIRTIO_MMIO, IRQ_VIRTIO_MMIO), the
+ * DSDT (arch/x86/acpi.c) and the VM's wiring (vm_virtio.c).
  */
-#define VIRTIO_MMIO_BASE	0xd0000000ULL
-#define VIRTIO_MMIO_GSI_BASE	16
-#define VIRTIO_MMIO_DEVICES_MAX 8 /* GSIs 16-23: the I/O APIC's last pins */
-#define VIRTIO_MMIO_ACPI_HID	"LNRO0005"
-/* Device n's window (8 of them end at 0xd0001000, far below the I/O APIC) and GSI. */
-#define VIRTIO_MMIO_DEVICE_BASE(n) (VIRTIO_MMIO_BASE + (uint64_t)(n)*VIRTIO_MMIO_SIZE)
-#define VIRTIO_MMIO_DEVICE_GSI(n)  (VIRTIO_MMIO_GSI_BASE + (n))
 
 /* The most queues one device has here. */
 #define VIRTIO_MMIO_QUEUES_MAX VIRTIO_WORKER_FDS_MAX

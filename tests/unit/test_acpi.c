@@ -222,7 +222,7 @@ static void check_fadt(const uint8_t *fadt)
  * every PkgLength ends where the next term begins and to find named objects.
  */
 #define AML_NAMESEG	4
-#define AML_MAX_OBJECTS 8
+#define AML_MAX_OBJECTS 40
 #define AML_PATH_MAX	32
 
 struct aml_object {
@@ -253,12 +253,14 @@ static uint32_t aml_pkglen(const uint8_t *p, unsigned int *size)
 	return len;
 }
 
-/* The end of the data object at p (integers, strings are not used; packages, buffers). */
+/* The end of the data object at p (integers, strings, packages, buffers). */
 static const uint8_t *aml_data_end(const uint8_t *p)
 {
 	unsigned int size;
 
 	switch (p[0]) {
+	case 0x0d: /* StringPrefix AsciiCharList NullChar */
+		return p + 2 + strlen((const char *)p + 1);
 	case 0x00: /* ZeroOp */
 	case 0x01: /* OneOp */
 		return p + 1;
@@ -382,7 +384,97 @@ static void check_com1_resources(const struct aml_object *crs)
 	assert_int_equal(seen_irq, 1);
 }
 
-static void check_dsdt(const uint8_t *dsdt, uint32_t len)
+/* Large resource descriptors (6.4.3): tag 0x80 | name, 16-bit length. */
+#define RES_LARGE	    0x80
+#define RES_MEM32_FIXED	    0x86
+#define RES_EXT_IRQ	    0x89
+#define EXT_IRQ_CONSUMER    (1U << 0)
+#define EXT_IRQ_EDGE	    (1U << 1)
+#define EXT_IRQ_ACTIVE_LOW  (1U << 2)
+#define EXT_IRQ_SHARED	    (1U << 3)
+#define VIRTIO_WINDOW_SIZE  0x200
+#define VIRTIO_FIRST_WINDOW 0xd0000000U
+#define VIRTIO_FIRST_GSI    16
+
+/* A virtio-mmio device's _CRS: its window and one edge-triggered, active-high GSI. */
+static void check_virtio_resources(const struct aml_object *crs, unsigned int n)
+{
+	const uint8_t *p = crs->value, *end = crs->end;
+	unsigned int size, seen_mem = 0, seen_irq = 0;
+
+	assert_int_equal(p[0], 0x11); /* BufferOp */
+	aml_pkglen(p + 1, &size);
+	p += 1 + size;
+	assert_int_equal(p[0], 0x0a);
+	assert_int_equal(p + 2 + p[1], end);
+	for (p += 2; p < end;) {
+		if (p[0] & RES_LARGE) {
+			uint16_t len = unit_rd16(p + 1);
+
+			assert_true(p + 3 + len <= end);
+			switch (p[0]) {
+			case RES_MEM32_FIXED:
+				assert_int_equal(len, 9);
+				assert_int_equal(p[3] & 1, 1); /* read-write */
+				assert_int_equal(unit_rd32(p + 4),
+						 VIRTIO_FIRST_WINDOW + n * VIRTIO_WINDOW_SIZE);
+				assert_int_equal(unit_rd32(p + 8), VIRTIO_WINDOW_SIZE);
+				assert_int_equal(unit_rd32(p + 4), LAYOUT_VIRTIO_MMIO(n));
+				seen_mem++;
+				break;
+			case RES_EXT_IRQ:
+				assert_int_equal(len, 6);
+				assert_true(p[3] & EXT_IRQ_CONSUMER);
+				assert_true(p[3] & EXT_IRQ_EDGE);
+				assert_false(p[3] & (EXT_IRQ_ACTIVE_LOW | EXT_IRQ_SHARED));
+				assert_int_equal(p[4], 1); /* one interrupt */
+				assert_int_equal(unit_rd32(p + 5), VIRTIO_FIRST_GSI + n);
+				assert_int_equal(unit_rd32(p + 5), IRQ_VIRTIO_MMIO(n));
+				seen_irq++;
+				break;
+			default:
+				fail_msg("unexpected large resource descriptor 0x%02x", p[0]);
+			}
+			p += 3 + len;
+			continue;
+		}
+		assert_int_equal(RES_TYPE(p[0]), RES_END);
+		assert_int_equal(p + 1 + RES_LEN(p[0]), end);
+		p += 1 + RES_LEN(p[0]);
+	}
+	assert_int_equal(seen_mem, 1);
+	assert_int_equal(seen_irq, 1);
+}
+
+#define VIO_PREFIX "\\_SB_.VIO"
+
+static void check_virtio_devices(const struct aml_objects *objs, unsigned int nvirtio)
+{
+	static const char hid[] = "LNRO0005";
+
+	for (unsigned int n = 0; n < nvirtio; n++) {
+		const struct aml_object *o;
+		char path[AML_PATH_MAX];
+
+		snprintf(path, sizeof(path), "\\_SB_.VIO%X._HID", n);
+		o = aml_find(objs, path);
+		assert_int_equal(o->value[0], 0x0d);		      /* a string ... */
+		assert_string_equal((const char *)o->value + 1, hid); /* ... "LNRO0005" */
+		snprintf(path, sizeof(path), "\\_SB_.VIO%X._UID", n);
+		o = aml_find(objs, path);
+		assert_int_equal(o->value[0], 0x0a);
+		assert_int_equal(o->value[1], n); /* _UID n: /sys/.../LNRO0005:0n */
+		snprintf(path, sizeof(path), "\\_SB_.VIO%X._CRS", n);
+		check_virtio_resources(aml_find(objs, path), n);
+	}
+	/* No more devices than asked for. */
+	for (unsigned int i = 0; i < objs->n; i++)
+		if (!strncmp(objs->obj[i].path, VIO_PREFIX, strlen(VIO_PREFIX)))
+			assert_true(strtoul(objs->obj[i].path + strlen(VIO_PREFIX), NULL, 16) <
+				    nvirtio);
+}
+
+static void check_dsdt(const uint8_t *dsdt, uint32_t len, unsigned int nvirtio)
 {
 	/* The _S5 object, assembled by hand here too: Name (_S5, Package () { 5, 5, 0, 0 }). */
 	static const uint8_t s5[] = { 0x08, '_',
@@ -416,6 +508,7 @@ static void check_dsdt(const uint8_t *dsdt, uint32_t len)
 	assert_memory_equal(o->value, pnp0501, sizeof(pnp0501));
 	check_com1_resources(aml_find(&objs, "\\_SB_.COM1._CRS"));
 	aml_find(&objs, "\\_SB_.COM1._UID");
+	check_virtio_devices(&objs, nvirtio);
 }
 
 static void check_madt(const uint8_t *madt, uint32_t len, unsigned int ncpus)
@@ -475,17 +568,22 @@ static void check_madt(const uint8_t *madt, uint32_t len, unsigned int ncpus)
 	assert_int_equal(ioapic_id, ncpus);
 }
 
-static void check_tables(struct guest_memory *mem, unsigned int ncpus)
+static void check_tables_virtio(struct guest_memory *mem, unsigned int ncpus, unsigned int nvirtio)
 {
-	struct acpi_config cfg = { .ncpus = ncpus };
+	struct acpi_config cfg = { .ncpus = ncpus, .virtio_mmio_devices = nvirtio };
 	struct parsed t;
 
 	assert_int_equal(acpi_build(mem, &cfg), LAYOUT_ACPI);
 	parse(mem, &t);
 	assert_int_equal(t.rsdp, LAYOUT_ACPI);
 	check_fadt(t.fadt);
-	check_dsdt(t.dsdt, t.dsdt_len);
+	check_dsdt(t.dsdt, t.dsdt_len, nvirtio);
 	check_madt(t.madt, t.madt_len, ncpus);
+}
+
+static void check_tables(struct guest_memory *mem, unsigned int ncpus)
+{
+	check_tables_virtio(mem, ncpus, 0);
 }
 
 static void test_1_cpu(void **state)
@@ -530,6 +628,66 @@ static void test_rebuild(void **state)
 	assert_true(small.madt_len < big.madt_len);
 }
 
+/* One device, as the AML would be assembled by hand (the listing in acpi.c). */
+static void test_virtio_device_bytes(void **state)
+{
+	/* clang-format off */
+	static const uint8_t vio0[] = {
+		0x5b, 0x82, 0x3b, 'V', 'I', 'O', '0',		/* Device (VIO0), PkgLength 59 */
+		0x08, '_', 'H', 'I', 'D',			/* Name (_HID, "LNRO0005") */
+		0x0d, 'L', 'N', 'R', 'O', '0', '0', '0', '5', 0x00,
+		0x08, '_', 'U', 'I', 'D', 0x0a, 0x00,		/* Name (_UID, 0) */
+		0x08, '_', 'C', 'R', 'S',			/* Name (_CRS, Buffer (23) { */
+		0x11, 0x1a, 0x0a, 0x17,
+		0x86, 0x09, 0x00, 0x01,				/* Memory32Fixed (ReadWrite, */
+		0x00, 0x00, 0x00, 0xd0, 0x00, 0x02, 0x00, 0x00,	/*   0xD0000000, 0x200) */
+		0x89, 0x06, 0x00, 0x03, 0x01,			/* Interrupt (Consumer, Edge, */
+		0x10, 0x00, 0x00, 0x00,				/*   ActiveHigh, Exclusive) {16} */
+		0x79, 0x00,					/* EndTag }) */
+	};
+	static const uint8_t vio7_tail[] = {
+		'V', 'I', 'O', '7',
+		0x08, '_', 'H', 'I', 'D', 0x0d, 'L', 'N', 'R', 'O', '0', '0', '0', '5', 0x00,
+		0x08, '_', 'U', 'I', 'D', 0x0a, 0x07,
+		0x08, '_', 'C', 'R', 'S', 0x11, 0x1a, 0x0a, 0x17,
+		0x86, 0x09, 0x00, 0x01, 0x00, 0x0e, 0x00, 0xd0, 0x00, 0x02, 0x00, 0x00,
+		0x89, 0x06, 0x00, 0x03, 0x01, 0x17, 0x00, 0x00, 0x00,
+		0x79, 0x00,
+	};
+	/*
+	 * Scope (\_SB) with COM1 and 8 devices: PkgLength 2 + 5 + 45 + 8 * 61 = 540 = 0x21c,
+	 * as lead byte 0x40 (one more byte) | 0xc (the low nibble), then 0x21 (the rest).
+	 */
+	static const uint8_t scope8[] = { 0x10, 0x4c, 0x21, '\\', '_', 'S', 'B', '_' };
+	/* clang-format on */
+	struct guest_memory *mem = *state;
+	struct parsed t;
+
+	check_tables_virtio(mem, 1, 1);
+	parse(mem, &t);
+	/*
+	 * The device ends the DSDT, whose length and checksum check_table() checked: _S5,
+	 * then ScopeOp, a PkgLength of two bytes (111 + 2 > 63), "\_SB_", COM1 and VIO0.
+	 */
+	assert_int_equal(t.dsdt_len, SDT_HEADER_SIZE + 14 + 1 + 2 + 5 + 45 + sizeof(vio0));
+	assert_memory_equal(t.dsdt + t.dsdt_len - sizeof(vio0), vio0, sizeof(vio0));
+	/* Eight: the scope's PkgLength takes two bytes (ACPI 6.5 20.2.4), the last device. */
+	check_tables_virtio(mem, 1, LAYOUT_VIRTIO_MMIO_COUNT);
+	parse(mem, &t);
+	assert_int_equal(t.dsdt_len, SDT_HEADER_SIZE + 14 + sizeof(scope8) + 45 + 8 * sizeof(vio0));
+	assert_memory_equal(t.dsdt + SDT_HEADER_SIZE + 14, scope8, sizeof(scope8));
+	assert_memory_equal(t.dsdt + t.dsdt_len - sizeof(vio7_tail), vio7_tail, sizeof(vio7_tail));
+}
+
+static void test_virtio_devices(void **state)
+{
+	for (unsigned int n = 0; n <= LAYOUT_VIRTIO_MMIO_COUNT; n++) {
+		check_tables_virtio(*state, 1, n);
+		check_tables_virtio(*state, 4, n);
+	}
+	check_tables_virtio(*state, ACPI_MAX_CPUS, LAYOUT_VIRTIO_MMIO_COUNT);
+}
+
 static bool bios_area_is_zero(const struct guest_memory *mem)
 {
 	const uint8_t *p =
@@ -553,6 +711,17 @@ static void test_bad_cpu_counts(void **state)
 	assert_int_equal(acpi_build(mem, &cfg), -EINVAL);
 	snprintf(expect, sizeof(expect), "must be 1 to %u", ACPI_MAX_CPUS);
 	assert_contains(error_message(), expect);
+	assert_true(bios_area_is_zero(mem));
+}
+
+static void test_too_many_virtio_devices(void **state)
+{
+	struct guest_memory *mem = *state;
+	struct acpi_config cfg = { .ncpus = 1,
+				   .virtio_mmio_devices = LAYOUT_VIRTIO_MMIO_COUNT + 1 };
+
+	assert_int_equal(acpi_build(mem, &cfg), -EINVAL);
+	assert_contains(error_message(), "9 virtio-mmio devices: at most 8");
 	assert_true(bios_area_is_zero(mem));
 }
 
@@ -588,6 +757,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_max_cpus, setup, unit_memory_teardown),
 		cmocka_unit_test_setup_teardown(test_rebuild, setup, unit_memory_teardown),
 		cmocka_unit_test_setup_teardown(test_bad_cpu_counts, setup, unit_memory_teardown),
+		cmocka_unit_test_setup_teardown(test_virtio_device_bytes, setup,
+						unit_memory_teardown),
+		cmocka_unit_test_setup_teardown(test_virtio_devices, setup, unit_memory_teardown),
+		cmocka_unit_test_setup_teardown(test_too_many_virtio_devices, setup,
+						unit_memory_teardown),
 		cmocka_unit_test_setup_teardown(test_ram_too_small, setup, unit_memory_teardown),
 	};
 

@@ -2,6 +2,7 @@
 #include "arch/x86/acpi.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -310,6 +311,17 @@ FWTABLE_ASSERT_OFFSET(struct acpi_madt_lapic_nmi, lint, 5);
  *                   IRQNoFlags () {4}
  *               })
  *           }
+ *           Device (VIO0)                              // virtio-mmio device 0, if any
+ *           {
+ *               Name (_HID, "LNRO0005")
+ *               Name (_UID, 0)
+ *               Name (_CRS, ResourceTemplate ()
+ *               {
+ *                   Memory32Fixed (ReadWrite, 0xD0000000, 0x00000200)
+ *                   Interrupt (ResourceConsumer, Edge, ActiveHigh, Exclusive) {16}
+ *               })
+ *           }
+ *           ...                                        // VIO1 to VIOn: the next windows
  *       }
  *   }
  *
@@ -322,7 +334,8 @@ FWTABLE_ASSERT_OFFSET(struct acpi_madt_lapic_nmi, lint, 5);
  *   08 5F 53 35 5F           NameOp "_S5_"
  *   12 08 04                 PackageOp, PkgLength 8 (itself + the 7 bytes after), 4 elements
  *   0A 05 0A 05 00 00        BytePrefix 5 (SLP_TYPa), BytePrefix 5 (SLP_TYPb), Zero, Zero
- *   10 33 5C 5F 53 42 5F     ScopeOp, PkgLength 51 (itself + "\_SB_" + the 45-byte Device)
+ *   10 xx [xx] 5C 5F 53 42 5F  ScopeOp, PkgLength (one byte while it is below 64, two
+ *                            with virtio devices: 20.2.4), "\_SB_"
  *   5B 82 2B 43 4F 4D 31     DeviceOp, PkgLength 43 (itself + "COM1" + 38 bytes of names)
  *   08 5F 48 49 44           NameOp "_HID"
  *   0C 41 D0 05 01           DWordPrefix, EisaId ("PNP0501") = 0x0105D041
@@ -335,30 +348,55 @@ FWTABLE_ASSERT_OFFSET(struct acpi_madt_lapic_nmi, lint, 5);
  *                            edge-triggered, active high, exclusive
  *   79 00                    End tag (6.4.2.9), checksum 0: "the resources are valid"
  *
- * Below, each construct is a byte list macro and every PkgLength and BufferSize is the
- * size of the list it covers, so the numbers above cannot drift from the bytes.
+ * A virtio-mmio device n (virtio 1.2, 4.2; Linux's virtio_mmio driver matches _HID
+ * "LNRO0005", as QEMU's microvm describes its devices), 61 bytes:
+ *
+ *   5B 82 3B 56 49 4F 30     DeviceOp, PkgLength 59, "VIO0" (the digit is n, in hex)
+ *   08 5F 48 49 44           NameOp "_HID"
+ *   0D 4C 4E 52 4F 30 30 30 35 00   StringPrefix "LNRO0005" NUL (20.2.3)
+ *   08 5F 55 49 44 0A 00     NameOp "_UID", BytePrefix n
+ *   08 5F 43 52 53           NameOp "_CRS"
+ *   11 1A 0A 17              BufferOp, PkgLength 26 (itself + 2 + 23), BufferSize 23
+ *   86 09 00 01              32-bit fixed memory range (6.4.3.4): length 9, read-write,
+ *   00 00 00 D0 00 02 00 00  base LAYOUT_VIRTIO_MMIO(n), length LAYOUT_VIRTIO_MMIO_SIZE
+ *   89 06 00 03 01           Extended interrupt (6.4.3.6): length 6, flags consumer |
+ *   10 00 00 00              edge (active high, exclusive), one interrupt: GSI 16 + n
+ *   79 00                    End tag
+ *
+ * The fixed parts are byte list macros below; the DSDT is assembled at run time (the
+ * devices vary) by a small writer that inserts each PkgLength once the bytes it covers
+ * are known (aml_begin(), aml_end()), so no length is counted by hand.
  */
 #define AML_ZERO_OP	  0x00 /* 20.2.3: the integer 0 */
 #define AML_ONE_OP	  0x01 /* 20.2.3: the integer 1 */
 #define AML_NAME_OP	  0x08 /* 20.2.5.1: NameOp NameString DataRefObject */
 #define AML_BYTE_PREFIX	  0x0a /* 20.2.3: BytePrefix ByteData */
 #define AML_DWORD_PREFIX  0x0c /* 20.2.3: DWordPrefix DWordData */
+#define AML_STRING_PREFIX 0x0d /* 20.2.3: StringPrefix AsciiCharList NullChar */
 #define AML_SCOPE_OP	  0x10 /* 20.2.5.1: ScopeOp PkgLength NameString TermList */
 #define AML_BUFFER_OP	  0x11 /* 20.2.5.4: BufferOp PkgLength BufferSize ByteList */
 #define AML_PACKAGE_OP	  0x12 /* 20.2.5.4: PackageOp PkgLength NumElements Elements */
 #define AML_EXT_OP_PREFIX 0x5b /* 20.2.5.2: DeviceOp is ExtOpPrefix 0x82 */
 #define AML_DEVICE_OP	  0x82 /* ... PkgLength NameString TermList */
 #define AML_ROOT_CHAR	  0x5c /* '\': the name that follows starts at the root */
+#define AML_NAMESEG_SIZE  4    /* 20.2.2: a NameSeg is 4 characters */
 
 /* The size of a byte list, as an integer constant expression. */
 #define AML_LEN(...) sizeof((const uint8_t[]){ __VA_ARGS__ })
 /*
- * A one-byte PkgLength (20.2.4): bits 7:6 are 0 and bits 5:0 count the PkgLength byte
- * itself plus the bytes after it, so it holds up to AML_PKGLEN1_MAX.
+ * PkgLength (20.2.4) counts its own bytes plus those after it. In one byte, bits 7:6
+ * are 0 and bits 5:0 hold the length, up to AML_PKGLEN1_MAX. Longer, bits 7:6 of the
+ * lead byte count the 1 to 3 bytes that follow, its bits 3:0 hold the length's low
+ * nibble and each following byte the next 8 bits: up to AML_PKGLEN_MAX in all.
  */
-#define AML_PKGLEN_SIZE 1
-#define AML_PKGLEN1_MAX 0x3f
-#define AML_PKGLEN(...) (AML_PKGLEN_SIZE + AML_LEN(__VA_ARGS__))
+#define AML_PKGLEN_SIZE		1
+#define AML_PKGLEN1_MAX		0x3f
+#define AML_PKGLEN_BYTES_MAX	4
+#define AML_PKGLEN_FOLLOW_SHIFT 6
+#define AML_PKGLEN_NIBBLE_BITS	4
+#define AML_PKGLEN_NIBBLE_MASK	0x0f
+#define AML_PKGLEN_MAX		((1U << 28) - 1)
+#define AML_PKGLEN(...)		(AML_PKGLEN_SIZE + AML_LEN(__VA_ARGS__))
 /*
  * ASL's EisaId (19.6, EISAID): a 16-bit vendor code of three letters, 5 bits each ('A'
  * is 1), then the 16-bit product number (four hex digits), both stored big-endian.
@@ -381,15 +419,36 @@ FWTABLE_ASSERT_OFFSET(struct acpi_madt_lapic_nmi, lint, 5);
 #define ACPI_RES_END_LEN	  1
 #define ACPI_RES_END_NO_CHECKSUM  0x00
 
+/* Large resource descriptors (6.4.3): tag byte = 0x80 | item name, then a 16-bit length. */
+#define ACPI_RES_LARGE(name)	  (0x80 | (name))
+#define ACPI_RES_MEM32_FIXED	  0x06 /* 6.4.3.4: information, base, length (32 bits each) */
+#define ACPI_RES_MEM32_FIXED_LEN  9
+#define ACPI_RES_MEM32_READ_WRITE 0x01 /* information bit 0: writable */
+#define ACPI_RES_EXT_IRQ	  0x09 /* 6.4.3.6: flags, count, 32-bit interrupt numbers */
+#define ACPI_RES_EXT_IRQ_LEN(n)	  (2 + 4 * (n)) /* without a resource source */
+#define ACPI_RES_EXT_IRQ_CONSUMER 0x01		/* flags bit 0: the device consumes it */
+#define ACPI_RES_EXT_IRQ_EDGE	  0x02 /* bit 1: edge-triggered (bit 2 clear: active high, */
+				       /* bit 3 clear: exclusive, bit 4 clear: no wake) */
+
 /* SLP_TYP is bits 4:2 of SLEEP_CONTROL_REG (4.8.3.7). */
 #define ACPI_SLP_TYP_MAX 7
 #define DSDT_S5_COUNT	 4 /* Package () { SLP_TYPa, SLP_TYPb, reserved, reserved } (7.4.2) */
+
+/* What Linux's virtio_mmio driver matches (drivers/virtio/virtio_mmio.c, its ACPI table). */
+#define ACPI_VIRTIO_MMIO_HID "LNRO0005"
+/* Device n's name: VIO0 ... VIO7 (the last character the hex digit n). */
+#define DSDT_VIRTIO_NAME      'V', 'I', 'O'
+#define DSDT_VIRTIO_NAME_BASE 16 /* n is one hex digit */
+
+/* The largest DSDT body: _S5 and the \_SB scope with COM1 and every virtio device fit. */
+#define ACPI_DSDT_AML_MAX 1024
 
 /* The byte lists, one AML term a line, as in the listing above. */
 /* clang-format off */
 #define AML_BYTE_MASK  0xff
 #define AML_BYTE_SHIFT 8
 #define AML_U16(v)     ((v) & AML_BYTE_MASK), (((v) >> AML_BYTE_SHIFT) & AML_BYTE_MASK)
+#define AML_U32(v)     AML_U16(v), AML_U16((v) >> (2 * AML_BYTE_SHIFT))
 #define AML_U16_BE(v)  (((v) >> AML_BYTE_SHIFT) & AML_BYTE_MASK), ((v) & AML_BYTE_MASK)
 #define AML_EISAID(a, b, c, product) AML_U16_BE(AML_EISA_VENDOR(a, b, c)), AML_U16_BE(product)
 
@@ -422,24 +481,160 @@ FWTABLE_ASSERT_OFFSET(struct acpi_madt_lapic_nmi, lint, 5);
 	AML_NAME_OP, '_', 'C', 'R', 'S',				\
 	AML_BUFFER_OP, AML_PKGLEN(DSDT_COM1_CRS_BUFFER), DSDT_COM1_CRS_BUFFER
 
-/* Scope (\_SB) { Device (COM1) }, after its PkgLength. */
-#define DSDT_SB_SCOPE							\
-	AML_ROOT_CHAR, '_', 'S', 'B', '_',				\
-	AML_EXT_OP_PREFIX, AML_DEVICE_OP, AML_PKGLEN(DSDT_COM1_DEVICE), DSDT_COM1_DEVICE
+/* A virtio-mmio device's resources: its register window and its edge interrupt. */
+#define DSDT_VIRTIO_RESOURCES(base, gsi)				\
+	ACPI_RES_LARGE(ACPI_RES_MEM32_FIXED), AML_U16(ACPI_RES_MEM32_FIXED_LEN), \
+		ACPI_RES_MEM32_READ_WRITE, AML_U32(base),		\
+		AML_U32(LAYOUT_VIRTIO_MMIO_SIZE),			\
+	ACPI_RES_LARGE(ACPI_RES_EXT_IRQ), AML_U16(ACPI_RES_EXT_IRQ_LEN(1)), \
+		ACPI_RES_EXT_IRQ_CONSUMER | ACPI_RES_EXT_IRQ_EDGE, 1,	\
+		AML_U32(gsi),						\
+	ACPI_RES_SMALL(ACPI_RES_END, ACPI_RES_END_LEN), ACPI_RES_END_NO_CHECKSUM
 
-static const uint8_t dsdt_aml[] = {
-	DSDT_S5,
-	AML_SCOPE_OP, AML_PKGLEN(DSDT_SB_SCOPE), DSDT_SB_SCOPE,
-};
+static const uint8_t dsdt_s5[] = { DSDT_S5 };
+static const uint8_t dsdt_sb_name[] = { AML_ROOT_CHAR, '_', 'S', 'B', '_' };
+static const uint8_t dsdt_com1_device[] = { DSDT_COM1_DEVICE };
 /* clang-format on */
 
 _Static_assert(ACPI_S5_SLEEP_TYPE <= ACPI_SLP_TYP_MAX, "SLP_TYP is 3 bits of SLEEP_CONTROL_REG");
 _Static_assert(AML_PKGLEN(DSDT_S5_ELEMENTS) <= AML_PKGLEN1_MAX &&
-		       AML_PKGLEN(DSDT_COM1_CRS_BUFFER) <= AML_PKGLEN1_MAX &&
-		       AML_PKGLEN(DSDT_COM1_DEVICE) <= AML_PKGLEN1_MAX &&
-		       AML_PKGLEN(DSDT_SB_SCOPE) <= AML_PKGLEN1_MAX,
-	       "every PkgLength above must fit in one byte");
+		       AML_PKGLEN(DSDT_COM1_CRS_BUFFER) <= AML_PKGLEN1_MAX,
+	       "the PkgLengths of the byte lists above must fit in one byte");
 _Static_assert(IRQ_COM1 < IRQ_ISA_COUNT, "COM1's IRQ must be an ISA IRQ for IRQNoFlags");
+_Static_assert(LAYOUT_VIRTIO_MMIO_COUNT <= DSDT_VIRTIO_NAME_BASE, "one hex digit per device");
+_Static_assert(IRQ_VIRTIO_MMIO_BASE >= IRQ_ISA_COUNT,
+	       "virtio interrupts are above the ISA IRQs, which the MADT may override");
+_Static_assert(LAYOUT_VIRTIO_MMIO_END <= LAYOUT_4GIB, "Memory32Fixed holds 32-bit addresses");
+_Static_assert(sizeof(ACPI_VIRTIO_MMIO_HID) == 9, "a _HID string: 8 characters and a NUL");
+
+/* A DSDT body being assembled: its bytes, and whether they outgrew the buffer. */
+struct aml_buf {
+	uint8_t bytes[ACPI_DSDT_AML_MAX];
+	size_t len;
+	bool overflow;
+};
+
+static void aml_put(struct aml_buf *a, const void *bytes, size_t n)
+{
+	if (a->overflow || n > sizeof(a->bytes) - a->len) {
+		a->overflow = true;
+		return;
+	}
+	memcpy(a->bytes + a->len, bytes, n);
+	a->len += n;
+}
+
+static void aml_byte(struct aml_buf *a, uint8_t byte)
+{
+	aml_put(a, &byte, 1);
+}
+
+/* NameOp and a NameSeg of 4 characters (name must have 4 before its NUL). */
+static void aml_name(struct aml_buf *a, const char *name)
+{
+	aml_byte(a, AML_NAME_OP);
+	aml_put(a, name, AML_NAMESEG_SIZE);
+}
+
+/* Where the body of a package-like term (Scope, Device, Buffer) starts. */
+static size_t aml_begin(const struct aml_buf *a)
+{
+	return a->len;
+}
+
+/*
+ * The PkgLength of a term whose body after it has body bytes (20.2.4), into out
+ * (AML_PKGLEN_BYTES_MAX bytes). Returns the bytes the encoding takes, or 0 when
+ * body is too long for any.
+ */
+static unsigned int aml_pkglen_encode(size_t body, uint8_t *out)
+{
+	if (body + AML_PKGLEN_SIZE <= AML_PKGLEN1_MAX) {
+		out[0] = (uint8_t)(body + AML_PKGLEN_SIZE);
+		return AML_PKGLEN_SIZE;
+	}
+	for (unsigned int n = 2; n <= AML_PKGLEN_BYTES_MAX; n++) {
+		size_t total = body + n;
+
+		if (total >> (AML_PKGLEN_NIBBLE_BITS + AML_BYTE_SHIFT * (n - 1)))
+			continue; /* does not fit in this many bytes */
+		out[0] = (uint8_t)(((n - 1) << AML_PKGLEN_FOLLOW_SHIFT) |
+				   (total & AML_PKGLEN_NIBBLE_MASK));
+		for (unsigned int i = 1; i < n; i++)
+			out[i] = (uint8_t)(total >>
+					   (AML_PKGLEN_NIBBLE_BITS + AML_BYTE_SHIFT * (i - 1)));
+		return n;
+	}
+	return 0;
+}
+
+/* End the term whose body began at start: put its PkgLength in front of the body. */
+static void aml_end(struct aml_buf *a, size_t start)
+{
+	uint8_t pkglen[AML_PKGLEN_BYTES_MAX];
+	unsigned int n;
+
+	if (a->overflow)
+		return;
+	n = aml_pkglen_encode(a->len - start, pkglen);
+	if (n == 0 || n > sizeof(a->bytes) - a->len) {
+		a->overflow = true;
+		return;
+	}
+	memmove(a->bytes + start + n, a->bytes + start, a->len - start);
+	memcpy(a->bytes + start, pkglen, n);
+	a->len += n;
+}
+
+/* Device (VIOn): virtio-mmio device n, its window and its GSI (layout.h). */
+static void dsdt_virtio_device(struct aml_buf *a, unsigned int n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const uint8_t name[] = { DSDT_VIRTIO_NAME, hex[n % DSDT_VIRTIO_NAME_BASE] };
+	const uint8_t resources[] = { DSDT_VIRTIO_RESOURCES((uint32_t)LAYOUT_VIRTIO_MMIO(n),
+							    IRQ_VIRTIO_MMIO(n)) };
+	size_t device, buffer;
+
+	aml_byte(a, AML_EXT_OP_PREFIX);
+	aml_byte(a, AML_DEVICE_OP);
+	device = aml_begin(a);
+	aml_put(a, name, sizeof(name));
+	aml_name(a, "_HID");
+	aml_byte(a, AML_STRING_PREFIX);
+	aml_put(a, ACPI_VIRTIO_MMIO_HID, sizeof(ACPI_VIRTIO_MMIO_HID)); /* with its NUL */
+	aml_name(a, "_UID");
+	aml_byte(a, AML_BYTE_PREFIX);
+	aml_byte(a, (uint8_t)n);
+	aml_name(a, "_CRS");
+	aml_byte(a, AML_BUFFER_OP);
+	buffer = aml_begin(a);
+	aml_byte(a, AML_BYTE_PREFIX);
+	aml_byte(a, sizeof(resources));
+	aml_put(a, resources, sizeof(resources));
+	aml_end(a, buffer);
+	aml_end(a, device);
+}
+
+/* The DSDT's body after its header: \_S5, then \_SB with COM1 and nvirtio devices. */
+static void dsdt_build(struct aml_buf *a, unsigned int nvirtio)
+{
+	size_t scope, com1;
+
+	a->len = 0;
+	a->overflow = false;
+	aml_put(a, dsdt_s5, sizeof(dsdt_s5));
+	aml_byte(a, AML_SCOPE_OP);
+	scope = aml_begin(a);
+	aml_put(a, dsdt_sb_name, sizeof(dsdt_sb_name));
+	aml_byte(a, AML_EXT_OP_PREFIX);
+	aml_byte(a, AML_DEVICE_OP);
+	com1 = aml_begin(a);
+	aml_put(a, dsdt_com1_device, sizeof(dsdt_com1_device));
+	aml_end(a, com1);
+	for (unsigned int n = 0; n < nvirtio; n++)
+		dsdt_virtio_device(a, n);
+	aml_end(a, scope);
+}
 
 /* Where each table goes, for ncpus vCPUs. */
 struct acpi_layout {
@@ -466,14 +661,14 @@ static unsigned int acpi_isa_override_count(void)
  * The fixed-size tables first, so their addresses do not depend on ncpus; the MADT,
  * which grows with the vCPUs, last.
  */
-static void acpi_plan(unsigned int ncpus, struct acpi_layout *l)
+static void acpi_plan(unsigned int ncpus, uint32_t dsdt_body, struct acpi_layout *l)
 {
 	l->rsdp = LAYOUT_ACPI;
 	l->xsdt = acpi_align(l->rsdp + sizeof(struct acpi_rsdp));
 	l->rsdt = acpi_align(l->xsdt + sizeof(struct acpi_xsdt));
 	l->fadt = acpi_align(l->rsdt + sizeof(struct acpi_rsdt));
 	l->dsdt = acpi_align(l->fadt + sizeof(struct acpi_fadt));
-	l->dsdt_size = sizeof(struct acpi_sdt_header) + sizeof(dsdt_aml);
+	l->dsdt_size = sizeof(struct acpi_sdt_header) + dsdt_body;
 	l->madt = acpi_align(l->dsdt + l->dsdt_size);
 	l->madt_size = sizeof(struct acpi_madt) + ncpus * sizeof(struct acpi_madt_lapic) +
 		       sizeof(struct acpi_madt_ioapic) +
@@ -550,13 +745,13 @@ static void acpi_write_fadt(uint8_t *table, const struct acpi_layout *l)
 	memcpy(table, &fadt, sizeof(fadt));
 }
 
-static void acpi_write_dsdt(uint8_t *table, const struct acpi_layout *l)
+static void acpi_write_dsdt(uint8_t *table, const struct acpi_layout *l, const struct aml_buf *aml)
 {
 	struct acpi_sdt_header h;
 
 	acpi_header(&h, ACPI_SIG_DSDT, l->dsdt_size, ACPI_DSDT_REVISION);
 	memcpy(table, &h, sizeof(h));
-	memcpy(table + sizeof(h), dsdt_aml, sizeof(dsdt_aml));
+	memcpy(table + sizeof(h), aml->bytes, aml->len);
 }
 
 static void acpi_write_madt(uint8_t *table, const struct acpi_layout *l, unsigned int ncpus)
@@ -642,12 +837,19 @@ _Static_assert(LAYOUT_ACPI_END <= LAYOUT_4GIB, "ACPI tables must be 32-bit addre
 int64_t acpi_build(const struct guest_memory *mem, const struct acpi_config *cfg)
 {
 	struct acpi_layout l;
+	struct aml_buf aml;
 	uint8_t *base;
 
 	if (cfg->ncpus == 0 || cfg->ncpus > ACPI_MAX_CPUS)
 		return error_set(EINVAL, "ACPI tables for %u vCPUs: must be 1 to %u", cfg->ncpus,
 				 ACPI_MAX_CPUS);
-	acpi_plan(cfg->ncpus, &l);
+	if (cfg->virtio_mmio_devices > LAYOUT_VIRTIO_MMIO_COUNT)
+		return error_set(EINVAL, "ACPI tables for %u virtio-mmio devices: at most %u",
+				 cfg->virtio_mmio_devices, LAYOUT_VIRTIO_MMIO_COUNT);
+	dsdt_build(&aml, cfg->virtio_mmio_devices);
+	if (aml.overflow) /* ACPI_DSDT_AML_MAX holds every device: a bug, not a guest's fault */
+		return error_set(ENOSPC, "the DSDT outgrew its %u bytes", ACPI_DSDT_AML_MAX);
+	acpi_plan(cfg->ncpus, (uint32_t)aml.len, &l);
 	if (l.end > LAYOUT_ACPI_END)
 		return error_set(
 			ENOSPC,
@@ -662,7 +864,7 @@ int64_t acpi_build(const struct guest_memory *mem, const struct acpi_config *cfg
 
 	memset(base, 0, l.end - LAYOUT_ACPI);
 	acpi_write_fadt(base + (l.fadt - LAYOUT_ACPI), &l);
-	acpi_write_dsdt(base + (l.dsdt - LAYOUT_ACPI), &l);
+	acpi_write_dsdt(base + (l.dsdt - LAYOUT_ACPI), &l, &aml);
 	acpi_write_madt(base + (l.madt - LAYOUT_ACPI), &l, cfg->ncpus);
 	acpi_write_roots(base + (l.xsdt - LAYOUT_ACPI), base + (l.rsdt - LAYOUT_ACPI), &l);
 	acpi_seal(base + (l.fadt - LAYOUT_ACPI));

@@ -12,17 +12,24 @@
 
 struct acpi_config {
 	unsigned int ncpus; /* IN: vCPUs, APIC IDs 0..ncpus-1; 1..ACPI_MAX_CPUS */
+	/*
+	 * IN: virtio-mmio devices 0..n-1, 0 to LAYOUT_VIRTIO_MMIO_COUNT: device i's window
+	 * at LAYOUT_VIRTIO_MMIO(i), its edge-triggered interrupt on GSI IRQ_VIRTIO_MMIO(i).
+	 */
+	unsigned int virtio_mmio_devices;
 };
 
 /*
  * Write the ACPI tables of a hardware-reduced platform (ACPI 6.5 4.1): the RSDP at
  * LAYOUT_ACPI (where OSes scan for it, 5.2.5.1), then the XSDT and RSDT listing the
  * FADT and MADT, the FADT (HW_REDUCED_ACPI; sleep control/status registers at
- * PORT_ACPI_SLEEP_CONTROL/STATUS, reset register at PORT_ACPI_RESET), the DSDT (\_S5 and
- * COM1) and the MADT (one local APIC per vCPU, the I/O APIC, ISA overrides, LINT1 NMI),
+ * PORT_ACPI_SLEEP_CONTROL/STATUS, reset register at PORT_ACPI_RESET), the DSDT (\_S5,
+ * COM1 and a "LNRO0005" device per virtio-mmio device, ACPI 6.5 6.4.3.4 and 6.4.3.6
+ * resources) and the MADT (one local APIC per vCPU, the I/O APIC, ISA overrides, LINT1 NMI),
  * each checksummed.
  * Returns the RSDP's guest-physical address (for boot_params.acpi_rsdp_addr), or -errno
- * with a message: -EINVAL if cfg->ncpus is 0 or above ACPI_MAX_CPUS, -ENOSPC if the
+ * with a message: -EINVAL if cfg->ncpus is 0 or above ACPI_MAX_CPUS or there are more
+ * virtio-mmio devices than LAYOUT_VIRTIO_MMIO_COUNT, -ENOSPC if the
  * tables would pass LAYOUT_ACPI_END, -EFAULT if their range is not guest RAM (then
  * nothing is written).
  */

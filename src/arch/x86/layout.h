@@ -20,6 +20,8 @@
  *   0x000f_0000  BIOS area: MP floating pointer and configuration table
  *   0x0010_0000  1 MiB: high memory, where a bzImage's kernel goes
  *   0xc000_0000  3 GiB: PCI/MMIO hole up to 4 GiB; RAM above 3 GiB continues at 4 GiB
+ *   0xd000_0000  virtio-mmio register windows, 0x200 bytes per device (Linux guests)
+ *   0xfec0_0000  I/O APIC; 0xfee0_0000 local APICs (the in-kernel irqchip)
  *
  * What a bare guest may rely on is public, in include/mini-kvm/boot.h (MKVM_*): this
  * header takes those values under its own names and adds what only the VMM uses.
@@ -119,6 +121,22 @@
 #define LAYOUT_4GIB	 (LAYOUT_U64(4) * LAYOUT_GIB)
 
 /*
+ * virtio-mmio devices of a Linux guest (virtio 1.2, 4.2; src/vm_virtio.c): device n
+ * (0 to LAYOUT_VIRTIO_MMIO_COUNT - 1: the --disk files in order, then --rng) has its
+ * register window of LAYOUT_VIRTIO_MMIO_SIZE bytes (virtio_mmio.h's VIRTIO_MMIO_SIZE:
+ * registers, then the config space) at LAYOUT_VIRTIO_MMIO(n), in the MMIO hole far
+ * below the interrupt controllers, and its interrupt on GSI IRQ_VIRTIO_MMIO(n). The
+ * DSDT describes each (acpi.c), since the stock kernel finds virtio-mmio devices only
+ * through ACPI or a device tree. 0xd000_0000 is where the hole's first 256 MiB end: room
+ * below for a PCI window, should mini-kvm ever get one.
+ */
+#define LAYOUT_VIRTIO_MMIO_BASE	 LAYOUT_U64(0xd0000000)
+#define LAYOUT_VIRTIO_MMIO_SIZE	 LAYOUT_U64(0x200)
+#define LAYOUT_VIRTIO_MMIO_COUNT 8 /* one per I/O APIC pin above the ISA IRQs: 16-23 */
+#define LAYOUT_VIRTIO_MMIO(n)	 (LAYOUT_VIRTIO_MMIO_BASE + (n)*LAYOUT_VIRTIO_MMIO_SIZE)
+#define LAYOUT_VIRTIO_MMIO_END	 LAYOUT_VIRTIO_MMIO(LAYOUT_VIRTIO_MMIO_COUNT)
+
+/*
  * KVM_SET_IDENTITY_MAP_ADDR and KVM_SET_TSS_ADDR: one page plus three pages that
  * Intel VMX needs for real-mode emulation without unrestricted guest. Inside the
  * MMIO hole, below the IOAPIC/LAPIC/BIOS ranges, never RAM.
@@ -148,6 +166,12 @@
 
 /* ISA IRQ lines. */
 #define IRQ_COM1 MKVM_COM1_IRQ
+/*
+ * The GSIs of the virtio-mmio devices: the I/O APIC's pins 16-23, which no ISA IRQ
+ * uses (gsi.c routes them; edge-triggered, active high, as the DSDT says).
+ */
+#define IRQ_VIRTIO_MMIO_BASE 16
+#define IRQ_VIRTIO_MMIO(n)   (IRQ_VIRTIO_MMIO_BASE + (n))
 
 #if !defined(__ASSEMBLER__) && !defined(LINKER_SCRIPT)
 /* The private regions against the public contract (include/mini-kvm/boot.h). */
@@ -178,6 +202,12 @@ _Static_assert(LAYOUT_ACPI % 16 == 0 && LAYOUT_MPTABLE % 16 == 0,
 _Static_assert(LAYOUT_ACPI_END <= LAYOUT_MPTABLE, "ACPI tables overlap the MP table");
 _Static_assert(LAYOUT_RESET_VECTOR + LAYOUT_RESET_VECTOR_SIZE == LAYOUT_BIOS_AREA_END,
 	       "the reset vector is the last 16 bytes below 1 MiB");
+_Static_assert(LAYOUT_VIRTIO_MMIO_BASE >= LAYOUT_MMIO_HOLE &&
+		       LAYOUT_VIRTIO_MMIO_END <= LAYOUT_IOAPIC &&
+		       LAYOUT_VIRTIO_MMIO_END <= LAYOUT_IDENTITY_MAP,
+	       "virtio-mmio windows sit in the MMIO hole, below KVM's pages and the APICs");
+_Static_assert(LAYOUT_VIRTIO_MMIO_BASE % LAYOUT_PAGE_SIZE == 0,
+	       "virtio-mmio windows start on a page (Linux maps each with ioremap)");
 _Static_assert(LAYOUT_IDENTITY_MAP >= LAYOUT_MMIO_HOLE, "KVM's private pages must not be RAM");
 _Static_assert(LAYOUT_TSS + LAYOUT_TSS_SIZE <= LAYOUT_4GIB, "TSS pages must sit below 4 GiB");
 #endif
