@@ -259,7 +259,9 @@ static int enter_pvh(struct linux_guest *lg, struct vm *vm, const struct linux_b
 
 int linux_load(struct linux_guest *lg, struct vm *vm, const struct kvm_host *host)
 {
-	struct acpi_config acpi = { .ncpus = vm->nvcpus };
+	/* The DSDT lists the VM's virtio devices: how the stock kernel finds them. */
+	struct acpi_config acpi = { .ncpus = vm->nvcpus,
+				    .virtio_mmio_devices = vm_virtio_count(&vm->virtio) };
 	struct linux_boot boot = {
 		.cmdline = lg->cmdline,
 		.initrd = lg->initrd,

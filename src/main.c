@@ -78,6 +78,14 @@ static void report_guest(const struct guest_report *g)
 	default:
 		break;
 	}
+	/* What the guest's virtio devices ran into (a broken queue, a failed host write). */
+	for (const char *line = g->notes; line && *line;) {
+		const char *end = strchr(line, '\n');
+		int len = end ? (int)(end - line) : (int)strlen(line);
+
+		fprintf(stderr, "mini-kvm: guest '%s': %.*s\n", g->path, len, line);
+		line += len + (end != NULL);
+	}
 	if (g->output_dropped)
 		fprintf(stderr,
 			"mini-kvm: guest '%s': %" PRIu64 " bytes of its output were dropped: "

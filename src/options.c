@@ -27,8 +27,11 @@ const char options_usage[] =
 	"      --load ADDR       load address of flat GUEST binaries\n"
 	"      --irqchip         give GUESTs KVM's in-kernel PIC, I/O APIC, LAPIC and PIT\n"
 	"                        (timer interrupts; serial IRQ 4); -k always has them\n"
-	"      --disk FILE       a disk image for the HC_BLK_* hypercalls (one GUEST only;\n"
-	"                        whole 512-byte sectors; written through)\n"
+	"      --disk FILE[,ro]  with -k: a virtio-blk disk, repeatable (vda, vdb ... in order,\n"
+	"                        up to 8; ,ro: read-only); with a GUEST: the disk of the\n"
+	"                        HC_BLK_* hypercalls (one GUEST only; whole 512-byte sectors;\n"
+	"                        written through)\n"
+	"      --rng             with -k: a virtio entropy device (the host's getrandom())\n"
 	"      --entry ADDR      entry point, overriding the default or the ELF's\n"
 	"      --raw-console     pass guest output to a terminal unchanged (by default\n"
 	"                        control bytes show as ^X unless the guest is interactive)\n"
@@ -52,6 +55,7 @@ enum long_only_option {
 	OPT_IRQCHIP,
 	OPT_DISK,
 	OPT_RAW_CONSOLE,
+	OPT_RNG,
 };
 
 /* Longest --timeout: its nanoseconds must fit in 64 bits (runner.c), with room to spare. */
@@ -73,6 +77,7 @@ static const struct option run_options[] = {
 	{ "irqchip", no_argument, NULL, OPT_IRQCHIP },
 	{ "disk", required_argument, NULL, OPT_DISK },
 	{ "raw-console", no_argument, NULL, OPT_RAW_CONSOLE },
+	{ "rng", no_argument, NULL, OPT_RNG },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -139,6 +144,67 @@ static int add_guest(struct options *opts, const char *path, const struct image_
 	if (opts->nguests == OPTIONS_MAX_GUESTS)
 		return error_set(EINVAL, "too many guests (at most %d)", OPTIONS_MAX_GUESTS);
 	opts->guests[opts->nguests++] = (struct guest_options){ .path = path, .image = *image };
+	return 0;
+}
+
+/* One --disk FILE[,ro]: only a trailing ",ro" is an option; any other comma is the name's. */
+static int add_disk(struct options *opts, const char *arg)
+{
+	struct disk_option *d;
+	size_t len = strlen(arg), suffix = strlen(OPTIONS_DISK_RO);
+
+	if (opts->ndisks == OPTIONS_MAX_DISKS)
+		return error_set(EINVAL,
+				 "--disk '%s': more than %d disks (one virtio-mmio slot each, "
+				 "GSIs 16-23)",
+				 arg, OPTIONS_MAX_DISKS);
+	d = &opts->disks[opts->ndisks];
+	d->arg = arg;
+	d->read_only = len >= suffix && !strcmp(arg + len - suffix, OPTIONS_DISK_RO);
+	if (d->read_only)
+		len -= suffix;
+	if (len == 0)
+		return error_set(EINVAL, "--disk '%s': no file name", arg);
+	if (len >= sizeof(d->path))
+		return error_set(EINVAL,
+				 "--disk '%.40s...': a file name of %zu bytes (at most %zu)", arg,
+				 len, sizeof(d->path) - 1);
+	memcpy(d->path, arg, len);
+	d->path[len] = '\0';
+	opts->ndisks++;
+	return 0;
+}
+
+/*
+ * What --disk and --rng mean once the guest is known: with -k, virtio devices (as many
+ * as there are slots); with GUESTs, the one HC_BLK_* disk, written through.
+ */
+static int check_devices(struct options *opts)
+{
+	if (opts->kernel) {
+		if (opts->ndisks + opts->rng > OPTIONS_MAX_DISKS)
+			return error_set(EINVAL,
+					 "--disk and --rng: %u virtio devices, at most %d (one "
+					 "virtio-mmio slot each, GSIs 16-23)",
+					 opts->ndisks + opts->rng, OPTIONS_MAX_DISKS);
+		return 0;
+	}
+	if (opts->rng)
+		return error_set(EINVAL, "--rng: a virtio entropy device is for -k (Linux); bare "
+					 "GUESTs have no virtio driver");
+	if (opts->ndisks > 1)
+		return error_set(
+			EINVAL,
+			"--disk given twice ('%s', '%s'): a GUEST has one disk (HC_BLK_*); "
+			"several are for -k (virtio disks)",
+			opts->disks[0].arg, opts->disks[1].arg);
+	if (opts->ndisks && opts->disks[0].read_only)
+		return error_set(EINVAL,
+				 "--disk '%s': ',ro' is for -k's virtio disks; a GUEST's HC_BLK_* "
+				 "disk is always writable",
+				 opts->disks[0].arg);
+	if (opts->ndisks)
+		opts->disk = opts->disks[0].arg;
 	return 0;
 }
 
@@ -236,12 +302,12 @@ static int parse_run(int argc, char **argv, struct options *opts)
 			opts->irqchip = true;
 			break;
 		case OPT_DISK:
-			if (opts->disk)
-				return error_set(
-					EINVAL,
-					"--disk given twice ('%s', '%s'): a guest has one disk",
-					opts->disk, optarg);
-			opts->disk = optarg;
+			ret = add_disk(opts, optarg);
+			if (ret < 0)
+				return ret;
+			break;
+		case OPT_RNG:
+			opts->rng = true;
 			break;
 		case OPT_RAW_CONSOLE:
 			opts->raw_console = true;
@@ -282,9 +348,9 @@ static int parse_run(int argc, char **argv, struct options *opts)
 	if (opts->kernel && opts->nguests)
 		return error_set(
 			EINVAL, "-k boots one Linux guest; it cannot be combined with GUEST files");
-	if (opts->disk && opts->kernel)
-		return error_set(EINVAL, "--disk: Linux has no driver for mini-kvm's HC_BLK_* "
-					 "hypercalls; put files in the initramfs (-i)");
+	ret = check_devices(opts);
+	if (ret < 0)
+		return ret;
 	/* One writer per disk file: VMs sharing one would overwrite each other's data. */
 	if (opts->disk && opts->nguests > 1)
 		return error_set(EINVAL, "--disk: %u GUESTs given; a disk belongs to one GUEST",

@@ -5,15 +5,29 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch/x86/layout.h"
 #include "loaders/image.h"
 
 enum command { CMD_RUN, CMD_CHECK, CMD_VERSION, CMD_HELP };
 
 #define OPTIONS_MAX_GUESTS 64
+/* --disk files of a Linux guest: one virtio-mmio slot each (GSIs 16-23, layout.h). */
+#define OPTIONS_MAX_DISKS LAYOUT_VIRTIO_MMIO_COUNT
+/* The longest FILE of --disk FILE[,ro] (PATH_MAX, its NUL included). */
+#define OPTIONS_DISK_PATH_MAX 4096
+/* The suffix of --disk FILE,ro. */
+#define OPTIONS_DISK_RO ",ro"
 
 struct guest_options {
 	const char *path;
 	struct image_options image;
+};
+
+/* One --disk FILE[,ro]. */
+struct disk_option {
+	const char *arg;		  /* as given */
+	char path[OPTIONS_DISK_PATH_MAX]; /* FILE: arg without ",ro" */
+	bool read_only;			  /* ",ro": a read-only virtio disk */
 };
 
 struct options {
@@ -23,9 +37,13 @@ struct options {
 	const char *kernel; /* -k: a Linux bzImage, or NULL */
 	const char *initrd; /* -i */
 	const char *params; /* -p */
-	const char *disk;   /* --disk: the HC_BLK_* disk image, or NULL */
-	bool irqchip;	    /* --irqchip: in-kernel PIC/IOAPIC/LAPIC and PIT for GUESTs */
-	bool raw_console;   /* --raw-console: guest bytes reach a terminal unchanged */
+	const char *disk;   /* a bare GUEST's --disk: the HC_BLK_* disk image, or NULL */
+	/* With -k: every --disk, in order (the guest's vda, vdb ...); and --rng. */
+	struct disk_option disks[OPTIONS_MAX_DISKS];
+	unsigned int ndisks;
+	bool rng;
+	bool irqchip;	  /* --irqchip: in-kernel PIC/IOAPIC/LAPIC and PIT for GUESTs */
+	bool raw_console; /* --raw-console: guest bytes reach a terminal unchanged */
 	bool stats;
 	bool trace;
 	double timeout;		 /* seconds; 0 = none */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -16,6 +17,7 @@
 #include "loaders/image.h"
 #include "terminal.h"
 #include "util.h"
+#include "virtio/virtio_blk.h"
 
 /* Prefix colors, one per guest in turn (ANSI SGR: bold green, blue, magenta, cyan, yellow, red). */
 static const char *const guest_colors[] = { "1;32", "1;34", "1;35", "1;36", "1;33", "1;31" };
@@ -38,6 +40,10 @@ static struct guest_job *live_jobs;
 static unsigned int live_njobs;
 static enum vm_end stop_end; /* VM_END_RUNNING until a signal or Ctrl-A x; guarded */
 static int stop_status;	     /* guarded by live_lock */
+
+/* -k's virtio disks: opened with the other inputs, flushed and closed after the VM. */
+static struct virtio_blk virtio_disks[OPTIONS_MAX_DISKS];
+static unsigned int nvirtio_disks;
 
 void runner_guest_name(const char *path, char *name, unsigned long size)
 {
@@ -131,6 +137,7 @@ static void *guest_thread(void *arg)
 		report->stats = format_stats(&vm, job);
 	report->result = vm.result;
 	vm.result.dump = NULL; /* the report owns it now */
+	report->notes = vm_virtio_notes(&vm.virtio);
 	if (report->result.end == VM_END_DIED && report->result.vcpu >= 0)
 		report->hint = diagnose_death(job->host, &vm);
 	vm_destroy(&vm);
@@ -240,6 +247,10 @@ static void setup_jobs(const struct options *opts, const struct kvm_host *host,
 			.process_start_ns = opts->start_ns,
 			.console = &job->console,
 			.disk = disk, /* options.c allows --disk with one GUEST only */
+			/* -k: one guest, the only one with virtio devices (options.c) */
+			.virtio_disks = job->linux_guest ? virtio_disks : NULL,
+			.nvirtio_disks = job->linux_guest ? nvirtio_disks : 0,
+			.virtio_rng = job->linux_guest && opts->rng,
 		};
 	}
 	report->nguests = njobs;
@@ -256,6 +267,51 @@ static int open_inputs(const struct options *opts, struct guest_job *jobs)
 	}
 	ret = linux_open(opts, &jobs[0].linux_guest);
 	return ret < 0 ? ret : 1;
+}
+
+/* Close the virtio disks opened so far (fsync): the first failure's -errno, or 0. */
+static int close_virtio_disks(void)
+{
+	int ret = 0;
+
+	while (nvirtio_disks) {
+		int r = virtio_blk_close(&virtio_disks[--nvirtio_disks]);
+
+		if (r < 0 && ret == 0)
+			ret = r;
+	}
+	return ret;
+}
+
+/*
+ * Open -k's --disk files, in order, before anything runs. A writable disk is locked
+ * (virtio_blk_open()): the same file given twice, once writable, says so rather than
+ * blaming another process. Returns 0 or -errno with a message (none is left open).
+ */
+static int open_virtio_disks(const struct options *opts)
+{
+	for (unsigned int i = 0; i < opts->ndisks; i++) {
+		const struct disk_option *d = &opts->disks[i];
+		int ret = virtio_blk_open(&virtio_disks[i], d->path, d->read_only, NULL);
+		struct stat st, other;
+
+		if (ret == -EBUSY && stat(d->path, &st) == 0) {
+			for (unsigned int j = 0; j < i; j++)
+				if (fstat(virtio_disks[j].fd, &other) == 0 &&
+				    other.st_dev == st.st_dev && other.st_ino == st.st_ino)
+					ret = error_set(EBUSY,
+							"disk '%s': the same file as disk '%s'; a "
+							"file given twice must be read-only (,ro) "
+							"both times",
+							d->path, virtio_disks[j].path);
+		}
+		if (ret < 0) {
+			close_virtio_disks();
+			return ret;
+		}
+		nvirtio_disks = i + 1;
+	}
+	return 0;
 }
 
 /* A disk that could not be flushed is a VMM error, even after a clean guest exit. */
@@ -290,6 +346,11 @@ int runner_run(const struct options *opts, struct run_report *report)
 		ret = blk_open(&disk, opts->disk);
 		if (ret < 0)
 			goto out_host;
+	}
+	ret = open_virtio_disks(opts);
+	if (ret < 0) {
+		blk_close(&disk);
+		goto out_host;
 	}
 	/*
 	 * stdin belongs to the first guest. A Linux guest, or one with --irqchip (an OS
@@ -341,6 +402,9 @@ int runner_run(const struct options *opts, struct run_report *report)
 	/* After the last vCPU: whatever the guest wrote is in the file, then on disk. */
 	if (blk_close(&disk) < 0)
 		disk_failed(&report->guests[0]);
+	/* The VM and its I/O threads are gone: what the guest wrote goes to stable storage. */
+	if (close_virtio_disks() < 0)
+		disk_failed(&report->guests[0]);
 out_host:
 	kvm_host_close(&host);
 out_inputs:
@@ -357,6 +421,7 @@ void runner_report_free(struct run_report *report)
 		free(report->guests[i].result.dump);
 		free(report->guests[i].stats);
 		free(report->guests[i].hint);
+		free(report->guests[i].notes);
 	}
 	report->nguests = 0;
 }

@@ -13,6 +13,7 @@ struct guest_report {
 	struct vm_result result; /* owns result.dump */
 	char *stats;		 /* --stats table (malloc()ed) or NULL */
 	char *hint;		 /* what a known host limitation explains, or NULL */
+	char *notes;		 /* what its virtio devices logged (lines, malloc()ed), or NULL */
 	uint64_t output_dropped; /* bytes of output given up when the VM stopped (console.h) */
 };
 

@@ -45,6 +45,12 @@ static void serial_irq(void *opaque, int level)
 	vm_irq_line(vm, IRQ_COM1, level);
 }
 
+/* The virtio devices' interrupt where KVM_IRQFD is missing: a GSI above the ISA IRQs. */
+static void virtio_irq_line(void *opaque, unsigned int gsi, int level)
+{
+	vm_irq_line(opaque, gsi, level);
+}
+
 static void serial_input_arrived(void *opaque)
 {
 	serial_rx_poll(opaque);
@@ -77,7 +83,10 @@ static void guest_poweroff(void *opaque, const char *why)
  * registers, its own lock (serial.h); guest output lines and input, the console's
  * locks (console.h); how the VM ends, vm->lock. The i8042, the ACPI registers and the
  * hypercall port keep no state of their own: they end the VM through the callbacks
- * above (vm_stop()) or write to the console.
+ * above (vm_stop()) or write to the console. The virtio-mmio devices (vm_virtio.c,
+ * after this table: their windows from LAYOUT_VIRTIO_MMIO_BASE) guard their registers
+ * and each queue with the transport's locks (virtio_mmio.h: register lock, then queue
+ * locks; the I/O thread takes one queue lock), their notes with vm->virtio.notes_lock.
  */
 static int register_devices(struct vm *vm)
 {
@@ -147,6 +156,16 @@ static int register_devices(struct vm *vm)
 	if (console && console->input)
 		console_input_set_notify(console->input, serial_input_arrived, &vm->com1);
 	return 0;
+}
+
+/* 0xd0000000 + n * 0x200: the virtio-mmio devices, disks first, then the entropy source. */
+static int register_virtio(struct vm *vm)
+{
+	const struct vm_virtio_irq_ops irq = { .irq_line = virtio_irq_line, .opaque = vm };
+	const struct vm_config *c = vm->config;
+
+	return vm_virtio_init(&vm->virtio, &vm->mem, &vm->mmio, c->virtio_disks, c->nvirtio_disks,
+			      c->virtio_rng, &irq);
 }
 
 const char *vm_device_name(uint64_t addr, bool mmio, void *opaque)
@@ -256,6 +275,8 @@ int vm_init(struct vm *vm, const struct vm_config *config)
 	ret = guest_memory_init(&vm->mem, config->mem_size);
 	if (ret == 0)
 		ret = register_devices(vm);
+	if (ret == 0)
+		ret = register_virtio(vm);
 	if (ret < 0)
 		vm_destroy(vm);
 	return ret;
@@ -291,6 +312,17 @@ int vm_create(struct vm *vm, const struct kvm_host *host, const struct vm_config
 		goto fail;
 	if (config->irqchip) {
 		ret = create_irqchip(vm); /* before the vCPUs, which get LAPICs */
+		if (ret < 0)
+			goto fail;
+	}
+	if (vm_virtio_count(&vm->virtio)) {
+		if (!vm->has_irqchip) {
+			ret = error_set(EINVAL, "virtio devices need the in-kernel irqchip");
+			goto fail;
+		}
+		ret = vm_virtio_attach_kvm(&vm->virtio, vm->fd,
+					   kvm_check_cap(vm->fd, KVM_CAP_IOEVENTFD) > 0,
+					   kvm_check_cap(vm->fd, KVM_CAP_IRQFD) > 0);
 		if (ret < 0)
 			goto fail;
 	}
@@ -346,6 +378,8 @@ void vm_destroy(struct vm *vm)
 	if (vm->fd >= 0)
 		close(vm->fd);
 	vm->fd = -1;
+	/* The I/O threads reach guest memory: they end before it goes. */
+	vm_virtio_destroy(&vm->virtio);
 	guest_memory_destroy(&vm->mem);
 	free(vm->result.dump);
 	vm->result.dump = NULL;
@@ -560,6 +594,14 @@ int vm_run(struct vm *vm, uint64_t timeout_ns)
 		return error_set(ENOMEM, "no memory for %u vCPU threads", vm->nvcpus);
 	pthread_once(&once, install_kick_handler);
 	vm->start_ns = now_ns();
+	/* The devices' I/O threads serve the queues before any vCPU can fill them. */
+	ret = vm_virtio_start(&vm->virtio);
+	if (ret < 0) {
+		vm_stop(vm, VM_END_ERROR, 0, -1, "%s", error_message());
+		free(args);
+		vm->end_ns = now_ns();
+		return ret;
+	}
 	for (; started < vm->nvcpus; started++) {
 		struct vcpu *vcpu = &vm->vcpus[started];
 
@@ -581,6 +623,8 @@ int vm_run(struct vm *vm, uint64_t timeout_ns)
 		join_vcpu(&vm->vcpus[i]);
 	for (unsigned int i = 0; i < started; i++)
 		atomic_store(&vm->vcpus[i].thread_started, false);
+	/* No vCPU notifies any more: the batches in progress finish, then the threads go. */
+	vm_virtio_stop(&vm->virtio);
 	free(args);
 	vm->end_ns = now_ns();
 	return ret;

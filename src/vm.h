@@ -19,6 +19,7 @@
 #include "memory.h"
 #include "timeline.h"
 #include "vcpu.h"
+#include "vm_virtio.h"
 
 struct guest_image;
 
@@ -58,6 +59,13 @@ struct vm_config {
 	uint64_t process_start_ns; /* when mini-kvm started, for the boot timeline */
 	struct console *console;
 	const struct blk_dev *disk; /* --disk, for HC_BLK_*; NULL for none */
+	/*
+	 * -k --disk: virtio-blk disks (the guest's vda, vdb ...), opened by the runner,
+	 * which closes them after the VM is destroyed; and --rng. Both need irqchip.
+	 */
+	struct virtio_blk *virtio_disks;
+	unsigned int nvirtio_disks;
+	bool virtio_rng;
 };
 
 /*
@@ -94,6 +102,7 @@ struct vm {
 	struct hypercall_dev hypercall;
 	struct i8042 i8042;
 	struct acpi_pm acpi_pm;
+	struct vm_virtio virtio; /* virtio-mmio devices (Linux guests), vm_virtio.c */
 	struct vm_policy policy;
 	char trace_label[CONSOLE_NAME_MAX + 16]; /* "[N:name]", for --trace */
 	enum boot_mode boot_mode;		 /* how vCPU 0 was started (for death hints) */

@@ -396,6 +396,8 @@ static void test_disk_and_irqchip(void **state)
 	(void)state;
 	assert_int_equal(parse(&o, "run", "g.bin"), 0);
 	assert_null(o.disk);
+	assert_int_equal(o.ndisks, 0);
+	assert_false(o.rng);
 	assert_false(o.irqchip);
 	assert_int_equal(
 		parse(&o, "run", "--irqchip", "--disk", "d.tar", "--mode", "long", "g.elf"), 0);
@@ -403,13 +405,109 @@ static void test_disk_and_irqchip(void **state)
 	assert_true(o.irqchip);
 	assert_int_equal(parse(&o, "run", "g.elf", "--disk=d.tar"), 0);
 	assert_string_equal(o.disk, "d.tar");
+	/* A comma that is not ",ro" at the end is part of the name. */
+	assert_int_equal(parse(&o, "run", "g.elf", "--disk", "a,b.img"), 0);
+	assert_string_equal(o.disk, "a,b.img");
 	assert_usage_error("--disk: 2 GUESTs given; a disk belongs to one GUEST", "run", "--disk",
 			   "d.tar", "a.bin", "b.bin");
-	assert_usage_error("--disk: Linux has no driver", "run", "-k", "bz", "--disk", "d.tar");
 	assert_usage_error("option '--disk' needs an argument", "run", "g.bin", "--disk");
 	/* The second one used to win silently. */
-	assert_usage_error("--disk given twice ('a.img', 'b.img'): a guest has one disk", "run",
-			   "--disk", "a.img", "--disk", "b.img", "g.bin");
+	assert_usage_error("--disk given twice ('a.img', 'b.img'): a GUEST has one disk "
+			   "(HC_BLK_*); several are for -k (virtio disks)",
+			   "run", "--disk", "a.img", "--disk", "b.img", "g.bin");
+	assert_usage_error("--disk 'd.img,ro': ',ro' is for -k's virtio disks; a GUEST's "
+			   "HC_BLK_* disk is always writable",
+			   "run", "--disk", "d.img,ro", "g.bin");
+	assert_usage_error("--rng: a virtio entropy device is for -k (Linux)", "run", "--rng",
+			   "g.bin");
+}
+
+static void test_virtio_disks(void **state)
+{
+	struct options o;
+
+	(void)state;
+	assert_int_equal(parse(&o, "run", "-k", "bz", "--disk", "root.img", "--disk",
+			       "data,1.img,ro", "--rng", "--disk=x.img"),
+			 0);
+	assert_null(o.disk); /* no HC_BLK_* disk for Linux */
+	assert_int_equal(o.ndisks, 3);
+	assert_true(o.rng);
+	assert_string_equal(o.disks[0].path, "root.img");
+	assert_false(o.disks[0].read_only);
+	assert_string_equal(o.disks[1].path, "data,1.img");
+	assert_string_equal(o.disks[1].arg, "data,1.img,ro");
+	assert_true(o.disks[1].read_only);
+	assert_string_equal(o.disks[2].path, "x.img");
+	assert_false(o.disks[2].read_only);
+	/* The order of -k and --disk does not matter. */
+	assert_int_equal(parse(&o, "run", "--disk", "a.img,ro", "-k", "bz"), 0);
+	assert_int_equal(o.ndisks, 1);
+	assert_true(o.disks[0].read_only);
+	assert_string_equal(o.disks[0].path, "a.img");
+	assert_int_equal(parse(&o, "run", "-k", "bz", "--rng"), 0);
+	assert_true(o.rng);
+	assert_int_equal(o.ndisks, 0);
+	assert_usage_error("--disk ',ro': no file name", "run", "-k", "bz", "--disk", ",ro");
+	assert_usage_error("--disk '': no file name", "run", "-k", "bz", "--disk", "");
+}
+
+static void test_virtio_device_limit(void **state)
+{
+	const char *args[2 * OPTIONS_MAX_DISKS + 8];
+	struct options o;
+	int n = 0;
+
+	(void)state;
+	args[n++] = "run";
+	args[n++] = "-k";
+	args[n++] = "bz";
+	for (int i = 0; i < OPTIONS_MAX_DISKS; i++) {
+		args[n++] = "--disk";
+		args[n++] = "d.img,ro";
+	}
+	args[n] = NULL;
+	assert_int_equal(OPTIONS_MAX_DISKS, 8); /* GSIs 16-23, as the message says */
+	assert_int_equal(parse_list(&o, args), 0);
+	assert_int_equal(o.ndisks, OPTIONS_MAX_DISKS);
+	/* Eight disks take every slot: no room for the entropy device ... */
+	args[n] = "--rng";
+	args[n + 1] = NULL;
+	assert_int_equal(parse_list(&o, args), -EINVAL);
+	assert_contains(error_message(), "--disk and --rng: 9 virtio devices, at most 8 (one "
+					 "virtio-mmio slot each, GSIs 16-23)");
+	/* ... nor for a ninth disk. */
+	args[n] = "--disk";
+	args[n + 1] = "nine.img";
+	args[n + 2] = NULL;
+	assert_int_equal(parse_list(&o, args), -EINVAL);
+	assert_contains(error_message(), "--disk 'nine.img': more than 8 disks");
+	/* Seven and the entropy device fit. */
+	args[n - 2] = "--rng";
+	args[n - 1] = NULL;
+	assert_int_equal(parse_list(&o, args), 0);
+	assert_int_equal(o.ndisks, OPTIONS_MAX_DISKS - 1);
+	assert_true(o.rng);
+}
+
+static void test_disk_path_too_long(void **state)
+{
+	static char path[OPTIONS_DISK_PATH_MAX + 4];
+	struct options o;
+
+	(void)state;
+	memset(path, 'a', OPTIONS_DISK_PATH_MAX - 1);
+	path[OPTIONS_DISK_PATH_MAX - 1] = '\0';
+	assert_int_equal(parse(&o, "run", "-k", "bz", "--disk", path), 0);
+	assert_int_equal(strlen(o.disks[0].path), OPTIONS_DISK_PATH_MAX - 1);
+	/* With ",ro" the name is the same length: it still fits. */
+	memcpy(path + OPTIONS_DISK_PATH_MAX - 1, ",ro", 4);
+	assert_int_equal(parse(&o, "run", "-k", "bz", "--disk", path), 0);
+	assert_true(o.disks[0].read_only);
+	memset(path, 'a', OPTIONS_DISK_PATH_MAX);
+	path[OPTIONS_DISK_PATH_MAX] = '\0';
+	assert_int_equal(parse(&o, "run", "-k", "bz", "--disk", path), -EINVAL);
+	assert_contains(error_message(), "a file name of 4096 bytes (at most 4095)");
 }
 
 static void test_cpus(void **state)
@@ -538,11 +636,10 @@ static void test_reparse_after_error(void **state)
 static void test_usage_names_every_option(void **state)
 {
 	static const char *const flags[] = {
-		"-k, --kernel", "-i, --initrd",	  "-p, --params",
-		"-m, --mem",	"-c, --cpus",	  "--mode",
-		"--load",	"--entry",	  "--stats",
-		"--trace",	"--timeout",	  "--irqchip",
-		"--disk FILE",	"mini-kvm check", "mini-kvm version | help"
+		"-k, --kernel",	    "-i, --initrd", "-p, --params",   "-m, --mem",
+		"-c, --cpus",	    "--mode",	    "--load",	      "--entry",
+		"--stats",	    "--trace",	    "--timeout",      "--irqchip",
+		"--disk FILE[,ro]", "--rng",	    "mini-kvm check", "mini-kvm version | help"
 	};
 
 	(void)state;
@@ -572,6 +669,9 @@ int main(void)
 		cmocka_unit_test(test_nothing_to_run),
 		cmocka_unit_test(test_kernel_conflicts),
 		cmocka_unit_test(test_disk_and_irqchip),
+		cmocka_unit_test(test_virtio_disks),
+		cmocka_unit_test(test_virtio_device_limit),
+		cmocka_unit_test(test_disk_path_too_long),
 		cmocka_unit_test(test_cpus),
 		cmocka_unit_test(test_timeout),
 		cmocka_unit_test(test_guest_limit),

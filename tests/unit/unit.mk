@@ -40,6 +40,9 @@ UNIT_FAKES_virtqueue := tests/unit/virtio_driver.c
 UNIT_FAKES_virtio_mmio := tests/unit/virtio_driver.c
 UNIT_FAKES_virtio_blk := tests/unit/virtio_driver.c
 UNIT_FAKES_virtio_rng := tests/unit/virtio_driver.c
+# The VM's virtio-mmio slots (src/vm_virtio.c): the bus, the I/O threads, the interrupt.
+UNIT_TESTS += vm_virtio
+UNIT_FAKES_vm_virtio := tests/unit/virtio_driver.c
 
 # The PVH, Multiboot and boot-sector loaders (tests/unit/loader_test.h has their helpers).
 UNIT_TESTS += pvh multiboot bootsector
