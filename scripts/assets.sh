@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # scripts/assets.sh: fetch and cache the test assets of the nested lane (Debian kernel,
-# static busybox) under .cache/, and build its L1 initramfs and the Linux guest's
-# initramfs. No root, no internet beyond Debian's package archive. Run with no arguments
+# static busybox) under .cache/, and build its L1 initramfs, the Linux guest's
+# initramfs, and the disk boot's initramfs and ext4 root image. No root, no internet beyond Debian's package archive. Run with no arguments
 # for the usage text.
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
@@ -44,6 +44,17 @@ commands:
                         BATCH (default scripts/initramfs/guest-batch), then powers
                         off. SRC=DEST adds files as for l1 (make bench adds its
                         static matmul program this way)
+  disk-initramfs [OUT]  build the initramfs that boots Linux from a disk (default
+                        ${DISK_INITRAMFS#"$REPO_ROOT"/}): the kernel package's
+                        virtio_mmio, virtio_blk, virtio_rng and ext4 modules with their
+                        dependencies (modules.dep), loaded in order by its /init
+                        (scripts/initramfs/disk-init), which mounts root= (default
+                        /dev/vda) and switch_roots to init= (default /sbin/init)
+  rootfs [OUT [BATCH]]  build an ext4 root file system image (default
+                        ${ROOTFS#"$REPO_ROOT"/}, $ROOTFS_SIZE) without root
+                        privileges (mke2fs -d): a busybox tree whose /sbin/init is
+                        scripts/initramfs/guest-init (the same markers, shell and batch
+                        mode as guest-initramfs; the root is left clean at power-off)
   refresh               forget the remembered kernel version: the next command
                         resolves linux-image-amd64 again (and fetches it if new)
   help                  this text
@@ -51,12 +62,20 @@ commands:
 The kernel version is what linux-image-amd64 depends on the first time, then
 remembered in ${KERNEL_CURRENT#"$REPO_ROOT"/}; MINI_KVM_KERNEL_VERSION overrides it.
 MINI_KVM_CACHE moves the cache (default: .cache at the repository root).
-Needs: apt (apt-get download), dpkg-deb, cpio, gzip.
+Needs: apt (apt-get download), dpkg-deb, cpio, gzip; rootfs: mke2fs, debugfs (e2fsprogs).
 EOF
 }
 
 # The Linux guest's initramfs, unless the caller names another OUT.
 GUEST_INITRAMFS=$CACHE_DIR/linux-guest/initramfs.cpio.gz
+# The disk boot: its initramfs and the ext4 root image, unless the caller names others.
+DISK_INITRAMFS=$CACHE_DIR/linux-guest/initramfs-disk.cpio.gz
+ROOTFS=$CACHE_DIR/linux-guest/rootfs.ext4
+ROOTFS_SIZE=32M
+# What the disk initramfs loads (with their dependencies): the virtio-mmio transport,
+# the disk and entropy drivers, ext4, and the crc32c that ext4's checksums ask the crypto
+# API for (no modprobe in the image to load it on demand).
+DISK_MODULES=(virtio_mmio virtio_blk virtio_rng crc32c_generic ext4)
 
 # up_to_date OUT MANIFEST INPUT...: true when OUT exists, was built from the same
 # MANIFEST (what the image holds, file by file: a file added or removed, or a new
@@ -175,6 +194,82 @@ cmd_guest_initramfs() {
 	pack "$stage" "$out" "$manifest"
 }
 
+# cmd_disk_initramfs [OUT]
+cmd_disk_initramfs() {
+	local out=${1:-$DISK_INITRAMFS} ver bb manifest modules mod
+	ver=$(kernel_ensure)
+	bb=$(busybox_ensure)
+	modules=$(kernel_module_order "$ver" "${DISK_MODULES[@]}")
+	manifest="kernel $ver"$'\n'"busybox $bb"$'\n'"modules $modules"
+	if up_to_date "$out" "$manifest" "$bb" "$here/initramfs/disk-init" \
+		"$here/lib/initramfs.sh" "$here/lib/debian.sh"; then
+		printf '%s\n' "$out"
+		return
+	fi
+
+	log "building $out"
+	local stage
+	stage=$(initramfs_stage_new)
+	initramfs_add_busybox "$stage"
+	for mod in $modules; do
+		initramfs_add_module "$stage" "$(kernel_dir "$ver")/lib/modules/$ver/$mod" \
+			"/lib/modules/${mod%.ko*}.ko"
+	done
+	printf '%s\n' $modules | sed 's/\.ko.*$/.ko/' >"$stage/etc/mini-kvm-modules"
+	mkdir -p "$stage/etc/mini-kvm"
+	mv "$stage/etc/mini-kvm-modules" "$stage/etc/mini-kvm/modules"
+	initramfs_add "$stage" "$here/initramfs/disk-init" /init
+	chmod 755 "$stage/init"
+	pack "$stage" "$out" "$manifest"
+}
+
+# cmd_rootfs [OUT [BATCH]]: mke2fs -d copies a staged busybox tree into a fresh ext4
+# image, no root needed; the files then belong to whoever ran this, so unless that was
+# root, debugfs hands every inode to root (uid and gid 0), as a distribution image has.
+cmd_rootfs() {
+	local out=${1:-$ROOTFS} batch=${2:-$here/initramfs/guest-batch} bb manifest
+	[ -f "$batch" ] || die "rootfs: $batch is not a file"
+	batch=$(cd "$(dirname "$batch")" && pwd)/${batch##*/}
+	need_cmd mke2fs e2fsprogs
+	need_cmd debugfs e2fsprogs
+	bb=$(busybox_ensure)
+	manifest="busybox $bb"$'\n'"batch $batch"$'\n'"size $ROOTFS_SIZE"
+	if up_to_date "$out" "$manifest" "$bb" "$batch" "$here/initramfs/guest-init" \
+		"$here/initramfs/guest-markers" "$here/lib/initramfs.sh"; then
+		printf '%s\n' "$out"
+		return
+	fi
+
+	log "building $out"
+	local stage
+	stage=$(initramfs_stage_new)
+	initramfs_add_busybox "$stage"
+	# /sbin/init is busybox's link: replace the link, never write through it.
+	rm -f "$stage/sbin/init"
+	initramfs_add "$stage" "$here/initramfs/guest-init" /sbin/init
+	initramfs_add "$stage" "$here/initramfs/guest-markers" /etc/mini-kvm/markers
+	initramfs_add "$stage" "$batch" /etc/mini-kvm/batch
+	chmod 755 "$stage/sbin/init"
+	mkdir -p "$stage/mnt" "$stage/var" "$stage/home"
+	mkdir -p "$(dirname "$out")"
+	rm -f "$out.tmp"
+	# -E root_owner: the root directory is root's; -m 0: no blocks kept for root (a
+	# test disk); -L: the label a user sees in blkid. Quiet: errors still show.
+	mke2fs -q -F -t ext4 -L mini-kvm-root -m 0 -E root_owner=0:0 -d "$stage" "$out.tmp" \
+		"$ROOTFS_SIZE" >&2 || { rm -rf "$stage" "$out.tmp"; die "mke2fs failed"; }
+	if [ "$(id -u)" != 0 ]; then
+		(cd "$stage" && find . -mindepth 1 | sed 's|^\.||' |
+			while IFS= read -r path; do
+				printf 'sif "%s" uid 0\nsif "%s" gid 0\n' "$path" "$path"
+			done) | debugfs -w -f - "$out.tmp" >/dev/null 2>&1 ||
+			{ rm -rf "$stage" "$out.tmp"; die "debugfs (owners) failed"; }
+	fi
+	rm -rf "$stage"
+	mv -f "$out.tmp" "$out"
+	printf '%s\n' "$manifest" >"$out.manifest"
+	printf '%s\n' "$out"
+}
+
 main() {
 	local cmd=${1:-help}
 	[ $# -gt 0 ] && shift
@@ -215,6 +310,8 @@ main() {
 	busybox) busybox_ensure ;;
 	l1) cmd_l1 "$@" ;;
 	guest-initramfs) cmd_guest_initramfs "$@" ;;
+	disk-initramfs) cmd_disk_initramfs "$@" ;;
+	rootfs) cmd_rootfs "$@" ;;
 	refresh) rm -f "$KERNEL_CURRENT" ;;
 	*)
 		usage >&2

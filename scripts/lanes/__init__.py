@@ -33,6 +33,10 @@ bench/run.py do). Both lanes offer the same interface:
         p.sendcontrol("d")                # end of input
         assert p.wait() == 0
 
+Linux from a disk: lane.linux_disk_initrd() loads the virtio and ext4 modules and mounts
+root= (default /dev/vda); lane.linux_root_copy(NAME) is a fresh copy of the ext4 root image
+(scripts/assets.sh rootfs) to give as --disk; debugfs runs in every lane (L1 has it).
+
 Linux guests: the Debian kernel and the guest initramfs (scripts/assets.sh guest-initramfs),
 whose /init prints the lines of guest_markers() and runs a shell, or with `mkvm.batch` on
 the kernel command line a batch script, and then powers off:
@@ -57,10 +61,11 @@ To try a lane by hand (the first two from scripts/):
 
 from .api import (CAPABILITIES, TERM, TERM_COLS, TERM_ROWS, Lane, LaneError, LaneTimeout,
                   LaneUnavailable, Result, default_signals, parse_capabilities)
-from .assets import (ASSETS, GUEST_MARKERS, LINUX_INITRD_DEST, LINUX_KERNEL_DEST,
-                     LINUX_VMLINUX_DEST, linux_vmlinux,
-                     build_nested_assets, default_payload, guest_markers, kernel_version,
-                     linux_assets, run_assets_sh)
+from .assets import (ASSETS, GUEST_MARKERS, L1_HOST_TOOLS, LINUX_DISK_INITRD_DEST,
+                     LINUX_INITRD_DEST, LINUX_KERNEL_DEST, LINUX_ROOTFS_DEST,
+                     LINUX_VMLINUX_DEST, build_nested_assets, default_payload, disk_assets,
+                     guest_markers, host_program_payload, kernel_version, linux_assets,
+                     linux_vmlinux, run_assets_sh)
 from .host import HostInteractive, HostLane, host_kvm_problem
 from .nested import (BOOT_TIMEOUT, L1_ACCEL, NESTED_LANES, QEMU, REPLY_GRACE, NestedInteractive,
                      NestedLane)
@@ -68,10 +73,13 @@ from .paths import BUILD, DATA_DIR, L1_DIR, REPO_ROOT
 
 __all__ = [
     "ASSETS", "BOOT_TIMEOUT", "BUILD", "CAPABILITIES", "DATA_DIR", "GUEST_MARKERS", "L1_ACCEL",
-    "L1_DIR", "LINUX_INITRD_DEST", "LINUX_KERNEL_DEST", "LINUX_VMLINUX_DEST", "linux_vmlinux", "NESTED_LANES", "QEMU", "REPLY_GRACE",
+    "L1_DIR", "L1_HOST_TOOLS", "LINUX_DISK_INITRD_DEST", "LINUX_INITRD_DEST",
+    "LINUX_KERNEL_DEST", "LINUX_ROOTFS_DEST", "LINUX_VMLINUX_DEST", "linux_vmlinux",
+    "NESTED_LANES", "QEMU", "REPLY_GRACE",
     "REPO_ROOT", "TERM", "TERM_COLS", "TERM_ROWS", "HostInteractive", "HostLane", "Lane",
     "LaneError", "LaneTimeout", "LaneUnavailable", "NestedInteractive", "NestedLane",
-    "Result", "build_nested_assets", "default_payload", "default_signals",
-    "guest_markers", "host_kvm_problem", "kernel_version", "linux_assets",
+    "Result", "build_nested_assets", "default_payload", "default_signals", "disk_assets",
+    "guest_markers", "host_kvm_problem", "host_program_payload", "kernel_version",
+    "linux_assets",
     "parse_capabilities", "run_assets_sh",
 ]

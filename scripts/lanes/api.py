@@ -142,6 +142,17 @@ class Lane:
         PVH entry), for -k's PVH boot."""
         raise NotImplementedError
 
+    def linux_disk_initrd(self) -> str:
+        """The path in this lane of the initramfs that boots Linux from a disk: it loads
+        the virtio and ext4 modules and switch_roots to root= (scripts/assets.sh
+        disk-initramfs)."""
+        raise NotImplementedError
+
+    def linux_root_copy(self, name: str) -> str:
+        """A fresh scratch copy, named `name`, of the ext4 root image (scripts/assets.sh
+        rootfs: busybox, and the guest initramfs's /init as /sbin/init); its path."""
+        raise NotImplementedError
+
     def test_guest(self, name: str) -> str:
         """The path in this lane of a guest only the tests use (build/test-guests/NAME)."""
         raise NotImplementedError

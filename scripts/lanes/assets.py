@@ -20,8 +20,15 @@ _MARKER_LINE = re.compile(r"^(\w+)='([^']*)'$")
 LINUX_KERNEL_DEST = "/linux/vmlinuz"
 LINUX_INITRD_DEST = "/linux/initramfs.cpio.gz"
 LINUX_VMLINUX_DEST = "/linux/vmlinux"
+# The disk boot (scripts/assets.sh disk-initramfs, rootfs) in L1.
+LINUX_DISK_INITRD_DEST = "/linux/initramfs-disk.cpio.gz"
+LINUX_ROOTFS_DEST = "/linux/rootfs.ext4"
+# Host programs the tests run in L1 beside mini-kvm, with the libraries they link
+# (debugfs reads the guest's ext4 image there). Each is shipped at its own path.
+L1_HOST_TOOLS = (Path("/usr/sbin/debugfs"),)
 
 _linux_assets: tuple[Path, Path] | None = None
+_disk_assets: tuple[Path, Path] | None = None
 # Why default_payload() left the Linux guest out, if it did.
 _linux_left_out: str | None = None
 
@@ -49,6 +56,29 @@ def linux_assets() -> tuple[Path, Path]:
     return _linux_assets
 
 
+def disk_assets() -> tuple[Path, Path]:
+    """(disk initramfs, pristine ext4 root image) on this machine, built once a session
+    (scripts/assets.sh disk-initramfs, rootfs). Raises LaneUnavailable."""
+    global _disk_assets
+    if _disk_assets is None:
+        _disk_assets = (Path(run_assets_sh("disk-initramfs")), Path(run_assets_sh("rootfs")))
+    return _disk_assets
+
+
+def host_program_payload(program: Path) -> list[tuple[Path, str]]:
+    """A dynamically linked host program and the libraries ldd names (its loader
+    included), each at its own path, for L1; [] when the program is not here."""
+    if not program.exists():
+        return []
+    items = [(program.resolve(), str(program))]
+    ldd = subprocess.run(["ldd", str(program)], capture_output=True, text=True).stdout
+    for line in ldd.splitlines():
+        m = re.search(r"(/\S+) \(0x", line)
+        if m:
+            items.append((Path(m[1]).resolve(), m[1]))
+    return items
+
+
 def kernel_version() -> str:
     """That kernel's version, e.g. 6.1.0-56-amd64: what `uname -r` says in the guest."""
     return run_assets_sh("kernel-version")
@@ -73,7 +103,8 @@ def linux_vmlinux() -> Path:
 
 def default_payload(linux: bool = True) -> list[tuple[Path, str]]:
     """What the nested lane ships into L1: (path here, path in L1), those that exist.
-    With `linux`, also the Linux guest's kernel and initramfs (9 MB more), unless
+    With `linux`, also the Linux guest's kernel and initramfs (9 MB more), the disk
+    boot's initramfs and ext4 root image, and debugfs with its libraries, unless
     scripts/assets.sh cannot provide them (linux_kernel() then says why)."""
     global _linux_left_out
     items = [
@@ -87,6 +118,10 @@ def default_payload(linux: bool = True) -> list[tuple[Path, str]]:
             kernel, initrd = linux_assets()
             items += [(kernel, LINUX_KERNEL_DEST), (initrd, LINUX_INITRD_DEST),
                       (linux_vmlinux(), LINUX_VMLINUX_DEST)]
+            disk_initrd, rootfs = disk_assets()
+            items += [(disk_initrd, LINUX_DISK_INITRD_DEST), (rootfs, LINUX_ROOTFS_DEST)]
+            for tool in L1_HOST_TOOLS:
+                items += host_program_payload(tool)
         except LaneUnavailable as e:
             _linux_left_out = str(e)
     return [(src, dest) for src, dest in items if src.exists()]

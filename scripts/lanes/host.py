@@ -15,7 +15,7 @@ import pexpect
 
 from .api import (TERM, TERM_COLS, TERM_ROWS, Lane, LaneError, LaneTimeout, Result,
                   default_signals, expect_timeout, scratch_name, shell_status)
-from .assets import linux_assets, linux_vmlinux
+from .assets import disk_assets, linux_assets, linux_vmlinux
 from .paths import BUILD, REPO_ROOT
 
 # KVM_GET_API_VERSION = _IO(KVMIO, 0x00); every KVM since 2.6.22 answers 12.
@@ -110,6 +110,14 @@ class HostLane(Lane):
 
     def linux_vmlinux(self):
         return str(linux_vmlinux())
+
+    def linux_disk_initrd(self):
+        return str(disk_assets()[0])
+
+    def linux_root_copy(self, name):
+        path = self.put(b"", name)
+        shutil.copyfile(disk_assets()[1], path)
+        return path
 
     def file(self, host_path):
         return str((REPO_ROOT / host_path).resolve())

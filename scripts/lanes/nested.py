@@ -24,7 +24,8 @@ import pexpect.fdpexpect
 
 from .api import Lane, LaneError, LaneTimeout, LaneUnavailable, Result, expect_timeout, \
     scratch_name
-from .assets import LINUX_INITRD_DEST, LINUX_KERNEL_DEST, LINUX_VMLINUX_DEST, linux_left_out
+from .assets import (LINUX_DISK_INITRD_DEST, LINUX_INITRD_DEST, LINUX_KERNEL_DEST,
+                     LINUX_ROOTFS_DEST, LINUX_VMLINUX_DEST, linux_left_out)
 from .control import Control, ControlChannel, Expired, new_nonce
 from .paths import BUILD, DATA_DIR, REPO_ROOT
 
@@ -300,6 +301,16 @@ class NestedLane(Lane):
 
     def linux_vmlinux(self):
         return self._shipped(LINUX_VMLINUX_DEST)
+
+    def linux_disk_initrd(self):
+        return self._shipped(LINUX_DISK_INITRD_DEST)
+
+    def linux_root_copy(self, name):
+        path = f"/tmp/put/{scratch_name(name)}"
+        r = self.shell(f"mkdir -p /tmp/put && cp {self._shipped(LINUX_ROOTFS_DEST)} {path}")
+        if r.status != 0:
+            raise LaneError(f"linux_root_copy({name!r}) failed: {r}")
+        return path
 
     def file(self, host_path):
         path = (REPO_ROOT / host_path).resolve()

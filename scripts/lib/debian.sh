@@ -95,3 +95,48 @@ busybox_ensure() {
 			"and /bin/busybox is missing or dynamic"
 	fi
 }
+
+# kernel_depmod VERSION: make sure the unpacked kernel package has a modules.dep (Debian
+# ships none: dpkg's trigger runs depmod at install). busybox's depmod writes it into the
+# cache, once (a few seconds).
+kernel_depmod() {
+	local dir bb
+	dir=$(kernel_dir "$1")
+	[ -s "$dir/lib/modules/$1/modules.dep" ] && return 0
+	bb=$(busybox_ensure)
+	log "writing modules.dep of linux-image-$1 (once)"
+	"$bb" depmod -b "$dir" "$1" || die "depmod for linux-image-$1 failed"
+}
+
+# kernel_module_order VERSION NAME...: the modules NAME... and everything they depend on,
+# per modules.dep, each once and after its dependencies: paths relative to
+# lib/modules/VERSION, one a line, in the order insmod must load them. A NAME may spell
+# - or _ either way (virtio_rng is virtio-rng.ko).
+kernel_module_order() {
+	local ver=$1 dep path name want line
+	shift
+	kernel_depmod "$ver"
+	local -A deps=() byname=() seen=()
+	local order=()
+	while IFS= read -r line; do
+		path=${line%%:*}
+		deps[$path]=${line#*:}
+		name=${path##*/}
+		name=${name%%.ko*}
+		byname[${name//-/_}]=$path
+	done <"$(kernel_dir "$ver")/lib/modules/$ver/modules.dep"
+	visit() {
+		[ -n "${seen[$1]:-}" ] && return
+		seen[$1]=1
+		for dep in ${deps[$1]}; do
+			visit "$dep"
+		done
+		order+=("$1")
+	}
+	for want in "$@"; do
+		path=${byname[${want//-/_}]:-}
+		[ -n "$path" ] || die "module $want not found in linux-image-$ver (built in?)"
+		visit "$path"
+	done
+	printf '%s\n' "${order[@]}"
+}
