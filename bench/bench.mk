@@ -5,6 +5,8 @@
 #   $(BUILD)/bench/exitloop-nested-*.bin  the same with EXITLOOP_COUNT_NESTED, for the
 #                                   nested lane (an exit there costs ~50 us, not ~7)
 #   $(BUILD)/bench/matmul-*         the matmul benchmark's runners (bench/matmul/matmul.mk)
+#   $(BUILD)/bench/diskio-static    the disk benchmark's I/O program (bench/diskio.c), for the
+#                                   Linux guest's root image
 
 BENCH_OUT := $(BUILD)/bench
 EXITLOOP_COUNT := 200000
@@ -14,7 +16,8 @@ EXITLOOP_PORT_hc := 0x500
 EXITLOOP_PORT_pit := 0x61
 BENCH_BINS := $(BENCH_OUT)/kvm-floor $(BENCH_OUT)/kvm-floor-static \
 	      $(BENCH_OUT)/exitloop-hc.bin $(BENCH_OUT)/exitloop-pit.bin \
-	      $(BENCH_OUT)/exitloop-nested-hc.bin $(BENCH_OUT)/exitloop-nested-pit.bin
+	      $(BENCH_OUT)/exitloop-nested-hc.bin $(BENCH_OUT)/exitloop-nested-pit.bin \
+	      $(BENCH_OUT)/diskio-static
 
 include bench/matmul/matmul.mk
 
@@ -26,6 +29,10 @@ $(BENCH_OUT)/kvm-floor: bench/kvm_floor.c
 	$(CC) $(CFLAGS_COMMON) $(CFLAGS) $< -o $@
 
 $(BENCH_OUT)/kvm-floor-static: bench/kvm_floor.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_COMMON) $(CFLAGS) -static $< -o $@
+
+$(BENCH_OUT)/diskio-static: bench/diskio.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_COMMON) $(CFLAGS) -static $< -o $@
 

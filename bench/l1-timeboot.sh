@@ -4,8 +4,10 @@
 # output line containing MARKER ("-" if none came), to its end, its exit status (124:
 # LIMIT ran out) and its peak RSS in KiB:
 #   timeboot ready=9.81 end=10.42 status=0 maxrss_kib=301234
-# Times come from /proc/uptime (10 ms steps: enough for boots of seconds).
-limit=$1 marker=$2
+# Times come from /proc/uptime (10 ms steps: enough for boots of seconds). With
+# TIMEBOOT_KEEP=PREFIX in the environment, CMD's output is also kept in PREFIX.out and its
+# stderr (with time -v's report) in PREFIX.err, for the caller to read.
+limit=$1 marker=$2 keep=${TIMEBOOT_KEEP:-}
 shift 2
 out=/tmp/timeboot.$$
 start=$(cut -d ' ' -f 1 /proc/uptime)
@@ -14,7 +16,8 @@ start=$(cut -d ' ' -f 1 /proc/uptime)
 # over 1 KiB, which is undone below. timeout kills CMD itself, so that nothing keeps the
 # pipe open. The awk stamps the marker as it streams by.
 { time -v timeout "$limit" "$@" 2>"$out.err"; echo "status $?" >"$out.status"; } </dev/null |
-	awk -v m="$marker" -v t0="$start" '
+	awk -v m="$marker" -v t0="$start" -v keep="${keep:+$keep.out}" '
+		keep != "" { print > keep }
 		index($0, m) && !seen {
 			getline u < "/proc/uptime"; close("/proc/uptime")
 			split(u, f, " "); ready = f[1] - t0; seen = 1
@@ -26,4 +29,5 @@ rss=$(sed -n 's/.*Maximum resident set size (kbytes): *//p' "$out.err")
 page=$(sed -n 's/.*Page size (bytes): *//p' "$out.err")
 [ -n "$rss" ] && [ -n "$page" ] && rss=$((rss / (page / 1024)))
 echo "timeboot ready=$(cat "$out.ready") end=$(echo "$end $start" | awk '{ printf "%.2f", $1 - $2 }') status=$status maxrss_kib=${rss:--}"
+[ -n "$keep" ] && cp "$out.err" "$keep.err"
 rm -f "$out".*

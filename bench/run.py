@@ -20,7 +20,11 @@ phase of the machine hits every case alike, and reports min / median / max):
           QEMU's microvm machine, both under the same L1 kvm_amd (the nested1 lane), with
           the peak RSS of each VMM process;
   smp     the same work (N shell busy loops in the guest) on 1 vCPU and on N vCPUs,
-          timed inside the guest; the ratio is the parallel speed-up.
+          timed inside the guest; the ratio is the parallel speed-up;
+  disk    virtio-blk: the guest booted from an ext4 root on a virtio disk runs O_DIRECT
+          sequential write and read and 4 KiB random reads on a second disk, mini-kvm
+          against QEMU microvm in the nested1 lane, with the boot to the root's shell and
+          mini-kvm's exits per request.
 
 Each benchmark is measured, then checked, as it comes; once all have passed, each
 reports its section (and plot). --quick (make bench QUICK=1) runs each case once, and

@@ -50,11 +50,13 @@ commands:
                         dependencies (modules.dep), loaded in order by its /init
                         (scripts/initramfs/disk-init), which mounts root= (default
                         /dev/vda) and switch_roots to init= (default /sbin/init)
-  rootfs [OUT [BATCH]]  build an ext4 root file system image (default
+  rootfs [OUT [BATCH [SRC=DEST...]]]
+                        build an ext4 root file system image (default
                         ${ROOTFS#"$REPO_ROOT"/}, $ROOTFS_SIZE) without root
                         privileges (mke2fs -d): a busybox tree whose /sbin/init is
                         scripts/initramfs/guest-init (the same markers, shell and batch
-                        mode as guest-initramfs; the root is left clean at power-off)
+                        mode as guest-initramfs; the root is left clean at power-off);
+                        SRC=DEST adds files as for l1 (make bench adds its I/O program)
   refresh               forget the remembered kernel version: the next command
                         resolves linux-image-amd64 again (and fetches it if new)
   help                  this text
@@ -223,19 +225,20 @@ cmd_disk_initramfs() {
 	pack "$stage" "$out" "$manifest"
 }
 
-# cmd_rootfs [OUT [BATCH]]: mke2fs -d copies a staged busybox tree into a fresh ext4
+# cmd_rootfs [OUT [BATCH [SRC=DEST...]]]: mke2fs -d copies a staged busybox tree into a fresh ext4
 # image, no root needed; the files then belong to whoever ran this, so unless that was
 # root, debugfs hands every inode to root (uid and gid 0), as a distribution image has.
 cmd_rootfs() {
 	local out=${1:-$ROOTFS} batch=${2:-$here/initramfs/guest-batch} bb manifest
+	shift $(($# < 2 ? $# : 2))
 	[ -f "$batch" ] || die "rootfs: $batch is not a file"
 	batch=$(cd "$(dirname "$batch")" && pwd)/${batch##*/}
 	need_cmd mke2fs e2fsprogs
 	need_cmd debugfs e2fsprogs
 	bb=$(busybox_ensure)
-	manifest="busybox $bb"$'\n'"batch $batch"$'\n'"size $ROOTFS_SIZE"
+	manifest="busybox $bb"$'\n'"batch $batch"$'\n'"size $ROOTFS_SIZE"$(specs_manifest rootfs "$@")
 	if up_to_date "$out" "$manifest" "$bb" "$batch" "$here/initramfs/guest-init" \
-		"$here/initramfs/guest-markers" "$here/lib/initramfs.sh"; then
+		"$here/initramfs/guest-markers" "$here/lib/initramfs.sh" "${@%%=*}"; then
 		printf '%s\n' "$out"
 		return
 	fi
@@ -250,6 +253,7 @@ cmd_rootfs() {
 	initramfs_add "$stage" "$here/initramfs/guest-markers" /etc/mini-kvm/markers
 	initramfs_add "$stage" "$batch" /etc/mini-kvm/batch
 	chmod 755 "$stage/sbin/init"
+	add_specs "$stage" "$@"
 	mkdir -p "$stage/mnt" "$stage/var" "$stage/home"
 	mkdir -p "$(dirname "$out")"
 	rm -f "$out.tmp"

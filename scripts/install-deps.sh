@@ -9,6 +9,7 @@ packages=(
 	python3-pexpect		# interactive console tests
 	qemu-system-x86		# the nested lane: QEMU TCG with emulated SVM
 	cpio			# packing the nested lane's initramfs
+	e2fsprogs		# mke2fs -d, debugfs: the Linux guest's ext4 root image and its tests
 	gzip
 	clang-format		# make format
 	gnuplot-nox		# make bench: the plots of bench/RESULTS.md
