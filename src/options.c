@@ -205,6 +205,7 @@ static int check_devices(struct options *opts)
 				 opts->disks[0].arg);
 	if (opts->ndisks)
 		opts->disk = opts->disks[0].arg;
+	opts->ndisks = 0; /* disks[] are -k's virtio disks */
 	return 0;
 }
 

@@ -38,7 +38,7 @@ struct options {
 	const char *initrd; /* -i */
 	const char *params; /* -p */
 	const char *disk;   /* a bare GUEST's --disk: the HC_BLK_* disk image, or NULL */
-	/* With -k: every --disk, in order (the guest's vda, vdb ...); and --rng. */
+	/* With -k: every --disk, in order (the guest's vda, vdb ...), else none; --rng. */
 	struct disk_option disks[OPTIONS_MAX_DISKS];
 	unsigned int ndisks;
 	bool rng;

@@ -402,6 +402,7 @@ static void test_disk_and_irqchip(void **state)
 	assert_int_equal(
 		parse(&o, "run", "--irqchip", "--disk", "d.tar", "--mode", "long", "g.elf"), 0);
 	assert_string_equal(o.disk, "d.tar");
+	assert_int_equal(o.ndisks, 0); /* the HC_BLK_* disk is no virtio disk */
 	assert_true(o.irqchip);
 	assert_int_equal(parse(&o, "run", "g.elf", "--disk=d.tar"), 0);
 	assert_string_equal(o.disk, "d.tar");
