@@ -18,12 +18,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MIB	     (1024 * 1024)
-#define BLOCK	     MIB  /* sequential transfers */
-#define SMALL	     4096 /* random reads */
-#define ALIGN	     4096 /* O_DIRECT buffers and offsets */
-#define NS_PER_SEC   1000000000.0
-#define FILL_BYTE    0x5a
+#define MIB	      (1024 * 1024)
+#define BLOCK	      MIB  /* sequential transfers */
+#define SMALL	      4096 /* random reads */
+#define ALIGN	      4096 /* O_DIRECT buffers and offsets */
+#define NS_PER_SEC    1000000000.0
+#define FILL_BYTE     0x5a
 #define XORSHIFT_SEED 0x9e3779b97f4a7c15ULL
 #define RAND_BATCH    16 /* random reads between two clock reads */
 
