@@ -38,6 +38,7 @@ REQUEST_REGISTERS = {0x050, 0x060, 0x064}
 _DISKIO = re.compile(r"diskio: mib=(\d+) write_mbps=([\d.]+) read_mbps=([\d.]+) "
                      r"rand_iops=([\d.]+) rand_reads=(\d+)")
 _STAT = re.compile(r"bench: stat +(\d+) +\d+ +\d+ +\d+ +(\d+)")
+_INTERRUPTS = re.compile(r"bench: interrupts (\d+)")
 _TIMEBOOT = re.compile(r"timeboot ready=(\S+) end=(\S+) status=(\S+)")
 _IO_ROW = re.compile(r"^\s+mmio (?:read|write) 0x([0-9a-f]+)\s+(\d+)\s", re.M)
 _MARKER_ROW = re.compile(r"^\s+marker\s+[\d.]+\s+\d+\s+[\d.]+\s+\d+\s*$", re.M)
@@ -51,7 +52,9 @@ class Run:
     read_mbps: float
     iops: float
     requests: int         # the data disk's completed reads + writes (the guest's count)
+    interrupts: int = 0   # the interrupts the data disk's device took (the guest's count)
     request_exits: int | None = None  # mini-kvm: exits at the data disk's request registers
+    by_register: dict[int, int] = field(default_factory=dict)  # mini-kvm: offset -> exits
     phase_exits: int | None = None    # mini-kvm: every user-space exit from IO_MARKER to the end
 
 
@@ -99,14 +102,14 @@ def commands(lane, params: str) -> dict[str, str]:
     }
 
 
-def request_exits(stats: str) -> int:
-    """Exits at the data disk's request registers in a --stats table."""
-    total = 0
+def request_exits(stats: str) -> dict[int, int]:
+    """Exits at each of the data disk's request registers in a --stats table."""
+    found = {offset: 0 for offset in sorted(REQUEST_REGISTERS)}
     for addr, count in _IO_ROW.findall(stats):
         a = int(addr, 16)
         if DATA_WINDOW[0] <= a < DATA_WINDOW[1] and a - DATA_WINDOW[0] in REQUEST_REGISTERS:
-            total += int(count)
-    return total
+            found[a - DATA_WINDOW[0]] += int(count)
+    return found
 
 
 def one_run(lane, name: str, command: str, limit: int) -> Run | None:
@@ -123,11 +126,13 @@ def one_run(lane, name: str, command: str, limit: int) -> Run | None:
     if not t or t[1] == "-" or t[3] != "0" or not io or not stat:
         progress(f"  {name}: a run stalled or failed: {r.out.strip()[-600:]}")
         return None
+    irqs = _INTERRUPTS.search(r.out)
     run = Run(float(t[1]), float(io[2]), float(io[3]), float(io[4]),
-              int(stat[1]) + int(stat[2]))
+              int(stat[1]) + int(stat[2]), int(irqs[1]) if irqs else 0)
     if name == "mini-kvm":
         end = _END_ROW.search(r.out)
-        run.request_exits = request_exits(r.out)
+        run.by_register = request_exits(r.out)
+        run.request_exits = sum(run.by_register.values())
         run.phase_exits = int(end[1]) if end and _MARKER_ROW.search(r.out) else None
     return run
 
@@ -209,17 +214,26 @@ def report(data: Disks) -> list[str]:
     with_exits = [r for r in mk if r.request_exits is not None and r.requests]
     if with_exits:
         per_request = [r.request_exits / r.requests for r in with_exits]
+        names = {0x050: "QueueNotify", 0x060: "InterruptStatus", 0x064: "InterruptACK"}
+        split = ", ".join(
+            f"{names[o]} {statistics.median(r.by_register.get(o, 0) / r.requests for r in with_exits):.2f}"
+            for o in sorted(names))
         lines.append(
             "mini-kvm, VM exits to user space per request of the data disk (median over "
-            f"runs): {statistics.median(per_request):.2f}, counted by --stats at the disk's "
-            "QueueNotify, InterruptStatus and InterruptACK registers over the disk's "
-            "completed requests (/sys/block/vdb/stat). QueueNotify never exits "
-            "(KVM_IOEVENTFD) and the interrupt is injected by KVM (KVM_IRQFD); what is "
-            "left is virtio-mmio's interrupt handshake, an InterruptStatus read and an "
-            "InterruptACK write per interrupt, fewer than one interrupt a request with "
-            "VIRTIO_F_EVENT_IDX when requests overlap. Every user-space exit of the I/O "
-            "phase and power-off (the boot timeline's last phase): "
+            f"runs): {statistics.median(per_request):.2f} ({split}), counted by --stats at "
+            "the disk's request registers over the disk's completed requests "
+            "(/sys/block/vdb/stat). QueueNotify is a KVM_IOEVENTFD and the interrupt a "
+            "KVM_IRQFD, so neither exits; what is left is virtio-mmio's interrupt "
+            "handshake, an InterruptStatus read and an InterruptACK write per interrupt. "
+            "Every user-space exit of the I/O phase and power-off (the boot timeline's "
+            "last phase): "
             + ", ".join(str(r.phase_exits) for r in mk if r.phase_exits is not None) + ".")
+        lines.append("")
+    irq_rows = [f"{name} {statistics.median(r.interrupts / r.requests for r in runs):.2f}"
+                for name, runs in data.runs.items() if runs]
+    if irq_rows:
+        lines.append("Interrupts of the data disk per request, as the guest counts them "
+                     "(/proc/interrupts; medians): " + ", ".join(irq_rows) + ".")
         lines.append("")
     if len(medians) == 2:
         a, b = medians["mini-kvm"], medians["QEMU microvm"]
