@@ -102,10 +102,20 @@ def commands(lane, params: str) -> dict[str, str]:
     }
 
 
+def total_table(stats: str) -> str:
+    """The first table of --stats, the VM's totals: with several vCPUs each one's table
+    follows it, each under a heading of its own ("[1:linux] vCPU 0: ...")."""
+    start = stats.find(" stats: ")
+    if start < 0:
+        return ""
+    end = stats.find("\n[", start)
+    return stats[start:end if end >= 0 else len(stats)]
+
+
 def request_exits(stats: str) -> dict[int, int]:
-    """Exits at each of the data disk's request registers in a --stats table."""
+    """Exits at each of the data disk's request registers in --stats' totals table."""
     found = {offset: 0 for offset in sorted(REQUEST_REGISTERS)}
-    for addr, count in _IO_ROW.findall(stats):
+    for addr, count in _IO_ROW.findall(total_table(stats)):
         a = int(addr, 16)
         if DATA_WINDOW[0] <= a < DATA_WINDOW[1] and a - DATA_WINDOW[0] in REQUEST_REGISTERS:
             found[a - DATA_WINDOW[0]] += int(count)
