@@ -21,6 +21,7 @@
 #include "vcpu.h"
 
 struct guest_image;
+struct gdb_vm;
 
 /* How a VM ended; main maps it to an exit status (see README, "Exit status"). */
 enum vm_end {
@@ -34,6 +35,7 @@ enum vm_end {
 	VM_END_POWEROFF, /* the guest powered off (ACPI S5): status 0 */
 	VM_END_RESET, /* the guest reset itself (8042, ACPI reset; for Linux a triple fault): 0 */
 	VM_END_QUIT,  /* the user typed Ctrl-A x: status 0 */
+	VM_END_GDB_KILL, /* gdb's kill: status 0, as Ctrl-A x */
 };
 
 #define VM_MESSAGE_MAX 512
@@ -48,6 +50,32 @@ struct vm_result {
 	uint32_t exit_reason;
 };
 
+/* What this host's KVM traps for gdb at one privilege level (the probes of `mini-kvm check`). */
+struct vm_gdb_host {
+	bool sw_bp; /* int3 exits (KVM_GUESTDBG_USE_SW_BP) */
+	bool hw_bp; /* DR0-DR3 execution breakpoints (KVM_GUESTDBG_USE_HW_BP) */
+	bool watch; /* DR0-DR3 data watchpoints */
+	bool step;  /* KVM_GUESTDBG_SINGLESTEP */
+};
+
+/* --gdb: a gdb stub for this VM (gdb_target.c). address NULL: none. */
+struct vm_gdb_config {
+	const char *address; /* "[ADDR:]PORT" to listen on */
+	bool wait;	     /* --gdb-wait: every vCPU held before its first instruction */
+	/*
+	 * host_known: what this host's KVM traps in ring 0 and real mode (kernel) and
+	 * in ring 3 (user), as the runner probed it; gdb's requests that cannot work
+	 * here are refused with a hint, or done another way (kvm_pvm: int3 in ring 0 is
+	 * not trapped, so `break` there takes a debug register). Not known: everything
+	 * works, as on hardware.
+	 */
+	bool host_known;
+	struct vm_gdb_host kernel, user;
+	/* One line for the user (listening, connected, refused ...), without newline. */
+	void (*log)(void *opaque, const char *line);
+	void *log_opaque;
+};
+
 struct vm_config {
 	unsigned int index; /* 1-based guest number, for messages */
 	const char *name;   /* guest name, for messages */
@@ -58,6 +86,9 @@ struct vm_config {
 	uint64_t process_start_ns; /* when mini-kvm started, for the boot timeline */
 	struct console *console;
 	const struct blk_dev *disk; /* --disk, for HC_BLK_*; NULL for none */
+	struct vm_gdb_config gdb;   /* --gdb, --gdb-wait */
+	/* Hooks for every vCPU's loop when there is no --gdb (probe.c's debugging probes). */
+	const struct vcpu_debug *debug;
 };
 
 /*
@@ -100,6 +131,7 @@ struct vm {
 	bool has_irqchip;   /* KVM_CREATE_IRQCHIP done: interrupts go through KVM */
 	struct vcpu *vcpus; /* config->cpus of them, calloc()ed */
 	unsigned int nvcpus;
+	struct gdb_vm *gdb; /* --gdb: the stub and its server (gdb_target.h), or NULL */
 
 	atomic_bool stopping;	 /* set once by vm_stop(); vCPUs leave their loops */
 	pthread_mutex_t lock;	 /* guards result; stopping is set under it */
