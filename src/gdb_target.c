@@ -59,6 +59,9 @@
 #define HINT_HW_NOT_HERE \
 	"this host's KVM does not trap debug registers in this code: use break (int3)"
 #define HINT_HW_FULL "all four debug registers (DR0-DR3) are in use: delete a hbreak or watch"
+#define HINT_NO_WATCH                                                                    \
+	"this host's KVM does not trap data watchpoints (debug registers): "               \
+	"`set can-use-hw-watchpoints 0` makes gdb watch in software (it single-steps)"
 
 /* What one vCPU last gave KVM_SET_GUEST_DEBUG (its own thread only). */
 struct gdb_vcpu_debug {
@@ -388,9 +391,11 @@ static bool user_page(struct gdb_vm *g, uint64_t cr3, uint64_t addr)
 }
 
 /*
- * Whether linear addr holds kernel code for vCPU vcpu, as the probes split them
- * (kvm_pvm emulates it, runs user code natively): real mode; in long mode with
- * paging a supervisor page; otherwise the vCPU's current privilege level 0.
+ * Whether the code at linear addr runs in ring 0 (or real mode) for vCPU vcpu, as
+ * the probes split them (kvm_pvm emulates it, runs ring 3 natively): real mode; a
+ * supervisor page in long mode (only ring 0 can run it); else, a user page or no
+ * paging, the vCPU's current privilege level (a bare guest's pages are all user
+ * pages, run in ring 0).
  */
 static bool kernel_code(struct gdb_vm *g, unsigned int vcpu, uint64_t addr)
 {
@@ -401,8 +406,9 @@ static bool kernel_code(struct gdb_vm *g, unsigned int vcpu, uint64_t addr)
 		return true;
 	if (!(sregs.cr0 & X86_CR0_PE))
 		return true;
-	if ((sregs.efer & X86_EFER_LMA) && (sregs.cr0 & X86_CR0_PG))
-		return !user_page(g, sregs.cr3, addr);
+	if ((sregs.efer & X86_EFER_LMA) && (sregs.cr0 & X86_CR0_PG) &&
+	    !user_page(g, sregs.cr3, addr))
+		return true;
 	return (sregs.cs.selector & SELECTOR_RPL_MASK) == 0;
 }
 
@@ -448,8 +454,7 @@ static int hw_remove(struct gdb_vm *g, enum gdb_bp_type type, uint64_t addr, uin
  * Z0: the stub writes int3, which KVM_GUESTDBG_USE_SW_BP makes exit -- where this
  * host's KVM traps it; where it does not (kvm_pvm: ring 0, real mode) a debug
  * register takes the breakpoint. Z1-Z4: a debug register; a watchpoint this host
- * cannot trap anywhere is left to gdb (-ENOTSUP without a hint: gdb then watches
- * in software, single-stepping).
+ * cannot trap anywhere is refused with the way to watch in software.
  */
 static int op_insert_breakpoint(void *opaque, enum gdb_bp_type type, uint64_t addr,
 				uint64_t kind, const char **hint)
@@ -488,8 +493,10 @@ static int op_insert_breakpoint(void *opaque, enum gdb_bp_type type, uint64_t ad
 		}
 		break;
 	default:
-		if (!caps.watch)
+		if (!caps.watch) {
+			*hint = HINT_NO_WATCH;
 			return -ENOTSUP;
+		}
 		break;
 	}
 	ret = hw_insert(g, type, addr, kind);
