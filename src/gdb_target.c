@@ -35,13 +35,13 @@
 /* kvm_fpu keeps 64-bit last_ip/last_dp; gdb's fioff/fooff are their low 32 bits. */
 #define FPU_OFFSET_MASK 0xffffffffULL
 /* Linux signal numbers that gdb's own numbering (gdb/signals.def) shares. */
-#define LINUX_SIGHUP  1
-#define LINUX_SIGINT  2
-#define LINUX_SIGQUIT 3
-#define LINUX_SIGKILL 9
-#define LINUX_SIGPIPE 13
-#define LINUX_SIGALRM 14
-#define LINUX_SIGTERM 15
+#define LINUX_SIGHUP	1
+#define LINUX_SIGINT	2
+#define LINUX_SIGQUIT	3
+#define LINUX_SIGKILL	9
+#define LINUX_SIGPIPE	13
+#define LINUX_SIGALRM	14
+#define LINUX_SIGTERM	15
 #define GDB_SIGNAL_ALRM 14
 /* An exit status as a process's: its low 8 bits ('W'). */
 #define EXIT_STATUS_MASK 0xff
@@ -50,17 +50,17 @@
 #define HINT_SW_IN_DR                                                                  \
 	"this host's KVM does not trap int3 in ring-0 or real-mode code: breakpoints " \
 	"there use the debug registers DR0-DR3, four at most, shared with hbreak"
-#define HINT_SW_IN_DR_FULL                                                             \
+#define HINT_SW_IN_DR_FULL                                                              \
 	"this host's KVM does not trap int3 in ring-0 or real-mode code, and all four " \
 	"debug registers are in use: delete a breakpoint or hbreak"
-#define HINT_NO_BP                                                                     \
+#define HINT_NO_BP                                                                      \
 	"this host's KVM traps neither int3 nor debug registers in this code (kvm_pvm " \
 	"runs ring 3 natively): no breakpoints here; break in ring-0 code instead"
 #define HINT_HW_NOT_HERE \
 	"this host's KVM does not trap debug registers in this code: use break (int3)"
 #define HINT_HW_FULL "all four debug registers (DR0-DR3) are in use: delete a hbreak or watch"
-#define HINT_NO_WATCH                                                                    \
-	"this host's KVM does not trap data watchpoints (debug registers): "               \
+#define HINT_NO_WATCH                                                        \
+	"this host's KVM does not trap data watchpoints (debug registers): " \
 	"`set can-use-hw-watchpoints 0` makes gdb watch in software (it single-steps)"
 
 /* What one vCPU last gave KVM_SET_GUEST_DEBUG (its own thread only). */
@@ -93,11 +93,9 @@ struct gdb_vm {
 
 static void segment_from_kvm(struct gdb_segment *out, const struct kvm_segment *s)
 {
-	*out = (struct gdb_segment){ .base = s->base,
-				     .limit = s->limit,
-				     .selector = s->selector,
-				     .l = s->l,
-				     .db = s->db };
+	*out = (struct gdb_segment){
+		.base = s->base, .limit = s->limit, .selector = s->selector, .l = s->l, .db = s->db
+	};
 }
 
 /* gdb sets selector, base and limit; the hidden attributes stay (read-modify-write). */
@@ -123,6 +121,7 @@ void gdb_regs_from_kvm(struct gdb_regs *out, const struct kvm_regs *regs,
 		[GDB_R12] = regs->r12, [GDB_R13] = regs->r13, [GDB_R14] = regs->r14,
 		[GDB_R15] = regs->r15,
 	};
+	uint8_t st[GDB_X87_REGS][GDB_X87_REG_SIZE];
 
 	memset(out, 0, sizeof(*out));
 	memcpy(out->gpr, gpr, sizeof(gpr));
@@ -142,11 +141,11 @@ void gdb_regs_from_kvm(struct gdb_regs *out, const struct kvm_regs *regs,
 	out->efer = sregs->efer;
 
 	for (unsigned int i = 0; i < GDB_X87_REGS; i++)
-		memcpy(out->st[i], fpu->fpr[i], GDB_X87_REG_SIZE);
+		memcpy(st[i], fpu->fpr[i], GDB_X87_REG_SIZE);
+	memcpy(out->st, st, sizeof(st));
 	out->fctrl = fpu->fcw;
 	out->fstat = fpu->fsw;
-	out->ftag = gdb_x87_tag_full(fpu->ftwx, fpu->fsw,
-				     (const uint8_t(*)[GDB_X87_REG_SIZE])out->st);
+	out->ftag = gdb_x87_tag_full(fpu->ftwx, fpu->fsw, st);
 	out->fop = fpu->last_opcode;
 	out->fioff = (uint32_t)(fpu->last_ip & FPU_OFFSET_MASK);
 	out->fooff = (uint32_t)(fpu->last_dp & FPU_OFFSET_MASK);
@@ -350,8 +349,7 @@ static ssize_t access_memory(struct gdb_vm *g, unsigned int vcpu, uint64_t addr,
 	return done ? (ssize_t)done : -EFAULT;
 }
 
-static ssize_t op_read_memory(void *opaque, unsigned int vcpu, uint64_t addr, void *buf,
-			      size_t len)
+static ssize_t op_read_memory(void *opaque, unsigned int vcpu, uint64_t addr, void *buf, size_t len)
 {
 	return access_memory(opaque, vcpu, addr, buf, len, false);
 }
@@ -375,8 +373,8 @@ static bool user_page(struct gdb_vm *g, uint64_t cr3, uint64_t addr)
 	for (int level = PT_LEVELS; level >= 1; level--) {
 		unsigned int shift = PAGE_SHIFT_4K + PT_INDEX_BITS * (level - 1);
 		uint64_t index = (addr >> shift) & PT_INDEX_MASK, entry;
-		const uint64_t *e = guest_ptr(&g->vm->mem, table + index * sizeof(entry),
-					      sizeof(entry));
+		const uint64_t *e =
+			guest_ptr(&g->vm->mem, table + index * sizeof(entry), sizeof(entry));
 
 		if (!e)
 			return false;
@@ -416,7 +414,9 @@ static bool kernel_code(struct gdb_vm *g, unsigned int vcpu, uint64_t addr)
 static struct vm_gdb_host host_caps(struct gdb_vm *g, unsigned int vcpu, uint64_t addr)
 {
 	if (!g->cfg->host_known)
-		return (struct vm_gdb_host){ .sw_bp = true, .hw_bp = true, .watch = true, .step = true };
+		return (struct vm_gdb_host){
+			.sw_bp = true, .hw_bp = true, .watch = true, .step = true
+		};
 	return kernel_code(g, vcpu, addr) ? g->cfg->kernel : g->cfg->user;
 }
 
@@ -456,8 +456,8 @@ static int hw_remove(struct gdb_vm *g, enum gdb_bp_type type, uint64_t addr, uin
  * register takes the breakpoint. Z1-Z4: a debug register; a watchpoint this host
  * cannot trap anywhere is refused with the way to watch in software.
  */
-static int op_insert_breakpoint(void *opaque, enum gdb_bp_type type, uint64_t addr,
-				uint64_t kind, const char **hint)
+static int op_insert_breakpoint(void *opaque, enum gdb_bp_type type, uint64_t addr, uint64_t kind,
+				const char **hint)
 {
 	struct gdb_vm *g = opaque;
 	struct vm_gdb_host caps = { .watch = true };
@@ -505,8 +505,7 @@ static int op_insert_breakpoint(void *opaque, enum gdb_bp_type type, uint64_t ad
 	return ret;
 }
 
-static int op_remove_breakpoint(void *opaque, enum gdb_bp_type type, uint64_t addr,
-				uint64_t kind)
+static int op_remove_breakpoint(void *opaque, enum gdb_bp_type type, uint64_t addr, uint64_t kind)
 {
 	struct gdb_vm *g = opaque;
 
@@ -761,10 +760,9 @@ int gdb_vm_create(struct vm *vm, struct gdb_vm **out)
 		goto fail;
 	}
 	g->rc_ready = true;
-	stub_cfg = (struct gdb_stub_config){ .nvcpus = config->cpus,
-					     .arch = GDB_ARCH_AUTO,
-					     .ops = &target_ops,
-					     .target = g };
+	stub_cfg = (struct gdb_stub_config){
+		.nvcpus = config->cpus, .arch = GDB_ARCH_AUTO, .ops = &target_ops, .target = g
+	};
 	ret = gdb_stub_init(&g->stub, &stub_cfg);
 	if (ret < 0)
 		goto fail;

@@ -412,6 +412,47 @@ static void test_disk_and_irqchip(void **state)
 			   "--disk", "a.img", "--disk", "b.img", "g.bin");
 }
 
+static void test_gdb(void **state)
+{
+	struct options o;
+
+	(void)state;
+	assert_int_equal(parse(&o, "run", "g.bin"), 0);
+	assert_null(o.gdb);
+	assert_false(o.gdb_wait);
+	assert_int_equal(parse(&o, "run", "--gdb", "1234", "g.elf"), 0);
+	assert_string_equal(o.gdb, "1234");
+	assert_false(o.gdb_wait);
+	assert_int_equal(parse(&o, "run", "--gdb-wait", "--gdb=127.0.0.1:0", "g.elf"), 0);
+	assert_string_equal(o.gdb, "127.0.0.1:0");
+	assert_true(o.gdb_wait);
+	assert_int_equal(parse(&o, "run", "--gdb", "[::1]:1234", "-k", "bz"), 0);
+	assert_string_equal(o.gdb, "[::1]:1234");
+	assert_int_equal(parse(&o, "run", "--gdb", "localhost:65535", "g.elf"), 0);
+	assert_int_equal(parse(&o, "run", "--gdb", "0.0.0.0:1", "g.elf"), 0);
+}
+
+static void test_gdb_errors(void **state)
+{
+	(void)state;
+	assert_usage_error("--gdb: gdb address '65536': the port must be 0 to 65535", "run",
+			   "--gdb", "65536", "g.elf");
+	assert_usage_error("the port must be 0 to 65535", "run", "--gdb", "", "g.elf");
+	assert_usage_error("the port must be 0 to 65535", "run", "--gdb", "12a4", "g.elf");
+	assert_usage_error("the port must be 0 to 65535", "run", "--gdb", "1:-1", "g.elf");
+	assert_usage_error("the port must be 0 to 65535", "run", "--gdb", "1234567", "g.elf");
+	assert_usage_error("'example.com' is not an IPv4 address", "run", "--gdb",
+			   "example.com:1234", "g.elf");
+	assert_usage_error("put an IPv6 address in brackets", "run", "--gdb", "::1:1234", "g.elf");
+	assert_usage_error("an IPv6 address is [ADDR]:PORT", "run", "--gdb", "[::1]", "g.elf");
+	assert_usage_error("option '--gdb' needs an argument", "run", "g.elf", "--gdb");
+	assert_usage_error("--gdb given twice ('1', '2')", "run", "--gdb", "1", "--gdb", "2",
+			   "g.elf");
+	assert_usage_error("--gdb: 2 GUESTs given; gdb debugs one GUEST", "run", "--gdb", "1234",
+			   "a.bin", "b.bin");
+	assert_usage_error("--gdb-wait needs --gdb [ADDR:]PORT", "run", "--gdb-wait", "g.elf");
+}
+
 static void test_cpus(void **state)
 {
 	static const char *const bad[] = { "0",	  "255", "4097",
@@ -542,7 +583,8 @@ static void test_usage_names_every_option(void **state)
 		"-m, --mem",	"-c, --cpus",	  "--mode",
 		"--load",	"--entry",	  "--stats",
 		"--trace",	"--timeout",	  "--irqchip",
-		"--disk FILE",	"mini-kvm check", "mini-kvm version | help"
+		"--disk FILE",	"mini-kvm check", "mini-kvm version | help",
+		"--gdb [ADDR:]PORT", "--gdb-wait"
 	};
 
 	(void)state;
@@ -572,6 +614,8 @@ int main(void)
 		cmocka_unit_test(test_nothing_to_run),
 		cmocka_unit_test(test_kernel_conflicts),
 		cmocka_unit_test(test_disk_and_irqchip),
+		cmocka_unit_test(test_gdb),
+		cmocka_unit_test(test_gdb_errors),
 		cmocka_unit_test(test_cpus),
 		cmocka_unit_test(test_timeout),
 		cmocka_unit_test(test_guest_limit),
