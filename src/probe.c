@@ -62,9 +62,11 @@ struct probe {
 };
 
 #define PROBE_IMAGE(sym) .start = sym##_start, .end = sym##_end
-#define DEBUG_PROBE(name_, sym, what_, kind, ring3_, instead_)                               \
-	{ .name = name_, .what = what_, .mode = BOOT_MODE_LONG, PROBE_IMAGE(sym), .debug = kind, \
-	  .ring3 = ring3_, .instead = instead_ }
+#define DEBUG_PROBE(name_, sym, what_, kind, ring3_, instead_)                          \
+	{                                                                               \
+		.name = name_, .what = what_, .mode = BOOT_MODE_LONG, PROBE_IMAGE(sym), \
+		.debug = kind, .ring3 = ring3_, .instead = instead_                     \
+	}
 
 /* A single-stepping probe that waits for ring 3 gives up after this many steps. */
 #define PROBE_STEP_LIMIT 100000
@@ -102,28 +104,31 @@ static const struct probe probes[PROBE_COUNT] = {
 				 "the interrupt handler ran at CPL 3" },
 	[PROBE_ID_RING0_SSE] = { "ring0-sse", "SSE arithmetic at CPL 0", BOOT_MODE_LONG, false,
 				 PROBE_IMAGE(probe_ring0_sse), NULL },
-	[PROBE_ID_SW_BP] = DEBUG_PROBE("sw-bp", probe_sw_bp,
-				       "break: int3 in ring 0 exits to the VMM (KVM_GUESTDBG_USE_SW_BP)",
-				       PROBE_DEBUG_SW_BP, false,
-				       "mini-kvm --gdb puts gdb's breakpoints in ring-0 and "
-				       "real-mode code in debug registers instead (hw-bp), four "
-				       "at most; the guest's own int3 there ends it"),
+	[PROBE_ID_SW_BP] =
+		DEBUG_PROBE("sw-bp", probe_sw_bp,
+			    "break: int3 in ring 0 exits to the VMM (KVM_GUESTDBG_USE_SW_BP)",
+			    PROBE_DEBUG_SW_BP, false,
+			    "mini-kvm --gdb puts gdb's breakpoints in ring-0 and "
+			    "real-mode code in debug registers instead (hw-bp), four "
+			    "at most; the guest's own int3 there ends it"),
 	[PROBE_ID_HW_BP] = DEBUG_PROBE("hw-bp", probe_hw_bp,
 				       "hbreak: a DR0 execution breakpoint in ring 0 (USE_HW_BP)",
 				       PROBE_DEBUG_HW_BP, false, "use break (int3) instead"),
-	[PROBE_ID_WATCH] = DEBUG_PROBE("watch", probe_watch, "watch: a DR0 write watchpoint in ring 0",
-				       PROBE_DEBUG_WATCH, false,
-				       "watch falls back to gdb's software watchpoints (slow)"),
+	[PROBE_ID_WATCH] = DEBUG_PROBE(
+		"watch", probe_watch, "watch: a DR0 write watchpoint in ring 0", PROBE_DEBUG_WATCH,
+		false, "watch falls back to gdb's software watchpoints (slow)"),
 	[PROBE_ID_STEP] = DEBUG_PROBE("step", probe_step,
 				      "stepi: single-step in ring 0 (KVM_GUESTDBG_SINGLESTEP)",
 				      PROBE_DEBUG_STEP, false, NULL),
-	[PROBE_ID_SW_BP_R3] = DEBUG_PROBE("sw-bp-r3", probe_sw_bp_r3, "break: int3 in ring 3 exits to the VMM",
-					  PROBE_DEBUG_SW_BP, true, "use hbreak instead"),
-	[PROBE_ID_HW_BP_R3] = DEBUG_PROBE("hw-bp-r3", probe_hw_bp_r3, "hbreak: a DR0 execution breakpoint in ring 3",
+	[PROBE_ID_SW_BP_R3] =
+		DEBUG_PROBE("sw-bp-r3", probe_sw_bp_r3, "break: int3 in ring 3 exits to the VMM",
+			    PROBE_DEBUG_SW_BP, true, "use hbreak instead"),
+	[PROBE_ID_HW_BP_R3] = DEBUG_PROBE("hw-bp-r3", probe_hw_bp_r3,
+					  "hbreak: a DR0 execution breakpoint in ring 3",
 					  PROBE_DEBUG_HW_BP, true, "use break (int3) instead"),
-	[PROBE_ID_WATCH_R3] = DEBUG_PROBE("watch-r3", probe_watch_r3, "watch: a DR0 write watchpoint in ring 3",
-					  PROBE_DEBUG_WATCH, true,
-					  "watch falls back to gdb's software watchpoints (slow)"),
+	[PROBE_ID_WATCH_R3] = DEBUG_PROBE(
+		"watch-r3", probe_watch_r3, "watch: a DR0 write watchpoint in ring 3",
+		PROBE_DEBUG_WATCH, true, "watch falls back to gdb's software watchpoints (slow)"),
 	[PROBE_ID_STEP_R3] = DEBUG_PROBE("step-r3", probe_step_r3, "stepi: single-step in ring 3",
 					 PROBE_DEBUG_STEP, true, NULL),
 };

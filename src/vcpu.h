@@ -86,7 +86,7 @@ struct vcpu_env {
 	const struct bus *pio;
 	const struct bus *mmio;
 	const atomic_bool *stopping;
-	const char *trace_label;	 /* "[1:name]": one stderr line per exit; NULL: no trace */
+	const char *trace_label;	/* "[1:name]": one stderr line per exit; NULL: no trace */
 	const struct vcpu_debug *debug; /* a debugger's hooks, or NULL (no --gdb) */
 };
 

@@ -304,10 +304,9 @@ int vm_create(struct vm *vm, const struct kvm_host *host, const struct vm_config
 		const struct vcpu_env env = { .pio = &vm->pio,
 					      .mmio = &vm->mmio,
 					      .stopping = &vm->stopping,
-					      .trace_label =
-						      config->trace ? vm->trace_label : NULL,
+					      .trace_label = config->trace ? vm->trace_label : NULL,
 					      .debug = vm->gdb ? gdb_vm_hooks(vm->gdb)
-								: config->debug };
+							       : config->debug };
 
 		ret = vcpu_create(&vm->vcpus[i], vm->fd, host, i, config->cpus, &env);
 		if (ret < 0)

@@ -578,14 +578,23 @@ static void test_reparse_after_error(void **state)
 
 static void test_usage_names_every_option(void **state)
 {
-	static const char *const flags[] = {
-		"-k, --kernel", "-i, --initrd",	  "-p, --params",
-		"-m, --mem",	"-c, --cpus",	  "--mode",
-		"--load",	"--entry",	  "--stats",
-		"--trace",	"--timeout",	  "--irqchip",
-		"--disk FILE",	"mini-kvm check", "mini-kvm version | help",
-		"--gdb [ADDR:]PORT", "--gdb-wait"
-	};
+	static const char *const flags[] = { "-k, --kernel",
+					     "-i, --initrd",
+					     "-p, --params",
+					     "-m, --mem",
+					     "-c, --cpus",
+					     "--mode",
+					     "--load",
+					     "--entry",
+					     "--stats",
+					     "--trace",
+					     "--timeout",
+					     "--irqchip",
+					     "--disk FILE",
+					     "mini-kvm check",
+					     "mini-kvm version | help",
+					     "--gdb [ADDR:]PORT",
+					     "--gdb-wait" };
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(flags); i++)
