@@ -52,6 +52,19 @@ def _die_with_parent() -> None:
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
+# mini-kvm --gdb's port inside L1 (gdb_job()), and how long (0.1 s a try) the relay
+# waits for it.
+L1_GDB_PORT = 1234
+L1_GDB_WAIT_TRIES = 600
+
+
+def _free_loopback_port() -> int:
+    """A TCP port free on 127.0.0.1 now (for QEMU's end of ttyS2)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 class NestedLane(Lane):
     """mini-kvm-static inside an L1 Debian kernel with kvm_amd, under QEMU TCG."""
 
@@ -81,6 +94,7 @@ class NestedLane(Lane):
         self._ctl: Control | None = None
         self._job: NestedInteractive | None = None
         self.reply_grace = REPLY_GRACE
+        self.gdb_port = 0  # QEMU's end of ttyS2 (gdb_job()), chosen at each boot
 
     # -- L1's life ---------------------------------------------------------------------
 
@@ -95,6 +109,7 @@ class NestedLane(Lane):
         started = time.monotonic()
         deadline = started + BOOT_TIMEOUT
         self._sockdir = tempfile.mkdtemp(prefix="mini-kvm-l1-")
+        self.gdb_port = _free_loopback_port()
         con_path = os.path.join(self._sockdir, "console")
         ctl_path = os.path.join(self._sockdir, "control")
         argv = [
@@ -105,6 +120,10 @@ class NestedLane(Lane):
             "-chardev", f"socket,id=con,path={con_path},server=on,wait=on",
             "-chardev", f"socket,id=ctl,path={ctl_path},server=on,wait=on",
             "-serial", "chardev:con", "-serial", "chardev:ctl",
+            # ttyS2: gdb's line to a mini-kvm --gdb in L1 (gdb_job()), on a port of this
+            # machine's loopback that gdb here connects to.
+            "-chardev", f"socket,id=gdb,host=127.0.0.1,port={self.gdb_port},server=on,wait=off",
+            "-serial", "chardev:gdb",
             "-kernel", str(self.kernel), "-initrd", str(self.initrd),
             "-append", "console=ttyS0 quiet panic=-1",
         ]
@@ -254,6 +273,22 @@ class NestedLane(Lane):
             raise self._broken(f"L1 did not start {cmd!r}: {' '.join(fields)}")
         self._job = NestedInteractive(self, nonce, cmd, timeout)
         return self._job
+
+    def gdb_job(self, args, timeout=60):
+        if not self.has_vmm:
+            self._vmm_command(args)  # raises the reason
+        port = L1_GDB_PORT
+        vmm = shlex.join([self.vmm_binary(), "run", "--gdb", f"127.0.0.1:{port}", *args])
+        # The relay: once mini-kvm listens, ttyS2 (raw) <-> its port. It is mini-kvm's
+        # gdb client from then on; it ends when mini-kvm closes the connection.
+        script = (f"( i=0; while ! netstat -ltn 2>/dev/null | grep -q '127.0.0.1:{port} ' "
+                  f"&& [ $i -lt {L1_GDB_WAIT_TRIES} ]; do i=$((i+1)); sleep 0.1; done\n"
+                  f"  stty raw -echo; exec nc 127.0.0.1 {port}"
+                  f" ) </dev/ttyS2 >/dev/ttyS2 2>/dev/null &\n"
+                  f"exec {vmm}")
+        job = self.shell_interactive(script, timeout)
+        job.expect(rb"gdb: client 127\.0\.0\.1:\d+ connected")
+        return job, f"127.0.0.1:{self.gdb_port}"
 
     def _reap(self, job: NestedInteractive, kill: bool) -> None:
         """Wait for (or kill) a TTY job in L1, and read the console up to its @@EXIT, so

@@ -1,0 +1,273 @@
+"""mini-kvm run --gdb with Debian's own gdb in batch mode: a C long-mode guest with symbols
+(break, bt, print, finish, watch, the guest's own int3, continue to its exit status), a
+real-mode guest (stepi, registers, memory at CS:IP), the teaching OS (a break in its
+system-call dispatcher, bt through the kernel, info threads), Linux in the nested lane (a
+break at its syscall entry by address, then on to the shell), Ctrl-C and kill, and a
+gdb that dies mid-session or a client that sends garbage: the guest lives on.
+
+gdb runs on this machine in both lanes: the nested lane relays mini-kvm's port in L1 over
+L1's third serial line (lanes' gdb_job()). Where `mini-kvm check` says this host's KVM
+cannot trap something gdb asks for, the test asks for what it can instead, as a user
+would (kvm_pvm: `set can-use-hw-watchpoints 0`; its ring-0 `break` goes to a debug
+register by itself).
+"""
+
+import contextlib
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import time
+
+import pexpect
+import pytest
+
+import lanes
+from test_linux import (LINUX_NEEDS, MARKERS, PROMPT, READY, expect, linux_args,
+                        shell_command, tail)
+
+GDB = shutil.which("gdb")
+pytestmark = pytest.mark.skipif(GDB is None, reason="no gdb: apt-get install gdb "
+                                "(scripts/install-deps.sh does)")
+
+GDB_TIMEOUT = 120  # one gdb batch session (the nested lane's serial relay is slow)
+STEP_TIMEOUT = 30
+GDB_GUEST = "gdb_guest.elf"  # tests/guests/gdb_guest.c
+GDB_GUEST_STATUS = 42
+BUSY_LINE = b"mini-kvm: a gdb is already connected to this VM (one at a time)\n"
+
+
+def gdb_batch(address: str, commands: list[str], program: str | None = None,
+              timeout: float = GDB_TIMEOUT) -> str:
+    """Run gdb -batch against `address` with `commands`; returns what it printed."""
+    argv = [GDB, "-nx", "-batch", "-ex", "set pagination off", "-ex", "set confirm off",
+            "-ex", f"target remote {address}"]
+    for c in commands:
+        argv += ["-ex", c]
+    if program:
+        argv.append(program)
+    r = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, timeout=timeout)
+    return r.stdout.decode(errors="replace")
+
+
+@contextlib.contextmanager
+def gdb_session(lane, args: list[str]):
+    """mini-kvm run --gdb ARGS in the lane, on a terminal: yields (job, address for gdb)."""
+    job, address = lane.gdb_job(args, timeout=GDB_TIMEOUT)
+    with job:
+        yield job, address
+
+
+def ends(job, what: str, timeout: float = STEP_TIMEOUT) -> int:
+    expect(job, pexpect.EOF, f"end of mini-kvm after {what}", timeout)
+    return job.wait(timeout)
+
+
+def assert_in_order(out: str, *patterns: str) -> None:
+    """Each regex matches out, after the previous one's match."""
+    pos = 0
+    for pattern in patterns:
+        m = re.compile(pattern, re.M).search(out, pos)
+        assert m, f"no {pattern!r} after offset {pos} in gdb's output:\n{out}"
+        pos = m.end()
+
+
+def can(lane, capability: str) -> bool:
+    found = lane.capability(capability)
+    return found is None or found[0]
+
+
+# --- bare guests -----------------------------------------------------------------------
+
+
+@pytest.mark.needs("long")
+def test_gdb_c_guest(lane):
+    program = str(lanes.BUILD / "test-guests" / GDB_GUEST)
+    watch = [] if can(lane, "watch") else ["set can-use-hw-watchpoints 0"]
+    with gdb_session(lane, ["--gdb-wait", lane.test_guest(GDB_GUEST)]) as (job, address):
+        out = gdb_batch(address, [
+            "break add_round", "continue", "bt", "print round", "print total", "finish",
+            "delete", *watch, "watch gdb_guest_counter", "continue", "delete",
+            "set var gdb_guest_trap = 1", "continue", "info threads", "continue",
+        ], program)
+        expect(job, rb"gdb_guest: total 60", "the guest's output")
+        assert ends(job, "gdb's last continue") == GDB_GUEST_STATUS, out
+    assert_in_order(
+        out,
+        r"^Breakpoint 1, add_round \(round=1, total=0\) at .*gdb_guest\.c",
+        r"^#0 +add_round \(round=1, total=0\)",
+        r"^#1 .* in run_rounds \(rounds=3\)",
+        r"^#2 .* in main \(\)",
+        r"^\$1 = 1$", r"^\$2 = 0$",
+        r"in run_rounds \(rounds=3\) at .*gdb_guest\.c:38", r"^Value returned is \$3 = 10$",
+        r"atchpoint 2: gdb_guest_counter",
+        r"^Old value = 10$", r"^New value = 30$",
+        r"^Program received signal SIGTRAP", r"own_breakpoint \(\)",
+        r"^\* 1 +Thread 1 \(vCPU 0\)",
+        r"\[Inferior 1 \(Remote target\) exited with code 052\]")
+
+
+@pytest.mark.needs("real")
+def test_gdb_real_mode_guest(lane):
+    # Loaded at 64 KiB: CS = 0x1000, IP = 0. gdb's $pc (eip) is the linear address
+    # CS * 16 + IP (docs/gdb.md), so that x/i $pc shows the bytes the CPU runs.
+    args = ["--gdb-wait", "--mode", "real", "--load", "0x10000", "--entry", "0x10000",
+            lane.guest("hello.bin")]
+    with gdb_session(lane, args) as (job, address):
+        out = gdb_batch(address, [
+            "show architecture", "info registers cs eip", "p/x $cs_base", "x/2i $pc",
+            "stepi", "stepi", "info registers eip esi", "x/2xb $cs * 16 + 4",
+            "p $pc == $cs * 16 + 4", "continue",
+        ])
+        expect(job, rb"Hello, KVM!", "the guest's greeting after continue")
+        assert ends(job, "continue") == 0, out
+    assert_in_order(
+        out,
+        r'currently "i8086"',
+        r"^cs +0x1000 ", r"^eip +0x10000 ",
+        r"^\$1 = 0x10000$",
+        r"=> 0x10000:\s+cld", r"0x10001:\s+mov +\$0x1c,%si",
+        r"^eip +0x10004 ", r"^esi +0x1c ",
+        r"^0x10004:\s+0xac\s+0x84",  # lods, test at CS:IP
+        r"^\$2 = 1$",
+        r"\[Inferior 1 \(Remote target\) exited normally\]")
+
+
+@pytest.mark.lanes("host")
+@pytest.mark.needs("real")
+def test_gdb_ctrl_c_and_kill(lane):
+    """Ctrl-C in gdb stops a spinning guest; kill ends the VM with status 0 (as Ctrl-A x)."""
+    with gdb_session(lane, [lane.test_guest("spin.bin")]) as (job, address):
+        gdb = subprocess.Popen(
+            [GDB, "-nx", "-batch", "-ex", "set confirm off", "-ex", f"target remote {address}",
+             "-ex", "continue", "-ex", "info registers eip", "-ex", "kill"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        time.sleep(2)  # gdb attached and continued; the guest spins
+        gdb.send_signal(signal.SIGINT)
+        out = gdb.communicate(timeout=GDB_TIMEOUT)[0].decode(errors="replace")
+        assert ends(job, "gdb's kill") == 0, out
+    assert_in_order(out, r"^Program received signal SIGINT", r"^eip +0x0 ",
+                    r"\[Inferior 1 \(Remote target\) killed\]")
+
+
+@pytest.mark.lanes("host")
+@pytest.mark.needs("long")
+def test_gdb_garbage_and_a_second_client_leave_the_guest_alone(lane):
+    with gdb_session(lane, ["--gdb-wait", lane.test_guest(GDB_GUEST)]) as (job, address):
+        host, port = address.rsplit(":", 1)
+        with socket.create_connection((host, int(port)), timeout=10) as first:
+            # A second client while the first is connected: told why, and closed.
+            with socket.create_connection((host, int(port)), timeout=10) as second:
+                assert second.recv(200) == BUSY_LINE
+                assert second.recv(200) == b""
+            garbage = [
+                b"\x00\xff\x03garbage",                  # stray bytes, an interrupt
+                b"$qSupported#00",                       # bad checksum
+                b"$" + b"A" * 10000 + b"#00",            # longer than any packet
+                b"$m" + b"f" * 40 + b",10#00",           # numbers too long
+                b"}}}}$}}}#" + bytes(range(256)),
+                b"$m0,ffffffffffffffff#" + b"%02x" % (sum(b"m0,ffffffffffffffff") & 0xff),
+                b"$Z0,fffffffffffff000,1#" + b"%02x" % (sum(b"Z0,fffffffffffff000,1") & 0xff),
+                b"$g#67", b"$vCont;x#00", b"$H" + b"g-7" * 100 + b"#00",
+            ]
+            for chunk in garbage:
+                first.sendall(chunk)
+            first.settimeout(5)
+            replies = first.recv(65536)
+            assert replies, "no reply to anything"
+        # The client went away: a detach, so the held guest runs to its end.
+        expect(job, rb"gdb_guest: total 60", "the guest's output after the client left")
+        assert ends(job, "the guest's exit") == GDB_GUEST_STATUS
+
+
+@pytest.mark.lanes("host")
+@pytest.mark.needs("long")
+def test_gdb_killed_mid_session_leaves_the_guest_running(lane):
+    program = str(lanes.BUILD / "test-guests" / GDB_GUEST)
+    with gdb_session(lane, ["--gdb-wait", lane.test_guest(GDB_GUEST)]) as (job, address):
+        gdb = subprocess.Popen(
+            [GDB, "-nx", "-ex", "set confirm off", "-ex", f"target remote {address}",
+             "-ex", "break add_round", "-ex", "continue", program],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        out = b""
+        deadline = time.monotonic() + GDB_TIMEOUT
+        while b"Breakpoint 1, add_round" not in out and time.monotonic() < deadline:
+            chunk = gdb.stdout.read1(4096)
+            if not chunk:
+                break
+            out += chunk
+        assert b"Breakpoint 1, add_round" in out, out.decode(errors="replace")
+        gdb.kill()  # no detach: the connection just drops, breakpoints still in
+        gdb.wait()
+        expect(job, rb"gdb_guest: total 60", "the guest's output after gdb died")
+        assert ends(job, "the guest's exit") == GDB_GUEST_STATUS
+
+
+# --- the teaching OS -----------------------------------------------------------------------
+
+
+@pytest.mark.needs("long", "irq-ring3")
+def test_gdb_teaching_os(lane):
+    kernel = str(lanes.BUILD / "guests" / "os" / "kernel.elf")
+    args = ["--gdb-wait", "--irqchip", lane.guest("os/kernel.elf")]
+    with gdb_session(lane, args) as (job, address):
+        out = gdb_batch(address, [
+            "break syscall_dispatch", "continue", "bt", "p/x f->rax", "info threads",
+            "delete", "detach",
+        ], kernel)
+        expect(job, rb"> ", "the shell's prompt after gdb detached")
+        job.sendline(b"hello")
+        expect(job, rb"Hello, world! This is the mini-kvm teaching OS\.", "hello's output")
+        job.sendline(b"exit")
+        assert ends(job, "exit") == 0, out
+    assert_in_order(
+        out,
+        r"^Breakpoint 1, syscall_dispatch \(f=0x[0-9a-f]+.*\) at .*syscall\.c",
+        r"^#0 +syscall_dispatch \(f=",
+        r"^#1 +0x[0-9a-f]+ in \w+ \(",  # the trap or system-call entry that called it
+        r"^\$1 = 0x[0-9a-f]+$",
+        r"^\* 1 +Thread 1 \(vCPU 0\)",
+        r"\[Inferior 1 \(Remote target\) detached\]")
+
+
+# --- Linux (nested lane) -----------------------------------------------------------------
+
+
+@pytest.mark.needs(*LINUX_NEEDS)
+def test_gdb_linux_syscall_entry(lane):
+    """Linux with nokaslr: its syscall entry's address from /proc/kallsyms (Debian's
+    System.map is a stub; the real one is in the -dbg package), a breakpoint there that
+    the shell's next system call hits, then on to the shell."""
+    params = "console=ttyS0 panic=-1 quiet nokaslr"
+    with gdb_session(lane, linux_args(lane, params)) as (job, address):
+        expect(job, re.escape(READY.encode()), f"'{READY}'", timeout=GDB_TIMEOUT)
+        expect(job, re.escape(PROMPT.encode()), "the shell's prompt")
+        job.sendline(b"grep -w entry_SYSCALL_64 /proc/kallsyms")
+        expect(job, rb"\n(ffffffff[0-9a-f]{8}) T entry_SYSCALL_64", "the syscall entry")
+        entry = int(job.match.group(1), 16)
+        expect(job, re.escape(PROMPT.encode()), "the prompt after grep")
+        gdb = subprocess.Popen(
+            [GDB, "-nx", "-batch", "-ex", "set confirm off", "-ex", f"target remote {address}",
+             "-ex", f"break *{entry:#x}", "-ex", "continue", "-ex", "info registers rip",
+             "-ex", "info threads", "-ex", "delete", "-ex", "detach"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        time.sleep(3)  # attached, continued: the shell's next system call hits it
+        shell_command(job, "echo alive", rb"alive", "the shell after the breakpoint")
+        out = gdb.communicate(timeout=GDB_TIMEOUT)[0].decode(errors="replace")
+        job.sendline(b"poweroff -f")
+        assert ends(job, "poweroff -f") == 0, tail(job.seen())
+    assert_in_order(out, rf"^Breakpoint 1, {entry:#018x} in \?\? \(\)",
+                    rf"^rip +{entry:#x} ", r"^\* 1 +Thread 1 \(vCPU 0\)",
+                    r"\[Inferior 1 \(Remote target\) detached\]")
+
+
+# --- usage ------------------------------------------------------------------------------
+
+
+@pytest.mark.lanes("host")
+def test_gdb_one_guest_only(lane):
+    r = lane.run(["run", "--gdb", "0", lane.guest("hello.bin"), lane.guest("hello.bin")])
+    assert r.status == 2, r
+    assert "--gdb: 2 GUESTs given; gdb debugs one GUEST" in r.err, r
