@@ -47,15 +47,17 @@
 #define EXIT_STATUS_MASK 0xff
 
 /* What gdb is told where this host's KVM cannot do what it asks (gdb_stub shows it). */
-#define HINT_SW_IN_DR                                                                  \
-	"this host's KVM does not trap int3 in ring-0 or real-mode code: breakpoints " \
-	"there use the debug registers DR0-DR3, four at most, shared with hbreak"
+#define HINT_SW_IN_DR                                                                      \
+	"breakpoints where this host's KVM does not trap int3 (ring-0 or real-mode code "  \
+	"on kvm_pvm) or on pages not mapped yet use the debug registers DR0-DR3: four at " \
+	"most, shared with hbreak"
 #define HINT_SW_IN_DR_FULL                                                              \
 	"this host's KVM does not trap int3 in ring-0 or real-mode code, and all four " \
 	"debug registers are in use: delete a breakpoint or hbreak"
-#define HINT_NO_BP                                                                      \
-	"this host's KVM traps neither int3 nor debug registers in this code (kvm_pvm " \
-	"runs ring 3 natively): no breakpoints here; break in ring-0 code instead"
+#define HINT_NO_BP                                                                       \
+	"this host's KVM traps neither int3 nor debug registers in this code (mini-kvm " \
+	"check: sw-bp, hw-bp): no breakpoints here; where step is yes, stepi and watch " \
+	"in software (set can-use-hw-watchpoints 0) still work"
 #define HINT_HW_NOT_HERE \
 	"this host's KVM does not trap debug registers in this code: use break (int3)"
 #define HINT_HW_FULL "all four debug registers (DR0-DR3) are in use: delete a hbreak or watch"
@@ -410,6 +412,14 @@ static bool kernel_code(struct gdb_vm *g, unsigned int vcpu, uint64_t addr)
 	return (sregs.cs.selector & SELECTOR_RPL_MASK) == 0;
 }
 
+/* Whether linear addr is guest RAM for vCPU vcpu now (an int3 can be written there). */
+static bool mapped(struct gdb_vm *g, unsigned int vcpu, uint64_t addr)
+{
+	uint8_t byte;
+
+	return access_memory(g, vcpu, addr, &byte, sizeof(byte), false) == sizeof(byte);
+}
+
 /* What this host's KVM traps for code at addr (everything, if it was not probed). */
 static struct vm_gdb_host host_caps(struct gdb_vm *g, unsigned int vcpu, uint64_t addr)
 {
@@ -452,8 +462,8 @@ static int hw_remove(struct gdb_vm *g, enum gdb_bp_type type, uint64_t addr, uin
 
 /*
  * Z0: the stub writes int3, which KVM_GUESTDBG_USE_SW_BP makes exit -- where this
- * host's KVM traps it; where it does not (kvm_pvm: ring 0, real mode) a debug
- * register takes the breakpoint. Z1-Z4: a debug register; a watchpoint this host
+ * host's KVM traps it and the page is mapped; otherwise (kvm_pvm: ring 0, real mode;
+ * a kernel's address before it turns paging on) a debug register takes it. Z1-Z4: a debug register; a watchpoint this host
  * cannot trap anywhere is refused with the way to watch in software.
  */
 static int op_insert_breakpoint(void *opaque, enum gdb_bp_type type, uint64_t addr, uint64_t kind,
@@ -469,7 +479,8 @@ static int op_insert_breakpoint(void *opaque, enum gdb_bp_type type, uint64_t ad
 		caps.watch = g->cfg->kernel.watch || g->cfg->user.watch;
 	switch (type) {
 	case GDB_BP_SW:
-		if (caps.sw_bp)
+		/* A page not mapped yet (a kernel before its paging is on) takes no int3. */
+		if (caps.sw_bp && mapped(g, g->stub.g_vcpu, addr))
 			return 0;
 		if (!caps.hw_bp) {
 			*hint = HINT_NO_BP;

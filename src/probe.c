@@ -108,15 +108,14 @@ static const struct probe probes[PROBE_COUNT] = {
 		DEBUG_PROBE("sw-bp", probe_sw_bp,
 			    "break: int3 in ring 0 exits to the VMM (KVM_GUESTDBG_USE_SW_BP)",
 			    PROBE_DEBUG_SW_BP, false,
-			    "mini-kvm --gdb puts gdb's breakpoints in ring-0 and "
-			    "real-mode code in debug registers instead (hw-bp), four "
-			    "at most; the guest's own int3 there ends it"),
+			    "where hw-bp is yes, mini-kvm --gdb puts gdb's breakpoints in "
+			    "ring-0 and real-mode code in debug registers instead, four at most"),
 	[PROBE_ID_HW_BP] = DEBUG_PROBE("hw-bp", probe_hw_bp,
 				       "hbreak: a DR0 execution breakpoint in ring 0 (USE_HW_BP)",
 				       PROBE_DEBUG_HW_BP, false, "use break (int3) instead"),
 	[PROBE_ID_WATCH] = DEBUG_PROBE(
 		"watch", probe_watch, "watch: a DR0 write watchpoint in ring 0", PROBE_DEBUG_WATCH,
-		false, "watch falls back to gdb's software watchpoints (slow)"),
+		false, "set can-use-hw-watchpoints 0 makes gdb watch in software (slow)"),
 	[PROBE_ID_STEP] = DEBUG_PROBE("step", probe_step,
 				      "stepi: single-step in ring 0 (KVM_GUESTDBG_SINGLESTEP)",
 				      PROBE_DEBUG_STEP, false, NULL),
@@ -126,9 +125,10 @@ static const struct probe probes[PROBE_COUNT] = {
 	[PROBE_ID_HW_BP_R3] = DEBUG_PROBE("hw-bp-r3", probe_hw_bp_r3,
 					  "hbreak: a DR0 execution breakpoint in ring 3",
 					  PROBE_DEBUG_HW_BP, true, "use break (int3) instead"),
-	[PROBE_ID_WATCH_R3] = DEBUG_PROBE(
-		"watch-r3", probe_watch_r3, "watch: a DR0 write watchpoint in ring 3",
-		PROBE_DEBUG_WATCH, true, "watch falls back to gdb's software watchpoints (slow)"),
+	[PROBE_ID_WATCH_R3] =
+		DEBUG_PROBE("watch-r3", probe_watch_r3, "watch: a DR0 write watchpoint in ring 3",
+			    PROBE_DEBUG_WATCH, true,
+			    "set can-use-hw-watchpoints 0 makes gdb watch in software (slow)"),
 	[PROBE_ID_STEP_R3] = DEBUG_PROBE("step-r3", probe_step_r3, "stepi: single-step in ring 3",
 					 PROBE_DEBUG_STEP, true, NULL),
 };

@@ -11,7 +11,10 @@ from dataclasses import dataclass
 # The capabilities `mini-kvm check` reports, one a line: "NAME yes|no DETAIL" (the
 # probes of src/probes/probes.mk).
 CAPABILITIES = ("real", "protected", "paging", "long", "ring3", "syscall", "int-gate",
-                "irq-ring3", "ring0-sse")
+                "irq-ring3", "ring0-sse",
+                # guest debugging (run --gdb), in ring 0 and in ring 3
+                "sw-bp", "hw-bp", "watch", "step", "sw-bp-r3", "hw-bp-r3", "watch-r3",
+                "step-r3")
 # mini-kvm --gdb's line on stderr once it listens (src/gdb/gdb_server.c).
 GDB_LISTENING = re.compile(rb"gdb: listening on 127\.0\.0\.1:(\d+)")
 _CAPABILITY_LINE = re.compile(r"^\s*(\S+)\s+(yes|no)\b\s*(.*)$")
