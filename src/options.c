@@ -15,7 +15,8 @@
 
 const char options_usage[] =
 	"usage: mini-kvm run [OPTIONS] [GUEST ...]\n"
-	"       mini-kvm check          probe which boot modes this host's KVM runs\n"
+	"       mini-kvm check          probe which boot modes this host's KVM runs,\n"
+	"                               and what it traps for gdb (--gdb)\n"
 	"       mini-kvm version | help\n"
 	"\n"
 	"run options:\n"
