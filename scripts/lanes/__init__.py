@@ -32,6 +32,8 @@ bench/run.py do). Both lanes offer the same interface:
         p.expect(b"hi\r\nhi\r\n")
         p.sendcontrol("d")                # end of input
         assert p.wait() == 0
+    job, address = lane.gdb_job(["--gdb-wait", lane.guest("long.elf")])  # mini-kvm --gdb
+    subprocess.run(["gdb", "-batch", "-ex", f"target remote {address}", "-ex", "continue"])
 
 Linux guests: the Debian kernel and the guest initramfs (scripts/assets.sh guest-initramfs),
 whose /init prints the lines of guest_markers() and runs a shell, or with `mkvm.batch` on
