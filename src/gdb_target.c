@@ -367,6 +367,7 @@ static ssize_t op_write_memory(void *opaque, unsigned int vcpu, uint64_t addr, c
 /*
  * Whether linear addr is user-accessible through 4-level page tables at cr3: the
  * U/S bit set at every level (SDM 3A, 4.6.1). A missing page counts as supervisor.
+ * (5-level paging, CR4.LA57, is not walked: mini-kvm's guests do not use it.)
  */
 static bool user_page(struct gdb_vm *g, uint64_t cr3, uint64_t addr)
 {
@@ -463,8 +464,9 @@ static int hw_remove(struct gdb_vm *g, enum gdb_bp_type type, uint64_t addr, uin
 /*
  * Z0: the stub writes int3, which KVM_GUESTDBG_USE_SW_BP makes exit -- where this
  * host's KVM traps it and the page is mapped; otherwise (kvm_pvm: ring 0, real mode;
- * a kernel's address before it turns paging on) a debug register takes it. Z1-Z4: a debug register; a watchpoint this host
- * cannot trap anywhere is refused with the way to watch in software.
+ * a kernel's address before it turns paging on) a debug register takes it. Z1-Z4: a
+ * debug register; a watchpoint this host cannot trap anywhere is refused with the
+ * way to watch in software. Source: GDB manual, E.3 Packets, 'Z type,addr,kind'.
  */
 static int op_insert_breakpoint(void *opaque, enum gdb_bp_type type, uint64_t addr, uint64_t kind,
 				const char **hint)
