@@ -1,4 +1,4 @@
-/* gdb on a KVM VM: target ops over KVM_GET/SET_*, KVM_TRANSLATE and guest RAM; debug hooks for vCPU loops. */
+/* gdb on a KVM VM: target ops over KVM ioctls and guest RAM; the vCPU loop's debug hooks. */
 #include "gdb_target.h"
 
 #include <errno.h>
