@@ -1,4 +1,4 @@
-/* Probes for the plain boot modes (each reports success through HC_EXIT), and guest debugging in ring 0. */
+/* Probes for the plain boot modes (each reports through HC_EXIT), and guest debugging in ring 0. */
 #include "mini-kvm/hypercall.h"
 #include <mini-kvm/boot.h>
 #include <mini-kvm/probe_status.h>

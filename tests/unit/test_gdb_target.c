@@ -1,4 +1,4 @@
-/* Unit tests of the KVM side of the gdb stub (src/gdb_target.c): register conversion, guest-debug state. */
+/* Unit tests of the KVM side of the gdb stub (src/gdb_target.c): registers, guest-debug state. */
 #include "unit.h"
 
 #include <linux/kvm.h>
