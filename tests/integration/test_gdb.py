@@ -172,18 +172,31 @@ def test_gdb_real_mode_guest(lane):
         r"\[Inferior 1 \(Remote target\) exited normally\]")
 
 
-@pytest.mark.lanes("host")
+def read_until(proc, marker: bytes, timeout: float = GDB_TIMEOUT) -> bytes:
+    """proc's stdout up to and including marker (or all it printed, if it never came)."""
+    out = b""
+    deadline = time.monotonic() + timeout
+    while marker not in out and time.monotonic() < deadline:
+        chunk = proc.stdout.read1(4096)
+        if not chunk:
+            break
+        out += chunk
+    return out
+
+
 @pytest.mark.needs("real")
 def test_gdb_ctrl_c_and_kill(lane):
     """Ctrl-C in gdb stops a spinning guest; kill ends the VM with status 0 (as Ctrl-A x)."""
     with gdb_session(lane, [lane.test_guest("spin.bin")]) as (job, address):
         gdb = subprocess.Popen(
             [GDB, "-nx", "-batch", "-ex", "set confirm off", "-ex", f"target remote {address}",
-             "-ex", "continue", "-ex", "info registers eip", "-ex", "kill"],
+             "-ex", "echo CONTINUING\\n", "-ex", "continue", "-ex", "info registers eip",
+             "-ex", "kill"],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        time.sleep(2)  # gdb attached and continued; the guest spins
+        out = read_until(gdb, b"CONTINUING\n")
+        time.sleep(1)  # gdb continued: the guest spins
         gdb.send_signal(signal.SIGINT)
-        out = gdb.communicate(timeout=GDB_TIMEOUT)[0].decode(errors="replace")
+        out = (out + gdb.communicate(timeout=GDB_TIMEOUT)[0]).decode(errors="replace")
         assert ends(job, "gdb's kill") == 0, out
     assert_in_order(out, r"^Program received signal SIGINT", r"^eip +0x0 ",
                     r"\[Inferior 1 \(Remote target\) killed\]")
@@ -229,13 +242,7 @@ def test_gdb_killed_mid_session_leaves_the_guest_running(lane):
             [GDB, "-nx", "-ex", "set confirm off", "-ex", f"target remote {address}",
              "-ex", "break add_round", "-ex", "continue", program],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        out = b""
-        deadline = time.monotonic() + GDB_TIMEOUT
-        while b"Breakpoint 1, add_round" not in out and time.monotonic() < deadline:
-            chunk = gdb.stdout.read1(4096)
-            if not chunk:
-                break
-            out += chunk
+        out = read_until(gdb, b"Breakpoint 1, add_round")
         assert b"Breakpoint 1, add_round" in out, out.decode(errors="replace")
         gdb.kill()  # no detach: the connection just drops, breakpoints still in
         gdb.wait()
