@@ -1,8 +1,9 @@
 """mini-kvm run --gdb with Debian's own gdb in batch mode: a C long-mode guest with symbols
 (break, bt, print, finish, watch, the guest's own int3, continue to its exit status), a
 real-mode guest (stepi, registers, memory at CS:IP), the teaching OS (a break in its
-system-call dispatcher, bt through the kernel, info threads), Linux in the nested lane (a
-break at its syscall entry by address, then on to the shell), Ctrl-C and kill, and a
+system-call dispatcher, bt through the kernel, info threads), Linux (attach at its
+shell, inspect, step; a break at its syscall entry by address where the host traps
+breakpoints; then on to the shell), Ctrl-C and kill, and a
 gdb that dies mid-session or a client that sends garbage: the guest lives on.
 
 gdb runs on this machine in both lanes: the nested lane relays mini-kvm's port in L1 over
@@ -24,8 +25,7 @@ import pexpect
 import pytest
 
 import lanes
-from test_linux import (LINUX_NEEDS, MARKERS, PROMPT, READY, expect, linux_args,
-                        shell_command, tail)
+from test_linux import LINUX_NEEDS, PROMPT, READY, expect, linux_args, shell_command, tail
 
 GDB = shutil.which("gdb")
 pytestmark = pytest.mark.skipif(GDB is None, reason="no gdb: apt-get install gdb "
@@ -282,13 +282,14 @@ def test_gdb_teaching_os(lane):
 
 
 @pytest.mark.needs(*LINUX_NEEDS)
-def test_gdb_linux_syscall_entry(lane):
-    """Linux with nokaslr: its syscall entry's address from /proc/kallsyms (Debian's
-    System.map is a stub; the real one is in the -dbg package), a breakpoint there that
-    the shell's next system call hits, then on to the shell. Where Linux runs here (the
-    nested lane) this host has no breakpoints (need_breakpoints()): it runs on a
-    hardware kvm_intel or kvm_amd host lane."""
-    need_breakpoints(lane)
+def test_gdb_linux(lane):
+    """Linux with nokaslr, at its shell: gdb attaches (the VM stops), reads registers and
+    kernel code, steps; where this host traps breakpoints, it breaks at the syscall
+    entry (its address from /proc/kallsyms: Debian's System.map is a stub, the real one
+    is in the -dbg package), which the shell's next system call hits; then it detaches
+    and the shell goes on. The nested lane traps no breakpoints (need_breakpoints()):
+    there the test attaches, inspects and steps only."""
+    breakpoints = can(lane, "sw-bp") or can(lane, "hw-bp")
     params = "console=ttyS0 panic=-1 quiet nokaslr"
     with gdb_session(lane, linux_args(lane, params)[1:]) as (job, address):
         expect(job, re.escape(READY.encode()), f"'{READY}'", timeout=GDB_TIMEOUT)
@@ -297,19 +298,28 @@ def test_gdb_linux_syscall_entry(lane):
         expect(job, rb"\n(ffffffff[0-9a-f]{8}) T entry_SYSCALL_64", "the syscall entry")
         entry = int(job.match.group(1), 16)
         expect(job, re.escape(PROMPT.encode()), "the prompt after grep")
+        commands = ["echo ATTACHED\\n", "info registers rip cs", "x/i $pc", "p/x $cr3",
+                    "info threads", "stepi", "info registers rip"]
+        if breakpoints:
+            commands += [f"break *{entry:#x}", "continue", "info registers rip", "delete"]
         gdb = subprocess.Popen(
             [GDB, "-nx", "-batch", "-ex", "set confirm off", "-ex", f"target remote {address}",
-             "-ex", f"break *{entry:#x}", "-ex", "continue", "-ex", "info registers rip",
-             "-ex", "info threads", "-ex", "delete", "-ex", "detach"],
+             *[arg for c in commands for arg in ("-ex", c)], "-ex", "detach"],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        time.sleep(3)  # attached, continued: the shell's next system call hits it
-        shell_command(job, "echo alive", rb"alive", "the shell after the breakpoint")
-        out = gdb.communicate(timeout=GDB_TIMEOUT)[0].decode(errors="replace")
+        out = read_until(gdb, b"ATTACHED\n")
+        # The VM is stopped; what is typed now waits in the UART until gdb continues or
+        # detaches, and its system call hits the breakpoint where there is one.
+        shell_command(job, "echo alive", rb"alive", "the shell after gdb")
+        out = (out + gdb.communicate(timeout=GDB_TIMEOUT)[0]).decode(errors="replace")
         job.sendline(b"poweroff -f")
         assert ends(job, "poweroff -f") == 0, tail(job.seen())
-    assert_in_order(out, rf"^Breakpoint 1, {entry:#018x} in \?\? \(\)",
-                    rf"^rip +{entry:#x} ", r"^\* 1 +Thread 1 \(vCPU 0\)",
-                    r"\[Inferior 1 \(Remote target\) detached\]")
+    assert_in_order(out, r"^rip +0xffffffff8[0-9a-f]{7} ", r"^cs +0x10 ",
+                    r"^=> 0xffffffff8[0-9a-f]{7}", r"^\$1 = 0x[0-9a-f]+$",
+                    r"^\* 1 +Thread 1 \(vCPU 0\)", r"^rip +0xffffffff8[0-9a-f]{7} ")
+    if breakpoints:
+        assert_in_order(out, rf"^Breakpoint 1, {entry:#018x} in \?\? \(\)",
+                        rf"^rip +{entry:#x} ")
+    assert re.search(r"\[Inferior 1 \(Remote target\) detached\]", out), out
 
 
 # --- usage ------------------------------------------------------------------------------
