@@ -130,7 +130,8 @@ class Lane:
         gdb can connect to it. Returns (job, address): `address` is what a gdb on this
         machine gives `target remote`. The nested lane relays mini-kvm's port in L1 over
         L1's third serial line (ttyS2), a TCP port of QEMU's on this machine's loopback;
-        its relay is mini-kvm's one gdb client, so a second gdb reaches the same session.
+        its relay becomes mini-kvm's one gdb client when gdb first connects, so one gdb
+        session per job there (a second gdb would reach the same session).
         """
         raise NotImplementedError
 

@@ -56,6 +56,7 @@ def _die_with_parent() -> None:
 # waits for it.
 L1_GDB_PORT = 1234
 L1_GDB_WAIT_TRIES = 600
+L1_GDB_RELAY_READY = "MINI-KVM-GDB-RELAY-READY"
 
 
 def _free_loopback_port() -> int:
@@ -279,15 +280,22 @@ class NestedLane(Lane):
             self._vmm_command(args)  # raises the reason
         port = L1_GDB_PORT
         vmm = shlex.join([self.vmm_binary(), "run", "--gdb", f"127.0.0.1:{port}", *args])
-        # The relay: once mini-kvm listens, ttyS2 (raw) <-> its port. It is mini-kvm's
-        # gdb client from then on; it ends when mini-kvm closes the connection.
-        script = (f"( i=0; while ! netstat -ltn 2>/dev/null | grep -q '127.0.0.1:{port} ' "
-                  f"&& [ $i -lt {L1_GDB_WAIT_TRIES} ]; do i=$((i+1)); sleep 0.1; done\n"
-                  f"  stty raw -echo; exec nc 127.0.0.1 {port}"
-                  f" ) </dev/ttyS2 >/dev/ttyS2 2>/dev/null &\n"
-                  f"exec {vmm}")
+        # The relay, in a session of its own (killed whole when mini-kvm ends): once
+        # mini-kvm listens, ttyS2 (raw) <-> its port. It connects only when gdb on the
+        # host sends its first byte (an ack, '+', which it drops): a gdb client that
+        # connects stops the VM, so the relay must not connect before gdb does.
+        relay = (f"i=0; while ! netstat -ltn 2>/dev/null | grep -q '127.0.0.1:{port} ' "
+                 f"&& [ $i -lt {L1_GDB_WAIT_TRIES} ]; do i=$((i+1)); sleep 0.1; done; "
+                 f"stty raw -echo; echo {L1_GDB_RELAY_READY} >&3; "
+                 f"dd bs=1 count=1 of=/dev/null 2>/dev/null; exec nc 127.0.0.1 {port}")
+        script = (f"setsid sh -c {shlex.quote(relay)} 3>&1 </dev/ttyS2 >/dev/ttyS2 2>/dev/null &\n"
+                  f"relay=$!\n"
+                  f"{vmm}\n"
+                  f"status=$?\n"
+                  f"kill -- -$relay 2>/dev/null\n"
+                  f"exit $status")
         job = self.shell_interactive(script, timeout)
-        job.expect(rb"gdb: client 127\.0\.0\.1:\d+ connected")
+        job.expect(re.escape(L1_GDB_RELAY_READY.encode()))
         return job, f"127.0.0.1:{self.gdb_port}"
 
     def _reap(self, job: NestedInteractive, kill: bool) -> None:
