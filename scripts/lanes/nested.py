@@ -57,6 +57,7 @@ def _die_with_parent() -> None:
 L1_GDB_PORT = 1234
 L1_GDB_WAIT_TRIES = 600
 L1_GDB_RELAY_READY = "MINI-KVM-GDB-RELAY-READY"
+L1_GDB_RELAY_PID = "/tmp/gdb-relay.pid"
 
 
 def _free_loopback_port() -> int:
@@ -288,8 +289,12 @@ class NestedLane(Lane):
                  f"&& [ $i -lt {L1_GDB_WAIT_TRIES} ]; do i=$((i+1)); sleep 0.1; done; "
                  f"stty raw -echo; echo {L1_GDB_RELAY_READY} >&3; "
                  f"dd bs=1 count=1 of=/dev/null 2>/dev/null; exec nc 127.0.0.1 {port}")
-        script = (f"setsid sh -c {shlex.quote(relay)} 3>&1 </dev/ttyS2 >/dev/ttyS2 2>/dev/null &\n"
+        # A relay left by a job that was killed (its session outlives the job) would
+        # take bytes from this one: it goes first.
+        script = (f"[ -f {L1_GDB_RELAY_PID} ] && kill -- -$(cat {L1_GDB_RELAY_PID}) 2>/dev/null\n"
+                  f"setsid sh -c {shlex.quote(relay)} 3>&1 </dev/ttyS2 >/dev/ttyS2 2>/dev/null &\n"
                   f"relay=$!\n"
+                  f"echo $relay > {L1_GDB_RELAY_PID}\n"
                   f"{vmm}\n"
                   f"status=$?\n"
                   f"kill -- -$relay 2>/dev/null\n"
