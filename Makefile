@@ -66,12 +66,17 @@ run: all
 
 # The teaching OS with a disk of its own (kept between runs: delete it to start afresh).
 # --mtime: a fixed date, so that the archive does not depend on the checkout's time.
+# GDB=1: held before its first instruction until gdb attaches on GDB_PORT (docs/gdb.md).
 OS_DISK ?= $(BUILD)/os-disk.tar
 OS_DISK_ROOM := 64K
+GDB_PORT ?= 1234
 run-os: all
 	@test -f $(OS_DISK) || { tar -C guests/os/disk --owner=0 --group=0 --mtime=2026-01-01 \
 		-cf $(OS_DISK) welcome.txt && truncate -s $(OS_DISK_ROOM) $(OS_DISK); }
-	$(BUILD)/mini-kvm run --irqchip --disk $(OS_DISK) $(BUILD)/guests/os/kernel.elf
+	@$(if $(GDB),echo "run-os: in another terminal: gdb $(BUILD)/guests/os/kernel.elf \
+		-ex 'target remote :$(GDB_PORT)'")
+	$(BUILD)/mini-kvm run --irqchip --disk $(OS_DISK) \
+		$(if $(GDB),--gdb $(GDB_PORT) --gdb-wait) $(BUILD)/guests/os/kernel.elf
 
 # Benchmarks (bench/run.py) -> bench/RESULTS.md; QUICK=1 runs each case once.
 bench: all

@@ -7,6 +7,7 @@ packages=(
 	libcmocka-dev		# unit tests
 	python3-pytest		# integration tests (run by /usr/bin/python3)
 	python3-pexpect		# interactive console tests
+	gdb			# tests/integration/test_gdb.py: Debian's gdb against mini-kvm --gdb
 	qemu-system-x86		# the nested lane: QEMU TCG with emulated SVM
 	cpio			# packing the nested lane's initramfs
 	e2fsprogs		# mke2fs -d, debugfs: the Linux guest's ext4 root image and its tests

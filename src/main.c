@@ -37,6 +37,7 @@ static int exit_status(const struct vm_result *r)
 	case VM_END_POWEROFF:
 	case VM_END_RESET:
 	case VM_END_QUIT:
+	case VM_END_GDB_KILL:
 		return EXIT_OK;
 	case VM_END_EXIT:
 		return r->status & GUEST_STATUS_MASK;

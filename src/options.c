@@ -9,12 +9,14 @@
 #include <strings.h>
 
 #include "error.h"
+#include "gdb/gdb_server.h"
 #include "vm.h"
 #include "arch/x86/layout.h"
 
 const char options_usage[] =
 	"usage: mini-kvm run [OPTIONS] [GUEST ...]\n"
-	"       mini-kvm check          probe which boot modes this host's KVM runs\n"
+	"       mini-kvm check          probe which boot modes this host's KVM runs,\n"
+	"                               and what it traps for gdb (--gdb)\n"
 	"       mini-kvm version | help\n"
 	"\n"
 	"run options:\n"
@@ -40,6 +42,10 @@ const char options_usage[] =
 	"      --timeout SECS    stop a guest still running after SECS seconds (exit 124)\n"
 	"      --boot-marker STR with --stats and -k: time the boot to the first console\n"
 	"                        line containing STR\n"
+	"      --gdb [ADDR:]PORT serve gdb's remote protocol (target remote ADDR:PORT);\n"
+	"                        ADDR defaults to 127.0.0.1, PORT 0 picks one (one guest)\n"
+	"      --gdb-wait        with --gdb: hold the guest before its first instruction\n"
+	"                        until gdb attaches and continues\n"
 	"  GUEST ...             flat binaries or ELF executables; several run concurrently,\n"
 	"                        one VM each. --mode/--load/--entry apply to the GUESTs after\n"
 	"                        them (after the last GUEST: to all without their own)\n";
@@ -56,6 +62,8 @@ enum long_only_option {
 	OPT_DISK,
 	OPT_RAW_CONSOLE,
 	OPT_RNG,
+	OPT_GDB,
+	OPT_GDB_WAIT,
 };
 
 /* Longest --timeout: its nanoseconds must fit in 64 bits (runner.c), with room to spare. */
@@ -78,6 +86,8 @@ static const struct option run_options[] = {
 	{ "disk", required_argument, NULL, OPT_DISK },
 	{ "raw-console", no_argument, NULL, OPT_RAW_CONSOLE },
 	{ "rng", no_argument, NULL, OPT_RNG },
+	{ "gdb", required_argument, NULL, OPT_GDB },
+	{ "gdb-wait", no_argument, NULL, OPT_GDB_WAIT },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -313,6 +323,23 @@ static int parse_run(int argc, char **argv, struct options *opts)
 		case OPT_RAW_CONSOLE:
 			opts->raw_console = true;
 			break;
+		case OPT_GDB: {
+			struct sockaddr_storage addr;
+			socklen_t len;
+
+			if (opts->gdb)
+				return error_set(EINVAL,
+						 "--gdb given twice ('%s', '%s'): one gdb server "
+						 "per mini-kvm",
+						 opts->gdb, optarg);
+			if (gdb_server_parse_address(optarg, &addr, &len) < 0)
+				return error_wrap(EINVAL, "--gdb");
+			opts->gdb = optarg;
+			break;
+		}
+		case OPT_GDB_WAIT:
+			opts->gdb_wait = true;
+			break;
 		case OPT_BOOT_MARKER:
 			opts->boot_marker = optarg;
 			break;
@@ -356,6 +383,12 @@ static int parse_run(int argc, char **argv, struct options *opts)
 	if (opts->disk && opts->nguests > 1)
 		return error_set(EINVAL, "--disk: %u GUESTs given; a disk belongs to one GUEST",
 				 opts->nguests);
+	/* gdb debugs one VM: which one would a second guest's breakpoints go to? */
+	if (opts->gdb && opts->nguests > 1)
+		return error_set(EINVAL, "--gdb: %u GUESTs given; gdb debugs one GUEST",
+				 opts->nguests);
+	if (opts->gdb_wait && !opts->gdb)
+		return error_set(EINVAL, "--gdb-wait needs --gdb [ADDR:]PORT");
 	if ((opts->initrd || opts->params) && !opts->kernel)
 		return error_set(EINVAL, "-i and -p need -k (a Linux kernel)");
 	/* A bare guest has no code to wake application processors (INIT/SIPI). */

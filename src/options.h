@@ -48,6 +48,8 @@ struct options {
 	bool trace;
 	double timeout;		 /* seconds; 0 = none */
 	const char *boot_marker; /* --boot-marker: console text the boot timeline waits for */
+	const char *gdb;	 /* --gdb [ADDR:]PORT (checked), or NULL */
+	bool gdb_wait;		 /* --gdb-wait: held before the first instruction until gdb */
 	uint64_t start_ns;	 /* when mini-kvm started (set by main, not parsed) */
 	struct guest_options guests[OPTIONS_MAX_GUESTS];
 	unsigned int nguests;

@@ -10,6 +10,8 @@
 #include "arch/x86/layout.h"
 #include "clock.h"
 #include "error.h"
+#include "gdb/hwbp.h"
+#include "gdb_target.h"
 #include "kvm.h"
 #include "loaders/image.h"
 #include "mini-kvm/probe_status.h"
@@ -29,6 +31,23 @@ DECLARE_PROBE(probe_ring3);
 DECLARE_PROBE(probe_syscall);
 DECLARE_PROBE(probe_int_gate);
 DECLARE_PROBE(probe_irq_ring3);
+DECLARE_PROBE(probe_sw_bp);
+DECLARE_PROBE(probe_hw_bp);
+DECLARE_PROBE(probe_watch);
+DECLARE_PROBE(probe_step);
+DECLARE_PROBE(probe_sw_bp_r3);
+DECLARE_PROBE(probe_hw_bp_r3);
+DECLARE_PROBE(probe_watch_r3);
+DECLARE_PROBE(probe_step_r3);
+
+/* What a guest-debugging probe asks of KVM_SET_GUEST_DEBUG. */
+enum probe_debug {
+	PROBE_DEBUG_NONE,
+	PROBE_DEBUG_SW_BP, /* KVM_GUESTDBG_USE_SW_BP: the probe's int3 exits (#BP) */
+	PROBE_DEBUG_HW_BP, /* USE_HW_BP, DR0 on PROBE_DEBUG_TARGET: #DB, DR6.B0 */
+	PROBE_DEBUG_WATCH, /* USE_HW_BP, DR0 watching writes to PROBE_SCRATCH: #DB, DR6.B0 */
+	PROBE_DEBUG_STEP,  /* KVM_GUESTDBG_SINGLESTEP: #DB, DR6.BS */
+};
 
 struct probe {
 	const char *name; /* as `mini-kvm check` prints it; tests match it */
@@ -37,9 +56,29 @@ struct probe {
 	bool irqchip;
 	const uint8_t *start, *end;
 	const char *wrong_cpl; /* meaning of PROBE_WRONG_CPL for this probe */
+	enum probe_debug debug;
+	bool ring3;	     /* guest debugging: the event must come at CPL 3 */
+	const char *instead; /* guest debugging: what gdb does where this is a "no" */
 };
 
 #define PROBE_IMAGE(sym) .start = sym##_start, .end = sym##_end
+#define DEBUG_PROBE(name_, sym, what_, kind, ring3_, instead_)                          \
+	{                                                                               \
+		.name = name_, .what = what_, .mode = BOOT_MODE_LONG, PROBE_IMAGE(sym), \
+		.debug = kind, .ring3 = ring3_, .instead = instead_                     \
+	}
+
+/* A single-stepping probe that waits for ring 3 gives up after this many steps. */
+#define PROBE_STEP_LIMIT 100000
+/* A selector's RPL; CS's is the CPL (SDM 3A, 5.5). */
+#define SELECTOR_RPL_MASK 3
+#define CPL_USER	  3
+#define VECTOR_DB	  1
+#define VECTOR_BP	  3
+/* The watch probes watch a 4-byte write. */
+#define PROBE_WATCH_LEN 4
+/* A guest-debugging probe saw a debug exit other than the one it asked for (vm_result.message). */
+#define PROBE_DEBUG_OTHER 0x100
 
 static const struct probe probes[PROBE_COUNT] = {
 	[PROBE_ID_REAL] = { "real", "16-bit real mode", BOOT_MODE_REAL, false,
@@ -65,7 +104,99 @@ static const struct probe probes[PROBE_COUNT] = {
 				 "the interrupt handler ran at CPL 3" },
 	[PROBE_ID_RING0_SSE] = { "ring0-sse", "SSE arithmetic at CPL 0", BOOT_MODE_LONG, false,
 				 PROBE_IMAGE(probe_ring0_sse), NULL },
+	[PROBE_ID_SW_BP] =
+		DEBUG_PROBE("sw-bp", probe_sw_bp,
+			    "break: int3 in ring 0 exits to the VMM (KVM_GUESTDBG_USE_SW_BP)",
+			    PROBE_DEBUG_SW_BP, false,
+			    "where hw-bp is yes, mini-kvm --gdb puts gdb's breakpoints in "
+			    "ring-0 and real-mode code in debug registers instead, four at most"),
+	[PROBE_ID_HW_BP] = DEBUG_PROBE("hw-bp", probe_hw_bp,
+				       "hbreak: a DR0 execution breakpoint in ring 0 (USE_HW_BP)",
+				       PROBE_DEBUG_HW_BP, false, "use break (int3) instead"),
+	[PROBE_ID_WATCH] = DEBUG_PROBE(
+		"watch", probe_watch, "watch: a DR0 write watchpoint in ring 0", PROBE_DEBUG_WATCH,
+		false, "set can-use-hw-watchpoints 0 makes gdb watch in software (slow)"),
+	[PROBE_ID_STEP] = DEBUG_PROBE("step", probe_step,
+				      "stepi: single-step in ring 0 (KVM_GUESTDBG_SINGLESTEP)",
+				      PROBE_DEBUG_STEP, false, NULL),
+	[PROBE_ID_SW_BP_R3] =
+		DEBUG_PROBE("sw-bp-r3", probe_sw_bp_r3, "break: int3 in ring 3 exits to the VMM",
+			    PROBE_DEBUG_SW_BP, true, "use hbreak instead"),
+	[PROBE_ID_HW_BP_R3] = DEBUG_PROBE("hw-bp-r3", probe_hw_bp_r3,
+					  "hbreak: a DR0 execution breakpoint in ring 3",
+					  PROBE_DEBUG_HW_BP, true, "use break (int3) instead"),
+	[PROBE_ID_WATCH_R3] =
+		DEBUG_PROBE("watch-r3", probe_watch_r3, "watch: a DR0 write watchpoint in ring 3",
+			    PROBE_DEBUG_WATCH, true,
+			    "set can-use-hw-watchpoints 0 makes gdb watch in software (slow)"),
+	[PROBE_ID_STEP_R3] = DEBUG_PROBE("step-r3", probe_step_r3, "stepi: single-step in ring 3",
+					 PROBE_DEBUG_STEP, true, NULL),
 };
+
+/* A guest-debugging probe's debugger: arm KVM once, judge the first debug exit. */
+struct debug_probe {
+	const struct probe *probe;
+	struct vm *vm;
+	bool armed;
+	unsigned int steps;
+	struct vcpu_debug hooks;
+};
+
+/* Before the first KVM_RUN, on the vCPU's thread: what this probe asks of KVM. */
+static enum vcpu_outcome debug_probe_enter(void *opaque, struct vcpu *vcpu)
+{
+	struct debug_probe *d = opaque;
+	struct kvm_guest_debug dbg;
+	struct gdb_hwbp hw;
+
+	if (d->armed)
+		return VCPU_CONTINUE;
+	gdb_hwbp_init(&hw);
+	if (d->probe->debug == PROBE_DEBUG_HW_BP)
+		gdb_hwbp_insert(&hw, GDB_BP_HW, PROBE_DEBUG_TARGET, GDB_X86_INT3_LEN);
+	else if (d->probe->debug == PROBE_DEBUG_WATCH)
+		gdb_hwbp_insert(&hw, GDB_WATCH_WRITE, PROBE_SCRATCH, PROBE_WATCH_LEN);
+	gdb_guest_debug(&dbg, true, &hw, d->probe->debug == PROBE_DEBUG_STEP);
+	if (ioctl(vcpu->fd, KVM_SET_GUEST_DEBUG, &dbg) < 0) {
+		snprintf(vcpu->message, sizeof(vcpu->message),
+			 "KVM_SET_GUEST_DEBUG (control 0x%x): %s", dbg.control, strerror(errno));
+		return VCPU_FAILED;
+	}
+	d->armed = true;
+	return VCPU_CONTINUE;
+}
+
+/* The debug exit the probe asked for, at the right privilege level, is a "yes". */
+static enum vcpu_outcome debug_probe_exit(void *opaque, struct vcpu *vcpu)
+{
+	struct debug_probe *d = opaque;
+	const struct kvm_debug_exit_arch *a = &vcpu->run->debug.arch;
+	bool user = (vcpu_sregs(vcpu)->cs.selector & SELECTOR_RPL_MASK) == CPL_USER;
+	bool expected;
+
+	switch (d->probe->debug) {
+	case PROBE_DEBUG_SW_BP:
+		expected = a->exception == VECTOR_BP;
+		break;
+	case PROBE_DEBUG_STEP:
+		expected = a->exception == VECTOR_DB && (a->dr6 & X86_DR6_BS);
+		/* Ring 3 comes after the ring-0 set-up: step on until then. */
+		if (expected && d->probe->ring3 && !user && ++d->steps < PROBE_STEP_LIMIT)
+			return VCPU_CONTINUE;
+		break;
+	default:
+		expected = a->exception == VECTOR_DB && (a->dr6 & X86_DR6_B(0));
+		break;
+	}
+	if (expected && user == d->probe->ring3)
+		vm_stop(d->vm, VM_END_EXIT, PROBE_OK, (int)vcpu->index, NULL);
+	else
+		vm_stop(d->vm, VM_END_EXIT, PROBE_DEBUG_OTHER, (int)vcpu->index,
+			"another debug exit came: exception %u at 0x%llx in ring %d, DR6 0x%llx",
+			a->exception, (unsigned long long)a->pc, user ? CPL_USER : 0,
+			(unsigned long long)a->dr6);
+	return VCPU_STOPPED;
+}
 
 static void describe_failure(const struct probe *p, const struct vm_result *r,
 			     struct probe_result *out)
@@ -73,6 +204,13 @@ static void describe_failure(const struct probe *p, const struct vm_result *r,
 	switch (r->end) {
 	case VM_END_EXIT:
 		switch (r->status) {
+		case PROBE_DEBUG_MISSED:
+			snprintf(out->detail, sizeof(out->detail),
+				 "the probe ran past it: no debug exit came");
+			return;
+		case PROBE_DEBUG_OTHER:
+			snprintf(out->detail, sizeof(out->detail), "%s", r->message);
+			return;
 		case PROBE_WRONG_CPL:
 			snprintf(out->detail, sizeof(out->detail), "%s",
 				 p->wrong_cpl ? p->wrong_cpl : "wrong CPL");
@@ -124,9 +262,16 @@ int probe_run(const struct kvm_host *host, enum probe_id id, struct probe_result
 	uint64_t load = p->mode == BOOT_MODE_REAL ? LAYOUT_REAL_LOAD : LAYOUT_FLAT_LOAD;
 	struct guest_image img = { .mode = p->mode };
 	struct vm vm;
+	struct debug_probe debug = { .probe = p, .vm = &vm };
 	int ret;
 
 	memset(out, 0, sizeof(*out));
+	if (p->debug != PROBE_DEBUG_NONE) {
+		debug.hooks = (struct vcpu_debug){ .enter = debug_probe_enter,
+						   .debug_exit = debug_probe_exit,
+						   .opaque = &debug };
+		config.debug = &debug.hooks;
+	}
 	snprintf(img.path, sizeof(img.path), "probe %s", p->name);
 	ret = flat_parse(p->start, p->end - p->start, load, &img);
 	if (ret < 0)
@@ -142,6 +287,11 @@ int probe_run(const struct kvm_host *host, enum probe_id id, struct probe_result
 		out->yes = vm.result.end == VM_END_EXIT && vm.result.status == PROBE_OK;
 		if (!out->yes)
 			describe_failure(p, &vm.result, out);
+		if (!out->yes && p->instead) {
+			size_t n = strlen(out->detail);
+
+			snprintf(out->detail + n, sizeof(out->detail) - n, "; %s", p->instead);
+		}
 	}
 	vm_destroy(&vm);
 out:
@@ -171,6 +321,8 @@ int probe_check_host(FILE *out)
 	for (unsigned int i = 0; i < PROBE_COUNT; i++) {
 		struct probe_result r;
 
+		if (i == PROBE_ID_FIRST_DEBUG)
+			fprintf(out, "guest debugging (run --gdb):\n");
 		ret = probe_run(&host, i, &r);
 		if (ret < 0)
 			break;

@@ -20,12 +20,24 @@ enum probe_id {
 	PROBE_ID_INT_GATE,
 	PROBE_ID_IRQ_RING3,
 	PROBE_ID_RING0_SSE,
+	/* Guest debugging (--gdb), printed as a section of their own. */
+	PROBE_ID_SW_BP,
+	PROBE_ID_HW_BP,
+	PROBE_ID_WATCH,
+	PROBE_ID_STEP,
+	PROBE_ID_SW_BP_R3,
+	PROBE_ID_HW_BP_R3,
+	PROBE_ID_WATCH_R3,
+	PROBE_ID_STEP_R3,
 	PROBE_COUNT,
 };
 
+/* The first guest-debugging probe: `mini-kvm check` puts a header line before it. */
+#define PROBE_ID_FIRST_DEBUG PROBE_ID_SW_BP
+
 struct probe_result {
 	bool yes;		     /* the host runs it */
-	char detail[VM_MESSAGE_MAX]; /* why not, when !yes */
+	char detail[VM_MESSAGE_MAX]; /* why not, when !yes (and what to do instead) */
 };
 
 /*

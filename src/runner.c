@@ -15,6 +15,7 @@
 #include "error.h"
 #include "linux.h"
 #include "loaders/image.h"
+#include "probe.h"
 #include "terminal.h"
 #include "util.h"
 #include "virtio/virtio_blk.h"
@@ -97,6 +98,46 @@ static char *format_stats(const struct vm *vm, const struct guest_job *job)
 	return stats_report(vm->trace_label, per_vcpu, vm->nvcpus, vm->end_ns - vm->start_ns,
 			    vm_device_name, (void *)vm, job->linux_guest ? &vm->timeline : NULL,
 			    job->opts->boot_marker);
+}
+
+/*
+ * The gdb server's lines for the user, on stderr; with CR, as a raw terminal (an
+ * interactive guest's) no longer turns LF into CR LF.
+ */
+static void gdb_log(void *opaque, const char *line)
+{
+	(void)opaque;
+	fprintf(stderr, "mini-kvm: %s%s", line, isatty(STDERR_FILENO) ? "\r\n" : "\n");
+}
+
+/*
+ * --gdb: what this host's KVM traps for gdb in ring 0 and in ring 3, from the
+ * guest-debugging probes of `mini-kvm check` (a few milliseconds each). Where it
+ * does not (kvm_pvm emulates ring 0), gdb_target.c does what it can instead.
+ * Returns 0 or -errno with a message.
+ */
+static int gdb_probe_host(const struct kvm_host *host, struct vm_gdb_config *gdb)
+{
+	bool yes[PROBE_COUNT] = { false };
+
+	for (unsigned int id = PROBE_ID_FIRST_DEBUG; id < PROBE_COUNT; id++) {
+		struct probe_result r;
+		int ret = probe_run(host, id, &r);
+
+		if (ret < 0)
+			return error_wrap(-ret, "--gdb: probing guest debugging");
+		yes[id] = r.yes;
+	}
+	gdb->kernel = (struct vm_gdb_host){ .sw_bp = yes[PROBE_ID_SW_BP],
+					    .hw_bp = yes[PROBE_ID_HW_BP],
+					    .watch = yes[PROBE_ID_WATCH],
+					    .step = yes[PROBE_ID_STEP] };
+	gdb->user = (struct vm_gdb_host){ .sw_bp = yes[PROBE_ID_SW_BP_R3],
+					  .hw_bp = yes[PROBE_ID_HW_BP_R3],
+					  .watch = yes[PROBE_ID_WATCH_R3],
+					  .step = yes[PROBE_ID_STEP_R3] };
+	gdb->host_known = true;
+	return 0;
 }
 
 static int load_guest(struct guest_job *job, struct vm *vm)
@@ -252,6 +293,11 @@ static void setup_jobs(const struct options *opts, const struct kvm_host *host,
 			.nvirtio_disks = job->linux_guest ? nvirtio_disks : 0,
 			.virtio_rng = job->linux_guest && opts->rng,
 		};
+		/* options.c allows --gdb with one guest only. */
+		if (opts->gdb && i == 0)
+			job->config.gdb = (struct vm_gdb_config){ .address = opts->gdb,
+								  .wait = opts->gdb_wait,
+								  .log = gdb_log };
 	}
 	report->nguests = njobs;
 }
@@ -328,6 +374,7 @@ int runner_run(const struct options *opts, struct run_report *report)
 	static struct guest_job jobs[OPTIONS_MAX_GUESTS];
 	static struct blk_dev disk = { .fd = -1 };
 	struct console_input input;
+	struct vm_gdb_config gdb_host = { 0 };
 	struct kvm_host host;
 	pthread_t sig_thread;
 	sigset_t signals;
@@ -357,8 +404,16 @@ int runner_run(const struct options *opts, struct run_report *report)
 	 * with its own interrupt-driven console), on a terminal gets it raw, with Ctrl-A
 	 * x to quit; the terminal comes back on every way out (terminal.c).
 	 */
+	if (opts->gdb) {
+		ret = gdb_probe_host(&host, &gdb_host);
+		if (ret < 0)
+			goto out_disk;
+	}
 	interactive = (jobs[0].linux_guest || opts->irqchip) && isatty(STDIN_FILENO);
 	setup_jobs(opts, &host, opts->disk ? &disk : NULL, jobs, njobs, interactive, report);
+	jobs[0].config.gdb.host_known = gdb_host.host_known;
+	jobs[0].config.gdb.kernel = gdb_host.kernel;
+	jobs[0].config.gdb.user = gdb_host.user;
 
 	/* Signals go to one thread, which stops the VMs: every exit path is an orderly one. */
 	stop_signal_set(&signals);
@@ -399,6 +454,7 @@ int runner_run(const struct options *opts, struct run_report *report)
 	live_njobs = 0;
 	pthread_mutex_unlock(&live_lock);
 	ret = 0;
+out_disk:
 	/* After the last vCPU: whatever the guest wrote is in the file, then on disk. */
 	if (blk_close(&disk) < 0)
 		disk_failed(&report->guests[0]);

@@ -197,6 +197,18 @@ static enum vcpu_outcome handle_mmio(struct vcpu *vcpu, struct exit_record *rec)
 	return io_outcome(vcpu, ret);
 }
 
+/* A KVM_EXIT_DEBUG belongs to the debugger that asked for it (KVM_SET_GUEST_DEBUG). */
+static enum vcpu_outcome handle_debug(struct vcpu *vcpu)
+{
+	const struct kvm_debug_exit_arch *d = &vcpu->run->debug.arch;
+
+	if (vcpu->env.debug)
+		return vcpu->env.debug->debug_exit(vcpu->env.debug->opaque, vcpu);
+	return outcome(vcpu, VCPU_FAILED,
+		       "debug exit (exception %u at 0x%llx, DR6 0x%llx) with no debugger",
+		       d->exception, (unsigned long long)d->pc, (unsigned long long)d->dr6);
+}
+
 /* Up to this many words of an internal error's data go into the message. */
 #define INTERNAL_ERROR_WORDS 16
 
@@ -248,6 +260,9 @@ enum vcpu_outcome vcpu_handle_exit(struct vcpu *vcpu)
 	case KVM_EXIT_INTERNAL_ERROR:
 		o = handle_internal_error(vcpu);
 		break;
+	case KVM_EXIT_DEBUG:
+		o = handle_debug(vcpu);
+		break;
 	default:
 		o = outcome(vcpu, VCPU_FAILED, "unexpected VM exit %u (%s)", run->exit_reason,
 			    kvm_exit_reason_name(run->exit_reason));
@@ -261,14 +276,35 @@ enum vcpu_outcome vcpu_handle_exit(struct vcpu *vcpu)
 	return o;
 }
 
+/* The loop's last word: a debugger may hold the vCPU to show how it ended, or revive it. */
+static enum vcpu_outcome ended(struct vcpu *vcpu, enum vcpu_outcome o)
+{
+	const struct vcpu_debug *debug = vcpu->env.debug;
+
+	if (debug && debug->ending)
+		return debug->ending(debug->opaque, vcpu, o);
+	return o;
+}
+
 enum vcpu_outcome vcpu_run(struct vcpu *vcpu)
 {
+	const struct vcpu_debug *debug = vcpu->env.debug;
 	enum vcpu_outcome o = VCPU_STOPPED;
 
 	while (!atomic_load(vcpu->env.stopping)) {
-		uint64_t t0 = now_ns(), t1, t2;
-		int ret = ioctl(vcpu->fd, KVM_RUN, 0);
+		uint64_t t0, t1, t2;
+		int ret;
 
+		/* Under gdb: park while it holds the vCPU; apply its breakpoints. */
+		if (debug) {
+			o = debug->enter(debug->opaque, vcpu);
+			if (o != VCPU_CONTINUE)
+				return o;
+			if (atomic_load(vcpu->env.stopping))
+				break;
+		}
+		t0 = now_ns();
+		ret = ioctl(vcpu->fd, KVM_RUN, 0);
 		t1 = now_ns();
 		if (ret < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
@@ -281,7 +317,7 @@ enum vcpu_outcome vcpu_run(struct vcpu *vcpu)
 		o = vcpu_handle_exit(vcpu);
 		t2 = now_ns();
 		stats_add_exit(&vcpu->stats, vcpu->run->exit_reason, t1 - t0, t2 - t1);
-		if (o != VCPU_CONTINUE)
+		if (o != VCPU_CONTINUE && (o = ended(vcpu, o)) != VCPU_CONTINUE)
 			return o;
 	}
 	return VCPU_STOPPED;

@@ -15,6 +15,7 @@
 #include "stats.h"
 
 struct kvm_host;
+struct vcpu;
 
 /*
  * What a vCPU reports after an exit; the VM decides what it means for the guest
@@ -46,6 +47,37 @@ struct exit_record {
 #define VCPU_MESSAGE_MAX 512
 
 /*
+ * A debugger's hold on the run loop (gdb_target.c gives one when --gdb is on):
+ * the loop reports, the debugger decides. Every callback runs on the vCPU's own
+ * thread. With none (NULL in struct vcpu_env) the loop costs one pointer test.
+ */
+struct vcpu_debug {
+	/*
+	 * Before every KVM_RUN: may park the thread while the debugger holds the vCPU,
+	 * and applies its debug state (KVM_SET_GUEST_DEBUG). Returns VCPU_CONTINUE to
+	 * run, VCPU_STOPPED to leave the loop (the VM is ending), or another outcome,
+	 * with vcpu->message set, to end it (an ioctl failed).
+	 */
+	enum vcpu_outcome (*enter)(void *opaque, struct vcpu *vcpu);
+	/*
+	 * A KVM_EXIT_DEBUG (a breakpoint, watchpoint, single step, the guest's int3
+	 * under KVM_GUESTDBG_USE_SW_BP): kvm_run->debug.arch says which. Returns
+	 * VCPU_CONTINUE (the debugger took it: the vCPU parks at the next enter), or
+	 * another outcome, with vcpu->message set, to end the loop.
+	 */
+	enum vcpu_outcome (*debug_exit)(void *opaque, struct vcpu *vcpu);
+	/*
+	 * The loop is about to end with outcome o (a death, a halt...): the debugger
+	 * may hold the vCPU to show its state first (a triple fault as SIGSEGV).
+	 * Returns the outcome to end with (o), or VCPU_CONTINUE when the debugger
+	 * made the vCPU runnable again (an int3 this host's KVM failed to emulate,
+	 * stepped over). May be NULL.
+	 */
+	enum vcpu_outcome (*ending)(void *opaque, struct vcpu *vcpu, enum vcpu_outcome o);
+	void *opaque;
+};
+
+/*
  * What a vCPU's exits reach, lent by its VM before the first run: the buses, and
  * the VM's stopping flag (the run loop leaves when it is set; a string I/O stops
  * at the element that set it). Nothing else of the VM.
@@ -54,7 +86,8 @@ struct vcpu_env {
 	const struct bus *pio;
 	const struct bus *mmio;
 	const atomic_bool *stopping;
-	const char *trace_label; /* "[1:name]": one stderr line per exit; NULL: no trace */
+	const char *trace_label;	/* "[1:name]": one stderr line per exit; NULL: no trace */
+	const struct vcpu_debug *debug; /* a debugger's hooks, or NULL (no --gdb) */
 };
 
 struct vcpu {
@@ -90,14 +123,16 @@ int vcpu_set_state(struct vcpu *vcpu, const struct kvm_sregs *sregs, const struc
 
 /*
  * Run the vCPU until an exit's outcome is not VCPU_CONTINUE, or the VM is
- * stopping: KVM_RUN (retried on EINTR), then vcpu_handle_exit(). Returns that
- * outcome (VCPU_STOPPED when the stop came from elsewhere).
+ * stopping: env.debug's enter (if any), KVM_RUN (retried on EINTR), then
+ * vcpu_handle_exit(). Returns that outcome (VCPU_STOPPED when the stop came from
+ * elsewhere), after telling env.debug's ending.
  */
 enum vcpu_outcome vcpu_run(struct vcpu *vcpu);
 
 /*
  * Handle the exit described in vcpu->run: PIO and MMIO go to the buses (the
- * register-argument port gets the vCPU's synced registers, bus.h); HLT, SHUTDOWN,
+ * register-argument port gets the vCPU's synced registers, bus.h); DEBUG goes to
+ * env.debug's debug_exit (with no debugger it is a failure); HLT, SHUTDOWN,
  * FAIL_ENTRY and INTERNAL_ERROR become outcomes, with vcpu->message saying why.
  * Touches only vcpu->run, the buses, the vCPU's ring and stats, so unit tests feed
  * it fake exits. Returns VCPU_STOPPED if the VM is stopping once the exit is

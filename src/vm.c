@@ -15,6 +15,7 @@
 #include "arch/x86/layout.h"
 #include "clock.h"
 #include "error.h"
+#include "gdb_target.h"
 #include "loaders/image.h"
 #include "mini-kvm/hypercall.h"
 #include "util.h"
@@ -299,6 +300,11 @@ int vm_create(struct vm *vm, const struct kvm_host *host, const struct vm_config
 	}
 	for (unsigned int i = 0; i < config->cpus; i++)
 		vm->vcpus[i].fd = -1;
+	if (config->gdb.address) {
+		ret = gdb_vm_create(vm, &vm->gdb); /* before the vCPUs: they take its hooks */
+		if (ret < 0)
+			goto fail;
+	}
 	vm->fd = ioctl(host->fd, KVM_CREATE_VM, 0);
 	if (vm->fd < 0) {
 		ret = error_errno(errno, "KVM_CREATE_VM");
@@ -330,8 +336,9 @@ int vm_create(struct vm *vm, const struct kvm_host *host, const struct vm_config
 		const struct vcpu_env env = { .pio = &vm->pio,
 					      .mmio = &vm->mmio,
 					      .stopping = &vm->stopping,
-					      .trace_label =
-						      config->trace ? vm->trace_label : NULL };
+					      .trace_label = config->trace ? vm->trace_label : NULL,
+					      .debug = vm->gdb ? gdb_vm_hooks(vm->gdb)
+							       : config->debug };
 
 		ret = vcpu_create(&vm->vcpus[i], vm->fd, host, i, config->cpus, &env);
 		if (ret < 0)
@@ -370,6 +377,9 @@ void vm_destroy(struct vm *vm)
 	/* The stdin reader outlives this VM: it must not reach the UART afterwards. */
 	if (console && console->input)
 		console_input_set_notify(console->input, NULL, NULL);
+	/* The gdb server may still read vCPU registers: it goes first. */
+	gdb_vm_destroy(vm->gdb);
+	vm->gdb = NULL;
 	for (unsigned int i = 0; vm->vcpus && i < vm->config->cpus; i++)
 		if (vm->vcpus[i].fd >= 0 || vm->vcpus[i].run)
 			vcpu_destroy(&vm->vcpus[i]);
@@ -593,6 +603,15 @@ int vm_run(struct vm *vm, uint64_t timeout_ns)
 	if (!args)
 		return error_set(ENOMEM, "no memory for %u vCPU threads", vm->nvcpus);
 	pthread_once(&once, install_kick_handler);
+	if (vm->gdb) {
+		/* gdb can attach from here on; the vCPUs are held already with --gdb-wait. */
+		ret = gdb_vm_start(vm->gdb);
+		if (ret < 0) {
+			vm_stop(vm, VM_END_ERROR, 0, -1, "%s", error_message());
+			free(args);
+			return ret;
+		}
+	}
 	vm->start_ns = now_ns();
 	/* The devices' I/O threads serve the queues before any vCPU can fill them. */
 	ret = vm_virtio_start(&vm->virtio);
@@ -619,8 +638,13 @@ int vm_run(struct vm *vm, uint64_t timeout_ns)
 	/* Every vCPU thread ends only when the VM stops (vm_vcpu_ended()). */
 	if (started)
 		wait_for_stop(vm, timeout_ns ? vm->start_ns + timeout_ns : 0, timeout_ns);
+	/* Tell gdb how the VM ended; vCPUs parked for it leave their loops. */
+	if (vm->gdb)
+		gdb_vm_end(vm->gdb);
 	for (unsigned int i = 0; i < started; i++)
 		join_vcpu(&vm->vcpus[i]);
+	if (vm->gdb)
+		gdb_vm_stop(vm->gdb); /* gdb gets its last reply (W or X) */
 	for (unsigned int i = 0; i < started; i++)
 		atomic_store(&vm->vcpus[i].thread_started, false);
 	/* No vCPU notifies any more: the batches in progress finish, then the threads go. */

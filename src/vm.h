@@ -22,6 +22,7 @@
 #include "vm_virtio.h"
 
 struct guest_image;
+struct gdb_vm;
 
 /* How a VM ended; main maps it to an exit status (see README, "Exit status"). */
 enum vm_end {
@@ -35,6 +36,7 @@ enum vm_end {
 	VM_END_POWEROFF, /* the guest powered off (ACPI S5): status 0 */
 	VM_END_RESET, /* the guest reset itself (8042, ACPI reset; for Linux a triple fault): 0 */
 	VM_END_QUIT,  /* the user typed Ctrl-A x: status 0 */
+	VM_END_GDB_KILL, /* gdb's kill: status 0, as Ctrl-A x */
 };
 
 #define VM_MESSAGE_MAX 512
@@ -47,6 +49,32 @@ struct vm_result {
 	char *dump;		      /* register dump of a dead vCPU (malloc()ed) or NULL */
 	/* What the guest's state at death suggests about the host, for the dump. */
 	uint32_t exit_reason;
+};
+
+/* What this host's KVM traps for gdb at one privilege level (the probes of `mini-kvm check`). */
+struct vm_gdb_host {
+	bool sw_bp; /* int3 exits (KVM_GUESTDBG_USE_SW_BP) */
+	bool hw_bp; /* DR0-DR3 execution breakpoints (KVM_GUESTDBG_USE_HW_BP) */
+	bool watch; /* DR0-DR3 data watchpoints */
+	bool step;  /* KVM_GUESTDBG_SINGLESTEP */
+};
+
+/* --gdb: a gdb stub for this VM (gdb_target.c). address NULL: none. */
+struct vm_gdb_config {
+	const char *address; /* "[ADDR:]PORT" to listen on */
+	bool wait;	     /* --gdb-wait: every vCPU held before its first instruction */
+	/*
+	 * host_known: what this host's KVM traps in ring 0 and real mode (kernel) and
+	 * in ring 3 (user), as the runner probed it; gdb's requests that cannot work
+	 * here are refused with a hint, or done another way (kvm_pvm: int3 in ring 0 is
+	 * not trapped, so `break` there takes a debug register). Not known: everything
+	 * works, as on hardware.
+	 */
+	bool host_known;
+	struct vm_gdb_host kernel, user;
+	/* One line for the user (listening, connected, refused ...), without newline. */
+	void (*log)(void *opaque, const char *line);
+	void *log_opaque;
 };
 
 struct vm_config {
@@ -66,6 +94,9 @@ struct vm_config {
 	struct virtio_blk *virtio_disks;
 	unsigned int nvirtio_disks;
 	bool virtio_rng;
+	struct vm_gdb_config gdb;   /* --gdb, --gdb-wait */
+	/* Hooks for every vCPU's loop when there is no --gdb (probe.c's debugging probes). */
+	const struct vcpu_debug *debug;
 };
 
 /*
@@ -109,6 +140,7 @@ struct vm {
 	bool has_irqchip;   /* KVM_CREATE_IRQCHIP done: interrupts go through KVM */
 	struct vcpu *vcpus; /* config->cpus of them, calloc()ed */
 	unsigned int nvcpus;
+	struct gdb_vm *gdb; /* --gdb: the stub and its server (gdb_target.h), or NULL */
 
 	atomic_bool stopping;	 /* set once by vm_stop(); vCPUs leave their loops */
 	pthread_mutex_t lock;	 /* guards result; stopping is set under it */

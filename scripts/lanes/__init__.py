@@ -32,6 +32,8 @@ bench/run.py do). Both lanes offer the same interface:
         p.expect(b"hi\r\nhi\r\n")
         p.sendcontrol("d")                # end of input
         assert p.wait() == 0
+    job, address = lane.gdb_job(["--gdb-wait", lane.guest("long.elf")])  # mini-kvm --gdb
+    subprocess.run(["gdb", "-batch", "-ex", f"target remote {address}", "-ex", "continue"])
 
 Linux from a disk: lane.linux_disk_initrd() loads the virtio and ext4 modules and mounts
 root= (default /dev/vda); lane.linux_root_copy(NAME) is a fresh copy of the ext4 root image

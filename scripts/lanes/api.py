@@ -11,7 +11,12 @@ from dataclasses import dataclass
 # The capabilities `mini-kvm check` reports, one a line: "NAME yes|no DETAIL" (the
 # probes of src/probes/probes.mk).
 CAPABILITIES = ("real", "protected", "paging", "long", "ring3", "syscall", "int-gate",
-                "irq-ring3", "ring0-sse")
+                "irq-ring3", "ring0-sse",
+                # guest debugging (run --gdb), in ring 0 and in ring 3
+                "sw-bp", "hw-bp", "watch", "step", "sw-bp-r3", "hw-bp-r3", "watch-r3",
+                "step-r3")
+# mini-kvm --gdb's line on stderr once it listens (src/gdb/gdb_server.c).
+GDB_LISTENING = re.compile(rb"gdb: listening on 127\.0\.0\.1:(\d+)")
 _CAPABILITY_LINE = re.compile(r"^\s*(\S+)\s+(yes|no)\b\s*(.*)$")
 
 # Interactive commands see a terminal of this size and type in both lanes.
@@ -118,6 +123,16 @@ class Lane:
 
     def shell_interactive(self, cmd: str, timeout: float = 60):
         """A shell command on a terminal, like interactive(). For harness self-tests."""
+        raise NotImplementedError
+
+    def gdb_job(self, args: list[str], timeout: float = 60):
+        """`mini-kvm run --gdb 127.0.0.1:0 ARGS` on a terminal, like interactive(), once
+        gdb can connect to it. Returns (job, address): `address` is what a gdb on this
+        machine gives `target remote`. The nested lane relays mini-kvm's port in L1 over
+        L1's third serial line (ttyS2), a TCP port of QEMU's on this machine's loopback;
+        its relay becomes mini-kvm's one gdb client when gdb first connects, so one gdb
+        session per job there (a second gdb would reach the same session).
+        """
         raise NotImplementedError
 
     def guest(self, name: str) -> str:

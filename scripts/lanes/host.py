@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pexpect
 
-from .api import (TERM, TERM_COLS, TERM_ROWS, Lane, LaneError, LaneTimeout, Result,
+from .api import (GDB_LISTENING, TERM, TERM_COLS, TERM_ROWS, Lane, LaneError, LaneTimeout, Result,
                   default_signals, expect_timeout, scratch_name, shell_status)
 from .assets import disk_assets, linux_assets, linux_vmlinux
 from .paths import BUILD, REPO_ROOT
@@ -92,6 +92,11 @@ class HostLane(Lane):
 
     def shell_interactive(self, cmd, timeout=60):
         return HostInteractive(["/bin/sh", "-c", cmd], timeout)
+
+    def gdb_job(self, args, timeout=60):
+        job = self.interactive(["run", "--gdb", "127.0.0.1:0", *args], timeout)
+        job.expect(GDB_LISTENING)
+        return job, f"127.0.0.1:{int(job.match.group(1))}"
 
     def guest(self, name):
         return str(BUILD / "guests" / name)

@@ -53,6 +53,21 @@ def _die_with_parent() -> None:
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
+# mini-kvm --gdb's port inside L1 (gdb_job()), and how long (0.1 s a try) the relay
+# waits for it.
+L1_GDB_PORT = 1234
+L1_GDB_WAIT_TRIES = 600
+L1_GDB_RELAY_READY = "MINI-KVM-GDB-RELAY-READY"
+L1_GDB_RELAY_PID = "/tmp/gdb-relay.pid"
+
+
+def _free_loopback_port() -> int:
+    """A TCP port free on 127.0.0.1 now (for QEMU's end of ttyS2)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 class NestedLane(Lane):
     """mini-kvm-static inside an L1 Debian kernel with kvm_amd, under QEMU TCG."""
 
@@ -82,6 +97,7 @@ class NestedLane(Lane):
         self._ctl: Control | None = None
         self._job: NestedInteractive | None = None
         self.reply_grace = REPLY_GRACE
+        self.gdb_port = 0  # QEMU's end of ttyS2 (gdb_job()), chosen at each boot
 
     # -- L1's life ---------------------------------------------------------------------
 
@@ -96,6 +112,7 @@ class NestedLane(Lane):
         started = time.monotonic()
         deadline = started + BOOT_TIMEOUT
         self._sockdir = tempfile.mkdtemp(prefix="mini-kvm-l1-")
+        self.gdb_port = _free_loopback_port()
         con_path = os.path.join(self._sockdir, "console")
         ctl_path = os.path.join(self._sockdir, "control")
         argv = [
@@ -106,6 +123,10 @@ class NestedLane(Lane):
             "-chardev", f"socket,id=con,path={con_path},server=on,wait=on",
             "-chardev", f"socket,id=ctl,path={ctl_path},server=on,wait=on",
             "-serial", "chardev:con", "-serial", "chardev:ctl",
+            # ttyS2: gdb's line to a mini-kvm --gdb in L1 (gdb_job()), on a port of this
+            # machine's loopback that gdb here connects to.
+            "-chardev", f"socket,id=gdb,host=127.0.0.1,port={self.gdb_port},server=on,wait=off",
+            "-serial", "chardev:gdb",
             "-kernel", str(self.kernel), "-initrd", str(self.initrd),
             "-append", "console=ttyS0 quiet panic=-1",
         ]
@@ -255,6 +276,33 @@ class NestedLane(Lane):
             raise self._broken(f"L1 did not start {cmd!r}: {' '.join(fields)}")
         self._job = NestedInteractive(self, nonce, cmd, timeout)
         return self._job
+
+    def gdb_job(self, args, timeout=60):
+        if not self.has_vmm:
+            self._vmm_command(args)  # raises the reason
+        port = L1_GDB_PORT
+        vmm = shlex.join([self.vmm_binary(), "run", "--gdb", f"127.0.0.1:{port}", *args])
+        # The relay, in a session of its own (killed whole when mini-kvm ends): once
+        # mini-kvm listens, ttyS2 (raw) <-> its port. It connects only when gdb on the
+        # host sends its first byte (an ack, '+', which it drops): a gdb client that
+        # connects stops the VM, so the relay must not connect before gdb does.
+        relay = (f"i=0; while ! netstat -ltn 2>/dev/null | grep -q '127.0.0.1:{port} ' "
+                 f"&& [ $i -lt {L1_GDB_WAIT_TRIES} ]; do i=$((i+1)); sleep 0.1; done; "
+                 f"stty raw -echo; echo {L1_GDB_RELAY_READY} >&3; "
+                 f"dd bs=1 count=1 of=/dev/null 2>/dev/null; exec nc 127.0.0.1 {port}")
+        # A relay left by a job that was killed (its session outlives the job) would
+        # take bytes from this one: it goes first.
+        script = (f"[ -f {L1_GDB_RELAY_PID} ] && kill -- -$(cat {L1_GDB_RELAY_PID}) 2>/dev/null\n"
+                  f"setsid sh -c {shlex.quote(relay)} 3>&1 </dev/ttyS2 >/dev/ttyS2 2>/dev/null &\n"
+                  f"relay=$!\n"
+                  f"echo $relay > {L1_GDB_RELAY_PID}\n"
+                  f"{vmm}\n"
+                  f"status=$?\n"
+                  f"kill -- -$relay 2>/dev/null\n"
+                  f"exit $status")
+        job = self.shell_interactive(script, timeout)
+        job.expect(re.escape(L1_GDB_RELAY_READY.encode()))
+        return job, f"127.0.0.1:{self.gdb_port}"
 
     def _reap(self, job: NestedInteractive, kill: bool) -> None:
         """Wait for (or kill) a TTY job in L1, and read the console up to its @@EXIT, so

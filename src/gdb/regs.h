@@ -88,7 +88,7 @@ struct gdb_regs {
 	struct gdb_dtable gdtr, idtr;
 	uint64_t cr0, cr2, cr3, cr4, cr8, efer;
 
-	/* x87 (KVM_GET_FPU: fpr, fcw, fsw, ftwr, last_opcode, last_ip, last_dp). */
+	/* x87 (KVM_GET_FPU: fpr, fcw, fsw, ftwx, last_opcode, last_ip, last_dp). */
 	uint8_t st[GDB_X87_REGS][GDB_X87_REG_SIZE]; /* ST(0)..ST(7), as FXSAVE stores them */
 	uint32_t fctrl;				    /* control word */
 	uint32_t fstat;				    /* status word */

@@ -16,5 +16,13 @@ PROBE(probe_ring3, "ring3.bin")
 PROBE(probe_syscall, "syscall.bin")
 PROBE(probe_int_gate, "int-gate.bin")
 PROBE(probe_irq_ring3, "irq-ring3.bin")
+PROBE(probe_sw_bp, "sw-bp.bin")
+PROBE(probe_hw_bp, "hw-bp.bin")
+PROBE(probe_watch, "watch.bin")
+PROBE(probe_step, "step.bin")
+PROBE(probe_sw_bp_r3, "sw-bp-r3.bin")
+PROBE(probe_hw_bp_r3, "hw-bp-r3.bin")
+PROBE(probe_watch_r3, "watch-r3.bin")
+PROBE(probe_step_r3, "step-r3.bin")
 
 	.section .note.GNU-stack, "", @progbits

@@ -1,7 +1,8 @@
 # The capability probes of `mini-kvm check`: tiny guests built into the VMM itself.
 
-PROBES := real protected paging long ring0-sse ring3 syscall int-gate irq-ring3
-PROBE_RING3_VARIANTS := ring3 syscall int-gate irq-ring3
+PROBES := real protected paging long ring0-sse ring3 syscall int-gate irq-ring3 \
+	  sw-bp hw-bp watch step sw-bp-r3 hw-bp-r3 watch-r3 step-r3
+PROBE_RING3_VARIANTS := ring3 syscall int-gate irq-ring3 sw-bp-r3 hw-bp-r3 watch-r3 step-r3
 PROBE_BINS := $(PROBES:%=$(BUILD)/probes/%.bin)
 
 probe_src = $(if $(filter $(PROBE_RING3_VARIANTS),$1),src/probes/ring3.S,src/probes/simple.S)

@@ -1,4 +1,4 @@
-/* Probes for ring 3 and the ways back to ring 0 (syscall, int gate, interrupt), in long mode. */
+/* Probes for ring 3 and the ways back to ring 0 (syscall, int gate, interrupt); debugging in ring 3. */
 #include "mini-kvm/hypercall.h"
 #include <mini-kvm/probe_status.h>
 
@@ -38,6 +38,11 @@
 #define IO_BITMAP_BYTES (65536 / 8)
 #define TSS_LIMIT (TSS_SIZE + IO_BITMAP_BYTES)
 #define SYSCALL_VECTOR 0x80
+
+#if defined(PROBE_SW_BP_R3) || defined(PROBE_HW_BP_R3) || defined(PROBE_WATCH_R3) || \
+	defined(PROBE_STEP_R3)
+#define PROBE_DEBUG
+#endif
 #define IRQ0_VECTOR 0x20
 #define EXCEPTIONS 32
 #define EXCEPTION_STUB_SHIFT 3		/* each stub is 8 bytes */
@@ -166,6 +171,8 @@ user:
 	int $SYSCALL_VECTOR
 #elif defined(PROBE_IRQ_RING3)
 1:	jmp 1b				/* wait in ring 3 for the timer */
+#elif defined(PROBE_DEBUG)
+	jmp debug_target		/* guest debugging, in ring 3 */
 #else
 #error "define one PROBE_* variant"
 #endif
@@ -225,6 +232,28 @@ set_gate:
 	mov %ecx, 8(%rax)		/* offset 63:32 */
 	movl $0, 12(%rax)
 	ret
+
+
+/*
+ * The guest-debugging probes' target (probe_status.h): the VMM traps the int3,
+ * the instruction at PROBE_DEBUG_TARGET (a debug register), the write to
+ * PROBE_SCRATCH (a watchpoint) or a single step; reaching HC_EXIT means it did not.
+ */
+#if defined(PROBE_DEBUG)
+	.org PROBE_DEBUG_OFFSET
+debug_target:
+#if defined(PROBE_SW_BP) || defined(PROBE_SW_BP_R3)
+	int3
+#else
+	nop
+#endif
+	movl $1, PROBE_SCRATCH
+	mov $HC_PORT, %dx
+	mov $PROBE_DEBUG_MISSED, %ebx
+	mov $HC_EXIT, %al
+	out %al, (%dx)
+	hlt
+#endif
 
 	.data
 	.balign 8

@@ -1,9 +1,13 @@
-/* Probes for the plain boot modes: each just reports success through HC_EXIT. */
+/* Probes for the plain boot modes (each reports through HC_EXIT), and guest debugging in ring 0. */
 #include "mini-kvm/hypercall.h"
 #include <mini-kvm/boot.h>
 #include <mini-kvm/probe_status.h>
 
 #define DATA_SELECTOR 0x10
+
+#if defined(PROBE_SW_BP) || defined(PROBE_HW_BP) || defined(PROBE_WATCH) || defined(PROBE_STEP)
+#define PROBE_DEBUG
+#endif
 
 	.text
 	.globl _start
@@ -54,7 +58,31 @@ _start:
 	mov $PROBE_OK, %ebx
 	mov $HC_EXIT, %al
 	out %al, (%dx)
+#elif defined(PROBE_DEBUG)
+	.code64
+	jmp debug_target		/* in ring 0, 64-bit */
 #else
 #error "define one PROBE_* variant"
 #endif
 	hlt
+
+/*
+ * The guest-debugging probes' target (probe_status.h): the VMM traps the int3,
+ * the instruction at PROBE_DEBUG_TARGET (a debug register), the write to
+ * PROBE_SCRATCH (a watchpoint) or a single step; reaching HC_EXIT means it did not.
+ */
+#if defined(PROBE_DEBUG)
+	.org PROBE_DEBUG_OFFSET
+debug_target:
+#if defined(PROBE_SW_BP) || defined(PROBE_SW_BP_R3)
+	int3
+#else
+	nop
+#endif
+	movl $1, PROBE_SCRATCH
+	mov $HC_PORT, %dx
+	mov $PROBE_DEBUG_MISSED, %ebx
+	mov $HC_EXIT, %al
+	out %al, (%dx)
+	hlt
+#endif

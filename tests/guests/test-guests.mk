@@ -23,3 +23,16 @@ $(TEST_GUEST_OBJ)/%.o: tests/guests/exit_status.S tests/guests/spin.S tests/gues
 $(TEST_GUEST_OUT)/%.bin: $(TEST_GUEST_OBJ)/%.o
 	$(LD) -m elf_x86_64 -Ttext=$(call test_guest_origin,$*) -e _start $< -o $(@:.bin=.elf)
 	objcopy -O binary -j .text $(@:.bin=.elf) $@
+
+# The gdb tests' C guest: long mode, linked like guests/long.elf, built without
+# optimisation so that gdb sees every local (tests/integration/test_gdb.py).
+TEST_GUEST_ELFS := $(TEST_GUEST_OUT)/gdb_guest.elf
+
+test-guests: $(TEST_GUEST_ELFS)
+
+$(TEST_GUEST_OBJ)/gdb_guest.o: tests/guests/gdb_guest.c guests/lib/console.h
+	@mkdir -p $(@D)
+	$(CC) $(GUEST_CPPFLAGS) $(GUEST_CFLAGS) $(GUEST_CFLAGS_64) -O0 -c $< -o $@
+
+$(TEST_GUEST_OUT)/gdb_guest.elf: $(TEST_GUEST_OBJ)/gdb_guest.o $(GUEST_LIB64) $(GUEST_OBJ)/long.ld
+	$(GUEST_LD) -m elf_x86_64 $(GUEST_LDFLAGS) -T $(GUEST_OBJ)/long.ld $(filter %.o,$^) -o $@

@@ -342,9 +342,68 @@ static void test_unexpected_exit(void **state)
 {
 	struct fake_vcpu *f = *state;
 
-	f->run->exit_reason = KVM_EXIT_DEBUG;
+	f->run->exit_reason = KVM_EXIT_EXCEPTION;
 	assert_int_equal(handle(f), VCPU_FAILED);
-	assert_contains(f->vcpu.message, "unexpected VM exit 4 (DEBUG)");
+	assert_contains(f->vcpu.message, "unexpected VM exit 1 (");
+}
+
+/* A debug exit with no debugger to take it (nothing asked KVM for one): a failure that says so. */
+static void test_debug_exit_without_debugger(void **state)
+{
+	struct fake_vcpu *f = *state;
+
+	f->run->exit_reason = KVM_EXIT_DEBUG;
+	f->run->debug.arch.exception = 3;
+	f->run->debug.arch.pc = GUEST_RIP;
+	assert_int_equal(handle(f), VCPU_FAILED);
+	assert_contains(f->vcpu.message, "debug exit (exception 3 at 0x1234");
+	assert_contains(f->vcpu.message, "with no debugger");
+}
+
+/* A fake debugger: counts debug exits and answers with a set outcome. */
+struct fake_debugger {
+	unsigned int exits;
+	uint32_t exception;
+	enum vcpu_outcome answer;
+};
+
+static enum vcpu_outcome fake_debug_exit(void *opaque, struct vcpu *vcpu)
+{
+	struct fake_debugger *d = opaque;
+
+	d->exits++;
+	d->exception = vcpu->run->debug.arch.exception;
+	if (d->answer != VCPU_CONTINUE)
+		snprintf(vcpu->message, sizeof(vcpu->message), "the debugger says no");
+	return d->answer;
+}
+
+/* The vCPU reports a debug exit to its debugger, which decides. */
+static void test_debug_exit_goes_to_debugger(void **state)
+{
+	struct fake_vcpu *f = *state;
+	struct fake_debugger d = { .answer = VCPU_CONTINUE };
+	const struct vcpu_debug hooks = { .debug_exit = fake_debug_exit, .opaque = &d };
+
+	f->vcpu.env.debug = &hooks;
+	f->run->exit_reason = KVM_EXIT_DEBUG;
+	f->run->debug.arch.exception = 1;
+	assert_int_equal(handle(f), VCPU_CONTINUE);
+	assert_int_equal(d.exits, 1);
+	assert_int_equal(d.exception, 1);
+	assert_int_equal(f->vcpu.ring[0].reason, KVM_EXIT_DEBUG);
+
+	d.answer = VCPU_FAILED;
+	assert_int_equal(handle(f), VCPU_FAILED);
+	assert_string_equal(f->vcpu.message, "the debugger says no");
+	assert_int_equal(d.exits, 2);
+
+	/* Another thread ended the VM meanwhile: the exit still went to the debugger. */
+	d.answer = VCPU_CONTINUE;
+	f->stopping = true;
+	assert_int_equal(handle(f), VCPU_STOPPED);
+	assert_int_equal(d.exits, 3);
+	f->vcpu.env.debug = NULL;
 }
 
 static void test_intr(void **state)
@@ -444,6 +503,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_internal_error_bad_ndata, fake_vcpu_setup,
 						fake_vcpu_teardown),
 		cmocka_unit_test_setup_teardown(test_unexpected_exit, fake_vcpu_setup,
+						fake_vcpu_teardown),
+		cmocka_unit_test_setup_teardown(test_debug_exit_without_debugger, fake_vcpu_setup,
+						fake_vcpu_teardown),
+		cmocka_unit_test_setup_teardown(test_debug_exit_goes_to_debugger, fake_vcpu_setup,
 						fake_vcpu_teardown),
 		cmocka_unit_test_setup_teardown(test_intr, fake_vcpu_setup, fake_vcpu_teardown),
 		cmocka_unit_test_setup_teardown(test_exit_ring, fake_vcpu_setup,

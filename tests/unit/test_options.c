@@ -511,6 +511,47 @@ static void test_disk_path_too_long(void **state)
 	assert_contains(error_message(), "a file name of 4096 bytes (at most 4095)");
 }
 
+static void test_gdb(void **state)
+{
+	struct options o;
+
+	(void)state;
+	assert_int_equal(parse(&o, "run", "g.bin"), 0);
+	assert_null(o.gdb);
+	assert_false(o.gdb_wait);
+	assert_int_equal(parse(&o, "run", "--gdb", "1234", "g.elf"), 0);
+	assert_string_equal(o.gdb, "1234");
+	assert_false(o.gdb_wait);
+	assert_int_equal(parse(&o, "run", "--gdb-wait", "--gdb=127.0.0.1:0", "g.elf"), 0);
+	assert_string_equal(o.gdb, "127.0.0.1:0");
+	assert_true(o.gdb_wait);
+	assert_int_equal(parse(&o, "run", "--gdb", "[::1]:1234", "-k", "bz"), 0);
+	assert_string_equal(o.gdb, "[::1]:1234");
+	assert_int_equal(parse(&o, "run", "--gdb", "localhost:65535", "g.elf"), 0);
+	assert_int_equal(parse(&o, "run", "--gdb", "0.0.0.0:1", "g.elf"), 0);
+}
+
+static void test_gdb_errors(void **state)
+{
+	(void)state;
+	assert_usage_error("--gdb: gdb address '65536': the port must be 0 to 65535", "run",
+			   "--gdb", "65536", "g.elf");
+	assert_usage_error("the port must be 0 to 65535", "run", "--gdb", "", "g.elf");
+	assert_usage_error("the port must be 0 to 65535", "run", "--gdb", "12a4", "g.elf");
+	assert_usage_error("the port must be 0 to 65535", "run", "--gdb", "1:-1", "g.elf");
+	assert_usage_error("the port must be 0 to 65535", "run", "--gdb", "1234567", "g.elf");
+	assert_usage_error("'example.com' is not an IPv4 address", "run", "--gdb",
+			   "example.com:1234", "g.elf");
+	assert_usage_error("put an IPv6 address in brackets", "run", "--gdb", "::1:1234", "g.elf");
+	assert_usage_error("an IPv6 address is [ADDR]:PORT", "run", "--gdb", "[::1]", "g.elf");
+	assert_usage_error("option '--gdb' needs an argument", "run", "g.elf", "--gdb");
+	assert_usage_error("--gdb given twice ('1', '2')", "run", "--gdb", "1", "--gdb", "2",
+			   "g.elf");
+	assert_usage_error("--gdb: 2 GUESTs given; gdb debugs one GUEST", "run", "--gdb", "1234",
+			   "a.bin", "b.bin");
+	assert_usage_error("--gdb-wait needs --gdb [ADDR:]PORT", "run", "--gdb-wait", "g.elf");
+}
+
 static void test_cpus(void **state)
 {
 	static const char *const bad[] = { "0",	  "255", "4097",
@@ -637,10 +678,12 @@ static void test_reparse_after_error(void **state)
 static void test_usage_names_every_option(void **state)
 {
 	static const char *const flags[] = {
-		"-k, --kernel",	    "-i, --initrd", "-p, --params",   "-m, --mem",
-		"-c, --cpus",	    "--mode",	    "--load",	      "--entry",
-		"--stats",	    "--trace",	    "--timeout",      "--irqchip",
-		"--disk FILE[,ro]", "--rng",	    "mini-kvm check", "mini-kvm version | help"
+		"-k, --kernel",	    "-i, --initrd",   "-p, --params",
+		"-m, --mem",	    "-c, --cpus",     "--mode",
+		"--load",	    "--entry",	      "--stats",
+		"--trace",	    "--timeout",      "--irqchip",
+		"--disk FILE[,ro]", "--rng",	      "--gdb [ADDR:]PORT",
+		"--gdb-wait",	    "mini-kvm check", "mini-kvm version | help"
 	};
 
 	(void)state;
@@ -673,6 +716,8 @@ int main(void)
 		cmocka_unit_test(test_virtio_disks),
 		cmocka_unit_test(test_virtio_device_limit),
 		cmocka_unit_test(test_disk_path_too_long),
+		cmocka_unit_test(test_gdb),
+		cmocka_unit_test(test_gdb_errors),
 		cmocka_unit_test(test_cpus),
 		cmocka_unit_test(test_timeout),
 		cmocka_unit_test(test_guest_limit),

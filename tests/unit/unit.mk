@@ -48,7 +48,7 @@ UNIT_FAKES_vm_virtio := tests/unit/virtio_driver.c
 UNIT_TESTS += pvh multiboot bootsector
 
 # The gdb stub: codec, engine and socket side with a fake target; all-stop run control.
-UNIT_TESTS += gdb_rsp gdb_stub gdb_server gdb_runctl
+UNIT_TESTS += gdb_rsp gdb_stub gdb_server gdb_runctl gdb_target
 UNIT_FAKES_gdb_stub := tests/unit/gdb_fake_target.c
 UNIT_FAKES_gdb_server := tests/unit/gdb_fake_target.c
 
