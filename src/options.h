@@ -10,6 +10,14 @@
 enum command { CMD_RUN, CMD_CHECK, CMD_VERSION, CMD_HELP };
 
 #define OPTIONS_MAX_GUESTS 64
+/* --ata disks: primary master, primary slave, secondary master, secondary slave. */
+#define OPTIONS_MAX_ATA 4
+
+/* One --ata FILE[,ro]. */
+struct ata_option {
+	char path[4096]; /* FILE, without ",ro" */
+	bool read_only;
+};
 
 struct guest_options {
 	const char *path;
@@ -25,6 +33,12 @@ struct options {
 	const char *params; /* -p */
 	const char *disk;   /* --disk: the HC_BLK_* disk image, or NULL */
 	bool irqchip;	    /* --irqchip: in-kernel PIC/IOAPIC/LAPIC and PIT for GUESTs */
+	struct ata_option ata[OPTIONS_MAX_ATA]; /* --ata, in order */
+	unsigned int nata;
+	bool boot_disk;		  /* --boot-disk: boot sector 0 of ata[0] */
+	bool debug_exit;	  /* --debug-exit PORT given */
+	uint16_t debug_exit_port; /* its port */
+	bool vga_text;		  /* --vga-text: render the 80x25 text buffer on the console */
 	bool raw_console;   /* --raw-console: guest bytes reach a terminal unchanged */
 	bool stats;
 	bool trace;

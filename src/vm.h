@@ -12,13 +12,20 @@
 #include "bus.h"
 #include "console.h"
 #include "devices/acpi_pm.h"
+#include "devices/ata.h"
+#include "devices/cmos.h"
+#include "devices/crtc.h"
+#include "devices/debug_exit.h"
+#include "devices/debugcon.h"
 #include "devices/hypercall_port.h"
 #include "devices/i8042.h"
+#include "devices/nobios_trap.h"
 #include "devices/serial.h"
 #include "kvm.h"
 #include "memory.h"
 #include "timeline.h"
 #include "vcpu.h"
+#include "vga_text.h"
 
 struct guest_image;
 
@@ -48,6 +55,9 @@ struct vm_result {
 	uint32_t exit_reason;
 };
 
+/* ATA disks a VM can have: two channels of two drives (--ata). */
+#define VM_ATA_DISKS (2 * ATA_DRIVES)
+
 struct vm_config {
 	unsigned int index; /* 1-based guest number, for messages */
 	const char *name;   /* guest name, for messages */
@@ -58,6 +68,16 @@ struct vm_config {
 	uint64_t process_start_ns; /* when mini-kvm started, for the boot timeline */
 	struct console *console;
 	const struct blk_dev *disk; /* --disk, for HC_BLK_*; NULL for none */
+	/* The classic PC's devices (docs/usage.md, "Classic PC kernels"); all off for Linux. */
+	bool bare;	/* a bare guest (not Linux): the debug console on PORT_DEBUGCON */
+	bool pc;	/* bare with --irqchip: CMOS/RTC, CRTC, text buffer (and pc.c's tables) */
+	bool nobios;	/* a boot sector: the trap port of its no-BIOS stub */
+	bool vga_text;	/* --vga-text: render the text buffer on the console (needs pc) */
+	unsigned int vga_text_flags; /* VGA_TEXT_ANSI (a terminal of its own), VGA_TEXT_UTF8 */
+	bool debug_exit; /* --debug-exit: an isa-debug-exit port at debug_exit_port */
+	uint16_t debug_exit_port;
+	/* --ata: primary master, slave, secondary master, slave (NULL: none); open, not owned */
+	struct ata_disk *ata[VM_ATA_DISKS];
 };
 
 /*
@@ -94,6 +114,17 @@ struct vm {
 	struct hypercall_dev hypercall;
 	struct i8042 i8042;
 	struct acpi_pm acpi_pm;
+	/* The classic PC's devices, set up by vm_init() as the config asks (pc_devices). */
+	bool pc_devices;		 /* cmos and crtc initialised */
+	bool ata_devices;		 /* ata[] initialised */
+	struct ata_channel ata[2];	 /* primary, secondary */
+	struct cmos cmos;
+	struct crtc crtc;
+	struct debugcon debugcon;
+	struct debug_exit debug_exit;
+	struct nobios_trap nobios;
+	struct vga_text_view vga;	 /* --vga-text's renderer */
+	atomic_bool serial_used;	 /* the guest wrote its UART (--vga-text stops drawing) */
 	struct vm_policy policy;
 	char trace_label[CONSOLE_NAME_MAX + 16]; /* "[N:name]", for --trace */
 	enum boot_mode boot_mode;		 /* how vCPU 0 was started (for death hints) */
