@@ -23,3 +23,4 @@ $(TEST_GUEST_OBJ)/%.o: tests/guests/exit_status.S tests/guests/spin.S tests/gues
 $(TEST_GUEST_OUT)/%.bin: $(TEST_GUEST_OBJ)/%.o
 	$(LD) -m elf_x86_64 -Ttext=$(call test_guest_origin,$*) -e _start $< -o $(@:.bin=.elf)
 	objcopy -O binary -j .text $(@:.bin=.elf) $@
+include tests/guests/pc/pc.mk
