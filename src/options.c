@@ -172,7 +172,7 @@ static int add_ata(struct options *opts, const char *arg)
 				 "secondary master, secondary slave)",
 				 arg, OPTIONS_MAX_ATA);
 	a = &opts->ata[opts->nata];
-	a->read_only = len > suffix && !strcmp(arg + len - suffix, ATA_RO_SUFFIX);
+	a->read_only = len >= suffix && !strcmp(arg + len - suffix, ATA_RO_SUFFIX);
 	if (a->read_only)
 		len -= suffix;
 	if (len == 0 || len >= sizeof(a->path))
