@@ -63,8 +63,8 @@ void pc_free(struct pc_guest *g)
 	free(g);
 }
 
-int pc_multiboot_open(const char *path, const char *initrd, const char *params,
-		      uint64_t ram_size, struct pc_guest **out)
+int pc_multiboot_open(const char *path, const char *initrd, const char *params, uint64_t ram_size,
+		      struct pc_guest **out)
 {
 	struct pc_guest *g = calloc(1, sizeof(*g));
 	int ret;

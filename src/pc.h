@@ -49,8 +49,8 @@ int pc_kernel_kind(const char *path, const char *what);
  * none; at most ram_size bytes) and the command line params (NULL: "").
  * Returns 0 with *out (free with pc_free()), or -errno with a message.
  */
-int pc_multiboot_open(const char *path, const char *initrd, const char *params,
-		      uint64_t ram_size, struct pc_guest **out);
+int pc_multiboot_open(const char *path, const char *initrd, const char *params, uint64_t ram_size,
+		      struct pc_guest **out);
 
 /* Read sector 0 of the disk at path (bootsector_read()). Returns 0 with *out, or -errno. */
 int pc_boot_disk_open(const char *path, struct pc_guest **out);

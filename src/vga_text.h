@@ -31,11 +31,11 @@ struct vga_text_view {
 	const atomic_bool *serial_used; /* set by the VM when the guest writes its UART */
 	unsigned int flags;		/* VGA_TEXT_ANSI, VGA_TEXT_UTF8 (devices/crtc.h) */
 	pthread_t thread;
-	bool running;		/* the thread was started */
-	pthread_mutex_t lock;	/* guards stop */
-	pthread_cond_t wake;	/* signalled by vga_text_stop() */
+	bool running;	      /* the thread was started */
+	pthread_mutex_t lock; /* guards stop */
+	pthread_cond_t wake;  /* signalled by vga_text_stop() */
 	bool stop;
-	int error;		/* the first console_write() error, or 0 */
+	int error; /* the first console_write() error, or 0 */
 	bool have_prev;
 	uint8_t prev[VGA_TEXT_SIZE];
 	uint8_t cur[VGA_TEXT_SIZE];

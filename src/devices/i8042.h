@@ -15,19 +15,19 @@
 #define I8042_STATUS_SYSTEM_FLAG 0x04 /* set once the controller passed its self-test */
 
 /* Controller commands (port 0x64). */
-#define I8042_CMD_READ_CMDBYTE	 0x20 /* the command byte to the output buffer */
-#define I8042_CMD_WRITE_CMDBYTE	 0x60 /* the next data byte is the command byte */
-#define I8042_CMD_SELF_TEST	 0xaa /* 0x55 to the output buffer: passed */
-#define I8042_CMD_READ_OUTPUT	 0xd0 /* the output port to the output buffer */
-#define I8042_CMD_WRITE_OUTPUT	 0xd1 /* the next data byte is the output port */
-#define I8042_CMD_A20_OFF	 0xdd /* HP/Compaq-style A20 disable: accepted, A20 stays on */
-#define I8042_CMD_A20_ON	 0xdf /* HP/Compaq-style A20 enable */
-#define I8042_CMD_PULSE_FIRST	 0xf0 /* 0xf0-0xff: pulse the output lines whose bit is 0 */
-#define I8042_CMD_PULSE_RESET	 0xfe /* pulse output line 0: the CPU's reset */
-#define I8042_SELF_TEST_PASSED	 0x55
-#define I8042_OUT_RESET		 0x01 /* output port bit 0: the CPU's reset line, active low */
-#define I8042_OUT_A20		 0x02 /* output port bit 1: the A20 gate */
-#define I8042_CMDBYTE_DEFAULT	 0x45 /* keyboard interrupt, system flag, translate */
+#define I8042_CMD_READ_CMDBYTE	0x20 /* the command byte to the output buffer */
+#define I8042_CMD_WRITE_CMDBYTE 0x60 /* the next data byte is the command byte */
+#define I8042_CMD_SELF_TEST	0xaa /* 0x55 to the output buffer: passed */
+#define I8042_CMD_READ_OUTPUT	0xd0 /* the output port to the output buffer */
+#define I8042_CMD_WRITE_OUTPUT	0xd1 /* the next data byte is the output port */
+#define I8042_CMD_A20_OFF	0xdd /* HP/Compaq-style A20 disable: accepted, A20 stays on */
+#define I8042_CMD_A20_ON	0xdf /* HP/Compaq-style A20 enable */
+#define I8042_CMD_PULSE_FIRST	0xf0 /* 0xf0-0xff: pulse the output lines whose bit is 0 */
+#define I8042_CMD_PULSE_RESET	0xfe /* pulse output line 0: the CPU's reset */
+#define I8042_SELF_TEST_PASSED	0x55
+#define I8042_OUT_RESET		0x01 /* output port bit 0: the CPU's reset line, active low */
+#define I8042_OUT_A20		0x02 /* output port bit 1: the A20 gate */
+#define I8042_CMDBYTE_DEFAULT	0x45 /* keyboard interrupt, system flag, translate */
 
 /*
  * System control port A (0x92, PS/2 and later): bit 1 the "fast A20" gate, bit 0 a
