@@ -47,6 +47,20 @@ def test_boot_sector_reads_its_second_stage_over_ata(lane):
 
 
 @pytest.mark.needs("real")
+def test_a_guest_misusing_the_ata_drive_gets_its_error_bits(lane):
+    r = lane.run(["run", "--ata", lane.test_guest("bs-ata-err.img") + ",ro", "--boot-disk",
+                  *DEBUG_EXIT], timeout=60)
+    assert r.status == EXIT_OK, r
+    # status DRDY|DSC|ERR, then the error register (ATA/ATAPI-6 7.9, 7.15).
+    assert out_lines(r) == [
+        "51 10",  # READ SECTORS beyond the disk: IDNF
+        "51 04",  # an unknown command: ABRT
+        "51 04",  # WRITE SECTORS to a read-only disk: ABRT
+        "51 04",  # the data port with no command: ignored, nothing changes
+    ], r
+
+
+@pytest.mark.needs("real")
 def test_boot_sector_calling_the_bios_is_diagnosed(lane):
     disk = lane.put(boot_sector(b"\xb4\x02\xcd\x13" + HLT), "int13.img")  # mov $2, %ah; int $0x13
     r = lane.run(["run", "--ata", disk, "--boot-disk"], timeout=60)

@@ -3,6 +3,7 @@
 # images boot on QEMU -M pc, which the pcboot benchmark compares against.
 #
 #   bs-ata.img       real-mode boot sector + second stage read over ATA PIO
+#   bs-ata-err.img   boot sector misusing the ATA drive, printing its status/error bits
 #   bs-pse.img       boot sector that enters protected mode and turns on PSE paging
 #   mb-info.elf      Multiboot kernel printing its memory map and command line
 #   smp.elf          two-CPU bare kernel: MP table, INIT/SIPI
@@ -16,7 +17,7 @@ PC_GUEST_CFLAGS := -m32 -ffreestanding -fno-pic -fno-pie -fno-stack-protector -n
 	-mgeneral-regs-only -Wall -Werror -fno-asynchronous-unwind-tables --param=min-pagesize=0 \
 	-Wa,--noexecstack
 PC_GUEST_LD := $(LD) -m elf_i386 --no-warn-rwx-segments
-PC_GUESTS := $(addprefix $(TEST_GUEST_OUT)/,bs-ata.img bs-pse.img mb-info.elf smp.elf tk.elf \
+PC_GUESTS := $(addprefix $(TEST_GUEST_OUT)/,bs-ata.img bs-ata-err.img bs-pse.img mb-info.elf smp.elf tk.elf \
 	tk-disk0.img tk-fs.img)
 PC_TK_FILES := $(PC_GUEST_DIR)/tk/fs/hello.txt $(PC_GUEST_DIR)/tk/fs/numbers.txt
 
@@ -52,6 +53,10 @@ $(PC_GUEST_OBJ)/tk/kernel.o: $(PC_GUEST_DIR)/tk/kernel.c $(PC_GUEST_DIR)/pclib.h
 	$(CC) $(PC_GUEST_CFLAGS) -c $< -o $@
 
 $(TEST_GUEST_OUT)/bs-ata.img: $(PC_GUEST_OBJ)/bs_ata.o
+	$(PC_GUEST_LD) -Ttext=0x7c00 -e _start $< -o $(@:.img=.elf)
+	objcopy -O binary -j .text $(@:.img=.elf) $@
+
+$(TEST_GUEST_OUT)/bs-ata-err.img: $(PC_GUEST_OBJ)/bs_ata_err.o
 	$(PC_GUEST_LD) -Ttext=0x7c00 -e _start $< -o $(@:.img=.elf)
 	objcopy -O binary -j .text $(@:.img=.elf) $@
 
