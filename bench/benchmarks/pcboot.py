@@ -60,7 +60,8 @@ def l1_payload() -> list[tuple[Path, str]]:
 def commands(lane, guest: str) -> dict[str, str]:
     disks = [lane.test_guest(d) for d in GUESTS[guest]["disks"]]
     ata = " ".join(f"--ata {d}" + (",ro" if i else "") for i, d in enumerate(disks))
-    drives = " ".join(f"-drive file={d},format=raw,if=ide,index={i},readonly=on"
+    # No readonly=on: QEMU refuses read-only IDE hard disks (the guests write nothing).
+    drives = " ".join(f"-drive file={d},format=raw,if=ide,index={i}"
                       for i, d in enumerate(disks))
     return {
         "mini-kvm": f"mini-kvm run --irqchip -c {CPUS} -m {MEM_MIB} --debug-exit 0xf4 {ata} "
