@@ -121,7 +121,7 @@ static int put_bda_word(const struct guest_memory *mem, uint64_t gpa, uint16_t v
 	return 0;
 }
 
-int pc_platform_setup(struct vm *vm)
+int pc_platform_setup(struct vm *vm, bool bda)
 {
 	struct acpi_config acpi = { .ncpus = vm->nvcpus, .cmos_rtc = true, .vga_text = true };
 	int64_t rsdp;
@@ -134,7 +134,7 @@ int pc_platform_setup(struct vm *vm)
 	if (rsdp < 0)
 		return (int)rsdp;
 	ret = bios_install(&vm->mem);
-	if (ret < 0)
+	if (ret < 0 || !bda)
 		return ret;
 	ret = put_bda_word(&vm->mem, LAYOUT_BDA_EBDA_SEGMENT, PC_BDA_EBDA_SEGMENT);
 	if (ret < 0)

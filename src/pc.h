@@ -2,6 +2,7 @@
 #ifndef MINI_KVM_PC_H
 #define MINI_KVM_PC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -63,11 +64,12 @@ void pc_free(struct pc_guest *g);
  * I/O APIC, the ISA interrupts) at 0xF0000, where MP 1.4 (4.1) says to search after
  * the EBDA and the last KiB of base memory; the ACPI tables (the MADT with every vCPU,
  * the FADT saying the CMOS RTC and the text-mode VGA are there); the BIOS data area's
- * EBDA segment (0x40E) and base memory size in KiB (0x413); and the reset vector stub
- * (bios.c). Call it before the guest's image is placed: an image over the BDA or the
- * BIOS area wins. Returns 0 or -errno with a message.
+ * EBDA segment (0x40E) and base memory size in KiB (0x413), unless !bda (a real-mode
+ * flat guest loaded at 0 owns that area); and the reset vector stub (bios.c). Call it
+ * before the guest's image is placed: an image over the BDA or the BIOS area wins.
+ * Returns 0 or -errno with a message.
  */
-int pc_platform_setup(struct vm *vm);
+int pc_platform_setup(struct vm *vm, bool bda);
 
 /*
  * Load g into vm and start vCPU 0 as its boot path says: Multiboot in 32-bit

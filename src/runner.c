@@ -103,7 +103,7 @@ static int load_guest(struct guest_job *job, struct vm *vm)
 		return linux_load(job->linux_guest, vm, job->host);
 	/* The PC's tables first: an image over the BDA or the BIOS area wins. */
 	if (job->config.pc) {
-		ret = pc_platform_setup(vm);
+		ret = pc_platform_setup(vm, job->pc || job->image.mode != BOOT_MODE_REAL);
 		if (ret < 0)
 			return ret;
 	}
