@@ -296,11 +296,13 @@ static int parse_run(int argc, char **argv, struct options *opts)
 			opts->boot_disk = true;
 			break;
 		case OPT_DEBUG_EXIT:
-			if (parse_u64(optarg, 0, &value) || value > UINT16_MAX - DEBUG_EXIT_PORTS + 1)
-				return error_set(EINVAL,
-						 "--debug-exit '%s': not a port (0 to 0x%x, e.g. 0x%x)",
-						 optarg, UINT16_MAX - DEBUG_EXIT_PORTS + 1,
-						 PORT_DEBUG_EXIT_DEFAULT);
+			if (parse_u64(optarg, 0, &value) ||
+			    value > UINT16_MAX - DEBUG_EXIT_PORTS + 1)
+				return error_set(
+					EINVAL,
+					"--debug-exit '%s': not a port (0 to 0x%x, e.g. 0x%x)",
+					optarg, UINT16_MAX - DEBUG_EXIT_PORTS + 1,
+					PORT_DEBUG_EXIT_DEFAULT);
 			opts->debug_exit = true;
 			opts->debug_exit_port = value;
 			break;

@@ -39,7 +39,7 @@ struct options {
 	bool debug_exit;	  /* --debug-exit PORT given */
 	uint16_t debug_exit_port; /* its port */
 	bool vga_text;		  /* --vga-text: render the 80x25 text buffer on the console */
-	bool raw_console;   /* --raw-console: guest bytes reach a terminal unchanged */
+	bool raw_console;	  /* --raw-console: guest bytes reach a terminal unchanged */
 	bool stats;
 	bool trace;
 	double timeout;		 /* seconds; 0 = none */

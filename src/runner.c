@@ -243,8 +243,8 @@ static bool visible_controls(const struct options *opts, unsigned int i, bool in
 }
 
 /* The classic PC's part of a bare guest's VM config (vm.h); nothing for Linux. */
-static void setup_pc_config(const struct options *opts, struct guest_job *job,
-			    struct ata_disk *ata, bool several)
+static void setup_pc_config(const struct options *opts, struct guest_job *job, struct ata_disk *ata,
+			    bool several)
 {
 	struct vm_config *c = &job->config;
 
@@ -336,8 +336,9 @@ static int open_inputs(const struct options *opts, struct guest_job *jobs)
 		return ret < 0 ? ret : 1;
 	}
 	if (opts->nata)
-		return error_set(EINVAL, "--ata: a Linux guest has no legacy IDE driver on "
-					 "mini-kvm's platform (no PCI); put files in the initramfs (-i)");
+		return error_set(EINVAL,
+				 "--ata: a Linux guest has no legacy IDE driver on "
+				 "mini-kvm's platform (no PCI); put files in the initramfs (-i)");
 	ret = linux_open(opts, &jobs[0].linux_guest);
 	return ret < 0 ? ret : 1;
 }

@@ -238,7 +238,10 @@ static int register_pc_devices(struct vm *vm)
 		{ c->pc,
 		  PORT_CMOS_INDEX,
 		  CMOS_PORTS,
-		  { .name = "CMOS/RTC", .read = cmos_read, .write = cmos_write, .opaque = &vm->cmos } },
+		  { .name = "CMOS/RTC",
+		    .read = cmos_read,
+		    .write = cmos_write,
+		    .opaque = &vm->cmos } },
 		/* 0x0092: system control port A: fast A20 (always on), fast reset */
 		{ c->pc,
 		  PORT_SYSCTL_A,

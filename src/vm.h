@@ -69,12 +69,12 @@ struct vm_config {
 	struct console *console;
 	const struct blk_dev *disk; /* --disk, for HC_BLK_*; NULL for none */
 	/* The classic PC's devices (docs/usage.md, "Classic PC kernels"); all off for Linux. */
-	bool bare;	/* a bare guest (not Linux): the debug console on PORT_DEBUGCON */
-	bool pc;	/* bare with --irqchip: CMOS/RTC, CRTC, text buffer (and pc.c's tables) */
-	bool nobios;	/* a boot sector: the trap port of its no-BIOS stub */
-	bool vga_text;	/* --vga-text: render the text buffer on the console (needs pc) */
+	bool bare;     /* a bare guest (not Linux): the debug console on PORT_DEBUGCON */
+	bool pc;       /* bare with --irqchip: CMOS/RTC, CRTC, text buffer (and pc.c's tables) */
+	bool nobios;   /* a boot sector: the trap port of its no-BIOS stub */
+	bool vga_text; /* --vga-text: render the text buffer on the console (needs pc) */
 	unsigned int vga_text_flags; /* VGA_TEXT_ANSI (a terminal of its own), VGA_TEXT_UTF8 */
-	bool debug_exit; /* --debug-exit: an isa-debug-exit port at debug_exit_port */
+	bool debug_exit;	     /* --debug-exit: an isa-debug-exit port at debug_exit_port */
 	uint16_t debug_exit_port;
 	/* --ata: primary master, slave, secondary master, slave (NULL: none); open, not owned */
 	struct ata_disk *ata[VM_ATA_DISKS];
@@ -115,16 +115,16 @@ struct vm {
 	struct i8042 i8042;
 	struct acpi_pm acpi_pm;
 	/* The classic PC's devices, set up by vm_init() as the config asks (pc_devices). */
-	bool pc_devices;		 /* cmos and crtc initialised */
-	bool ata_devices;		 /* ata[] initialised */
-	struct ata_channel ata[2];	 /* primary, secondary */
+	bool pc_devices;	   /* cmos and crtc initialised */
+	bool ata_devices;	   /* ata[] initialised */
+	struct ata_channel ata[2]; /* primary, secondary */
 	struct cmos cmos;
 	struct crtc crtc;
 	struct debugcon debugcon;
 	struct debug_exit debug_exit;
 	struct nobios_trap nobios;
-	struct vga_text_view vga;	 /* --vga-text's renderer */
-	atomic_bool serial_used;	 /* the guest wrote its UART (--vga-text stops drawing) */
+	struct vga_text_view vga; /* --vga-text's renderer */
+	atomic_bool serial_used;  /* the guest wrote its UART (--vga-text stops drawing) */
 	struct vm_policy policy;
 	char trace_label[CONSOLE_NAME_MAX + 16]; /* "[N:name]", for --trace */
 	enum boot_mode boot_mode;		 /* how vCPU 0 was started (for death hints) */

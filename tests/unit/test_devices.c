@@ -8,21 +8,21 @@
 #include "devices/i8042.h"
 
 /* 8042 status: output and input buffers empty, self-test passed ("system flag"). */
-#define I8042_STATUS_IDLE  0x04
-#define I8042_STATUS_IBF   0x02 /* input buffer full: the controller is busy */
-#define I8042_PULSE_RESET  0xfe
-#define I8042_READ_CMDBYTE 0x20
-#define I8042_WRITE_OUTPUT 0xd1
-#define I8042_DISABLE_KBD  0xad
-#define I8042_SELF_TEST	   0xaa
-#define I8042_PULSE_NONE   0xff /* pulse no output line */
-#define I8042_STATUS_OBF   0x01 /* a reply waits at the data port */
+#define I8042_STATUS_IDLE   0x04
+#define I8042_STATUS_IBF    0x02 /* input buffer full: the controller is busy */
+#define I8042_PULSE_RESET   0xfe
+#define I8042_READ_CMDBYTE  0x20
+#define I8042_WRITE_OUTPUT  0xd1
+#define I8042_DISABLE_KBD   0xad
+#define I8042_SELF_TEST	    0xaa
+#define I8042_PULSE_NONE    0xff /* pulse no output line */
+#define I8042_STATUS_OBF    0x01 /* a reply waits at the data port */
 #define I8042_WRITE_CMDBYTE 0x60
-#define I8042_READ_OUTPUT  0xd0
-#define I8042_A20_OFF	   0xdd
-#define I8042_A20_ON	   0xdf
-#define OUT_RESET_HIGH	   0x01 /* output port bit 0: reset line, active low */
-#define OUT_A20		   0x02
+#define I8042_READ_OUTPUT   0xd0
+#define I8042_A20_OFF	    0xdd
+#define I8042_A20_ON	    0xdf
+#define OUT_RESET_HIGH	    0x01 /* output port bit 0: reset line, active low */
+#define OUT_A20		    0x02
 
 /* ACPI sleep control register (ACPI 6.4, 4.8.3.7): SLP_TYP in bits 2-4, SLP_EN bit 5. */
 #define SLP_TYP(t)  ((t) << 2)

@@ -373,8 +373,8 @@ static void test_unknown_mode(void **state)
 static void test_nothing_to_run(void **state)
 {
 	(void)state;
-	assert_usage_error("nothing to run: give a GUEST file, -k bzImage or --ata FILE --boot-disk",
-			   "run");
+	assert_usage_error(
+		"nothing to run: give a GUEST file, -k bzImage or --ata FILE --boot-disk", "run");
 	assert_usage_error("nothing to run", "run", "--stats", "--mode", "long");
 }
 
@@ -584,12 +584,13 @@ static void test_reparse_after_error(void **state)
 static void test_usage_names_every_option(void **state)
 {
 	static const char *const flags[] = {
-		"-k, --kernel", "-i, --initrd",	  "-p, --params",
-		"-m, --mem",	"-c, --cpus",	  "--mode",
-		"--load",	"--entry",	  "--stats",
-		"--trace",	"--timeout",	  "--irqchip",
-		"--disk FILE",	"mini-kvm check", "mini-kvm version | help",
-		"--ata FILE[,ro]", "--boot-disk", "--debug-exit PORT", "--vga-text"
+		"-k, --kernel",	   "-i, --initrd",   "-p, --params",
+		"-m, --mem",	   "-c, --cpus",     "--mode",
+		"--load",	   "--entry",	     "--stats",
+		"--trace",	   "--timeout",	     "--irqchip",
+		"--disk FILE",	   "mini-kvm check", "mini-kvm version | help",
+		"--ata FILE[,ro]", "--boot-disk",    "--debug-exit PORT",
+		"--vga-text"
 	};
 
 	(void)state;

@@ -14,7 +14,7 @@
 struct acpi_config {
 	unsigned int ncpus; /* IN: vCPUs, APIC IDs 0..ncpus-1; 1..ACPI_MAX_CPUS */
 	bool cmos_rtc;	    /* IN: an MC146818 RTC at ports 0x70/0x71 (bare PC guests) */
-	bool vga_text;	    /* IN: the CRTC and text buffer of a VGA in text mode (bare PC guests) */
+	bool vga_text; /* IN: the CRTC and text buffer of a VGA in text mode (bare PC guests) */
 };
 
 /*

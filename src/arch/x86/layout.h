@@ -206,13 +206,13 @@
  * of every bare --irqchip guest): the interrupt vector table, the BIOS data area, the
  * boot sector's load address.
  */
-#define LAYOUT_IVT	   LAYOUT_U64(0x0) /* 256 real-mode vectors, offset:segment */
-#define IVT_VECTORS	   256
-#define IVT_ENTRY_SIZE	   4
-#define LAYOUT_BDA	   LAYOUT_U64(0x400) /* BIOS data area */
+#define LAYOUT_IVT		LAYOUT_U64(0x0) /* 256 real-mode vectors, offset:segment */
+#define IVT_VECTORS		256
+#define IVT_ENTRY_SIZE		4
+#define LAYOUT_BDA		LAYOUT_U64(0x400) /* BIOS data area */
 #define LAYOUT_BDA_EBDA_SEGMENT LAYOUT_U64(0x40e) /* word: the EBDA's real-mode segment */
 #define LAYOUT_BDA_BASE_MEM_KIB LAYOUT_U64(0x413) /* word: KiB of conventional memory */
-#define LAYOUT_BOOT_SECTOR LAYOUT_U64(0x7c00)
+#define LAYOUT_BOOT_SECTOR	LAYOUT_U64(0x7c00)
 
 
 #if !defined(__ASSEMBLER__) && !defined(LINKER_SCRIPT)
@@ -241,7 +241,8 @@ _Static_assert(LAYOUT_ACPI % 16 == 0 && LAYOUT_MPTABLE % 16 == 0,
 _Static_assert(LAYOUT_ACPI_END <= LAYOUT_MPTABLE, "ACPI tables overlap the MP table");
 _Static_assert(LAYOUT_RESET_VECTOR + LAYOUT_RESET_VECTOR_SIZE == LAYOUT_BIOS_AREA_END,
 	       "the reset vector is the last 16 bytes below 1 MiB");
-_Static_assert(PORT_NOBIOS_TRAP != MKVM_HYPERCALL_PORT && PORT_NOBIOS_TRAP < PORT_ACPI_SLEEP_CONTROL,
+_Static_assert(PORT_NOBIOS_TRAP != MKVM_HYPERCALL_PORT &&
+		       PORT_NOBIOS_TRAP < PORT_ACPI_SLEEP_CONTROL,
 	       "the no-BIOS trap port is its own");
 _Static_assert(PORT_DEBUGCON != PORT_POST && (PORT_DEBUGCON < PORT_ATA_SECONDARY_CMD),
 	       "the debug console port is its own");
@@ -252,7 +253,8 @@ _Static_assert(PORT_ATA_SECONDARY_CMD + ATA_CMD_PORTS <= PORT_ATA_PRIMARY_CMD &&
 		       PORT_CRTC_INDEX + CRTC_PORTS <= PORT_ATA_PRIMARY_CTRL &&
 		       PORT_ATA_PRIMARY_CTRL + ATA_CTRL_PORTS <= PORT_COM1,
 	       "ATA, CRTC and COM1 ports apart");
-_Static_assert(VGA_TEXT_BASE >= LAYOUT_LOW_RAM_END && VGA_TEXT_BASE + VGA_TEXT_WINDOW <= LAYOUT_BIOS_AREA,
+_Static_assert(VGA_TEXT_BASE >= LAYOUT_LOW_RAM_END &&
+		       VGA_TEXT_BASE + VGA_TEXT_WINDOW <= LAYOUT_BIOS_AREA,
 	       "the text buffer sits in the VGA hole");
 _Static_assert(LAYOUT_IVT + IVT_VECTORS * IVT_ENTRY_SIZE <= LAYOUT_BDA, "IVT below the BDA");
 _Static_assert(LAYOUT_BDA + 0x100 <= LAYOUT_GDT, "the BDA ends where the boot GDT starts");
