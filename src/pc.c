@@ -121,7 +121,16 @@ static int put_bda_word(const struct guest_memory *mem, uint64_t gpa, uint16_t v
 	return 0;
 }
 
-int pc_platform_setup(struct vm *vm, bool bda)
+int pc_bda_setup(struct vm *vm)
+{
+	int ret = put_bda_word(&vm->mem, LAYOUT_BDA_EBDA_SEGMENT, PC_BDA_EBDA_SEGMENT);
+
+	if (ret < 0)
+		return ret;
+	return put_bda_word(&vm->mem, LAYOUT_BDA_BASE_MEM_KIB, PC_BDA_BASE_MEM_KIB);
+}
+
+int pc_platform_setup(struct vm *vm)
 {
 	struct acpi_config acpi = { .ncpus = vm->nvcpus, .cmos_rtc = true, .vga_text = true };
 	int64_t rsdp;
@@ -133,13 +142,7 @@ int pc_platform_setup(struct vm *vm, bool bda)
 	rsdp = acpi_build(&vm->mem, &acpi);
 	if (rsdp < 0)
 		return (int)rsdp;
-	ret = bios_install(&vm->mem);
-	if (ret < 0 || !bda)
-		return ret;
-	ret = put_bda_word(&vm->mem, LAYOUT_BDA_EBDA_SEGMENT, PC_BDA_EBDA_SEGMENT);
-	if (ret < 0)
-		return ret;
-	return put_bda_word(&vm->mem, LAYOUT_BDA_BASE_MEM_KIB, PC_BDA_BASE_MEM_KIB);
+	return bios_install(&vm->mem);
 }
 
 int pc_load(struct pc_guest *g, struct vm *vm)

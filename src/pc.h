@@ -59,17 +59,25 @@ int pc_boot_disk_open(const char *path, struct pc_guest **out);
 void pc_free(struct pc_guest *g);
 
 /*
+ * Write the BIOS data area words a classic kernel reads (IBM PC/AT BIOS; MP 1.4, 4.1):
+ * the EBDA's segment at 0x40E (0x9FC0) and the KiB of base memory at 0x413 (639). Every
+ * bare guest but a real-mode flat one (loaded at 0, it owns that area) gets them: a
+ * zero base-memory word sends the classic MP-table search to "0 KiB - 1 KiB", which
+ * wraps to an address no kernel maps, and a kernel that has paging on and no IDT yet
+ * triple-faults there, silently. Returns 0 or -EFAULT with a message.
+ */
+int pc_bda_setup(struct vm *vm);
+
+/*
  * Give a bare --irqchip guest the PC a classic kernel looks for, in its RAM: the MP
  * floating pointer and configuration table (one processor per vCPU, the ISA bus, the
  * I/O APIC, the ISA interrupts) at 0xF0000, where MP 1.4 (4.1) says to search after
  * the EBDA and the last KiB of base memory; the ACPI tables (the MADT with every vCPU,
- * the FADT saying the CMOS RTC and the text-mode VGA are there); the BIOS data area's
- * EBDA segment (0x40E) and base memory size in KiB (0x413), unless !bda (a real-mode
- * flat guest loaded at 0 owns that area); and the reset vector stub (bios.c). Call it
- * before the guest's image is placed: an image over the BDA or the BIOS area wins.
- * Returns 0 or -errno with a message.
+ * the FADT saying the CMOS RTC and the text-mode VGA are there) and the reset vector
+ * stub (bios.c). Call it, and pc_bda_setup(), before the guest's image is placed: an
+ * image over the BDA or the BIOS area wins. Returns 0 or -errno with a message.
  */
-int pc_platform_setup(struct vm *vm, bool bda);
+int pc_platform_setup(struct vm *vm);
 
 /*
  * Load g into vm and start vCPU 0 as its boot path says: Multiboot in 32-bit

@@ -101,9 +101,17 @@ static int load_guest(struct guest_job *job, struct vm *vm)
 
 	if (job->linux_guest)
 		return linux_load(job->linux_guest, vm, job->host);
-	/* The PC's tables first: an image over the BDA or the BIOS area wins. */
+	/*
+	 * The PC's tables and BIOS data area first: an image over them wins. A real-mode
+	 * flat guest loads at 0 and owns the BDA.
+	 */
+	if (job->pc || job->image.mode != BOOT_MODE_REAL) {
+		ret = pc_bda_setup(vm);
+		if (ret < 0)
+			return ret;
+	}
 	if (job->config.pc) {
-		ret = pc_platform_setup(vm, job->pc || job->image.mode != BOOT_MODE_REAL);
+		ret = pc_platform_setup(vm);
 		if (ret < 0)
 			return ret;
 	}

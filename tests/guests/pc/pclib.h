@@ -195,13 +195,18 @@ static __attribute__((unused)) uint8_t byte_sum(const void *p, uint32_t n)
 /* MP 1.4, 4.1: a floating pointer structure in [pa, pa + len), 16-byte aligned. */
 static __attribute__((unused)) uint32_t mp_search_range(uint32_t pa, uint32_t len)
 {
-	for (uint32_t p = pa; p + 16 <= pa + len; p += 16)
-		if (mem_equal(P2V(p), "_MP_", 4) && byte_sum(P2V(p), 16) == 0)
-			return p;
+	for (uint32_t off = 0; off + 16 <= len; off += 16)
+		if (mem_equal(P2V(pa + off), "_MP_", 4) && byte_sum(P2V(pa + off), 16) == 0)
+			return pa + off;
 	return 0;
 }
 
-/* The search order of MP 1.4, 4.1: the EBDA's first KiB, base memory's last KiB, the BIOS ROM. */
+/*
+ * The search order of MP 1.4, 4.1: the EBDA's first KiB, else base memory's last KiB,
+ * then the BIOS ROM. Written as classic teaching kernels write it, trusting the BIOS
+ * data area: a zero base-memory word makes "the last KiB" start at 0 - 1024, which
+ * wraps (the bug a zeroed BDA caused under mini-kvm, docs/usage.md).
+ */
 static __attribute__((unused)) uint32_t mp_search(void)
 {
 	const uint8_t *bda = P2V(0x400);
@@ -209,10 +214,12 @@ static __attribute__((unused)) uint32_t mp_search(void)
 	uint32_t base_kib = (uint32_t)((bda[0x14] << 8) | bda[0x13]);
 	uint32_t p;
 
-	if (ebda && (p = mp_search_range(ebda, 1024)))
+	if (ebda) {
+		if ((p = mp_search_range(ebda, 1024)))
+			return p;
+	} else if ((p = mp_search_range(base_kib * 1024 - 1024, 1024))) {
 		return p;
-	if (base_kib && (p = mp_search_range(base_kib * 1024 - 1024, 1024)))
-		return p;
+	}
 	return mp_search_range(0xf0000, 0x10000);
 }
 

@@ -55,10 +55,16 @@ paging_on:
 	mov %eax, %cr0
 	ret
 
-/* An AP, from the trampoline: paging on, its stack, then mpenter(). */
+/*
+ * An AP, from the trampoline (ESP is 0 after INIT/SIPI): its stack at its physical
+ * alias (the low identity map stays), paging on, the stack at its linked address,
+ * then mpenter().
+ */
 ap_entry:
+	mov V2P(ap_stack), %esp
+	sub $KERNBASE, %esp
 	call paging_on
-	mov ap_stack, %esp
+	add $KERNBASE, %esp
 	mov $mpenter, %eax
 	jmp *%eax
 

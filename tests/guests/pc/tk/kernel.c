@@ -465,6 +465,12 @@ void main(void)
 {
 	uint32_t fp;
 
+	/*
+	 * The MP table first, as classic kernels look for it: before any port access and
+	 * before the IDT (a fault here is a silent triple fault, as it was with a zeroed
+	 * BIOS data area).
+	 */
+	fp = mp_search();
 	for (int i = 0; i < 48; i++)
 		set_gate(i, trap_stubs[i]);
 	set_gate(T_SPURIOUS, trap_stubs[48]);
@@ -473,7 +479,6 @@ void main(void)
 	outb(0x21, 0xff); /* the 8259s masked: interrupts come through the I/O APIC */
 	outb(0xa1, 0xff);
 	printf("tk: booting\n");
-	fp = mp_search();
 	if (!fp || mp_parse(fp, &mp) < 0)
 		panic("no MP table: expected to run on an SMP PC");
 	lapic_init();
