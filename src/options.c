@@ -18,8 +18,7 @@ const char options_usage[] =
 	"       mini-kvm version | help\n"
 	"\n"
 	"run options:\n"
-	"  -k, --kernel FILE     Linux bzImage or vmlinux (PVH boot), or a Multiboot kernel
-"
+	"  -k, --kernel FILE     Linux bzImage or vmlinux (PVH boot), or a Multiboot kernel\n"
 	"  -i, --initrd FILE     initramfs / initrd\n"
 	"  -p, --params STR      kernel command line\n"
 	"  -m, --mem SIZE        guest RAM, MiB or with K/M/G suffix (default 128M)\n"

@@ -32,14 +32,16 @@ struct pc_guest {
 enum pc_kernel_kind {
 	PC_KERNEL_BZIMAGE,   /* the setup header's "HdrS": Linux (linux.c) */
 	PC_KERNEL_MULTIBOOT, /* a Multiboot header in its first 8 KiB */
-	PC_KERNEL_OTHER,     /* neither: PVH (an ELF with a PHYS32_ENTRY note) goes here */
+	PC_KERNEL_OTHER,     /* neither: linux_open() takes it (a vmlinux with a PVH note) */
 };
 
 /*
  * Which boot path takes the kernel at path, in this order: a bzImage ("HdrS" at
- * 0x202), then a Multiboot header in the first MULTIBOOT_SEARCH bytes, else OTHER. A
- * bzImage is tried first because its setup code may hold the bytes of a Multiboot
- * header by chance; a Multiboot kernel never has "HdrS" at 0x202. Returns the kind
+ * 0x202), then a Multiboot header in the first MULTIBOOT_SEARCH bytes, else OTHER (for
+ * linux_open(): an ELF vmlinux boots by PVH). A bzImage is tried first because its
+ * setup code may hold the bytes of a Multiboot header by chance; a Multiboot kernel
+ * never has "HdrS" at 0x202. A kernel with both a Multiboot header and a PVH note
+ * boots by Multiboot, the way its authors' loader (GRUB) boots it. Returns the kind
  * (>= 0), or -errno with a message naming the file (cannot open or read; -ENOEXEC: a
  * Multiboot magic with a bad checksum and no good header).
  */

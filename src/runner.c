@@ -332,8 +332,8 @@ static int open_inputs(const struct options *opts, struct guest_job *jobs)
 	}
 	/*
 	 * -k: a bzImage, then a Multiboot kernel (pc_kernel_kind() says why in this
-	 * order). PVH kernels (an ELF with a PHYS32_ENTRY note) would be tried next, where
-	 * PC_KERNEL_OTHER falls through to linux_open(), which names what is missing.
+	 * order), else linux_open(): a vmlinux with a PVH note, or the error naming what
+	 * is missing.
 	 */
 	ret = pc_kernel_kind(opts->kernel, "kernel");
 	if (ret < 0)
