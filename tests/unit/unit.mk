@@ -45,7 +45,7 @@ UNIT_FAKES_virtio_rng := tests/unit/virtio_driver.c
 UNIT_TESTS += pvh multiboot bootsector
 
 # The classic PC: the --vga-text renderer.
-UNIT_TESTS += vga_text
+UNIT_TESTS += vga_text pc
 
 # The gdb stub: codec, engine and socket side with a fake target; all-stop run control.
 UNIT_TESTS += gdb_rsp gdb_stub gdb_server gdb_runctl
