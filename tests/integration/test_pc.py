@@ -129,6 +129,16 @@ def test_two_cpu_bare_kernel_starts_its_ap_through_the_mp_table(lane):
     ], r
 
 
+@pytest.mark.needs("protected")
+def test_a_death_before_any_exit_gets_a_hint(lane):
+    """Issue 16's kernel died "with no output and no hint of why": a bare guest whose first
+    VM exit is its triple fault is told what that usually is."""
+    r = lane.run(["run", "--mode", "protected", lane.put(b"\x0f\x0b", "ud2.bin")], timeout=60)
+    assert r.status == GUEST_DIED, r
+    assert "died before its first port or device access" in r.err, r.err
+    assert "this host's KVM" not in r.err, r.err
+
+
 # --- 32-bit paging: the nested lane ------------------------------------------------------
 
 
