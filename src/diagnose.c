@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
 
 #include "arch/x86/insn.h"
@@ -10,6 +11,14 @@
 #include "kvm.h"
 #include "probe.h"
 #include "vm.h"
+
+/* Why a bare guest dies before its first VM exit, as far as mini-kvm can tell. */
+#define DIAGNOSE_EARLY_FAULT                                                                     \
+	"the guest died before its first port or device access (its first VM exit was the "      \
+	"triple fault): an exception it had no IDT to handle yet, typically a page fault on an " \
+	"address its early page tables do not map (a higher-half kernel reading low memory, or " \
+	"the reverse), or a segment reload through a GDT it overwrote. Under AMD SVM the dump "  \
+	"shows reset values, not the faulting state: attach gdb, or print before paging goes on"
 
 /* The kind of instruction a dead vCPU stopped at (X86_INSN_OTHER when unreadable). */
 static enum x86_insn_class dead_instruction(const struct vcpu *vcpu, const struct vm *vm,
@@ -95,7 +104,16 @@ char *diagnose_death(const struct kvm_host *host, const struct vm *vm)
 			hint = blame_host(
 				host, PROBE_ID_INT_GATE,
 				"a guest that makes system calls from ring 3 dies like this here");
-		return hint;
+		if (hint)
+			return hint;
 	}
+	/*
+	 * 4. No host limitation, but a bare guest whose very first VM exit was its triple
+	 * fault: it never reached a port or a device. Say what that usually is, since the
+	 * dump alone (under AMD SVM, reset values) does not.
+	 */
+	if (vm->result.exit_reason == KVM_EXIT_SHUTDOWN && !vm->policy.triple_fault_resets &&
+	    __atomic_load_n(&vcpu->nexits, __ATOMIC_RELAXED) == 1)
+		return strdup(DIAGNOSE_EARLY_FAULT);
 	return NULL;
 }

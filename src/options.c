@@ -20,11 +20,11 @@ const char options_usage[] =
 	"       mini-kvm version | help\n"
 	"\n"
 	"run options:\n"
-	"  -k, --kernel FILE     Linux bzImage, or an uncompressed vmlinux (PVH boot)\n"
+	"  -k, --kernel FILE     Linux bzImage or vmlinux (PVH boot), or a Multiboot kernel\n"
 	"  -i, --initrd FILE     initramfs / initrd\n"
 	"  -p, --params STR      kernel command line\n"
 	"  -m, --mem SIZE        guest RAM, MiB or with K/M/G suffix (default 128M)\n"
-	"  -c, --cpus N          vCPUs (default 1)\n"
+	"  -c, --cpus N          vCPUs (default 1; more than 1 needs -k or --irqchip)\n"
 	"      --mode MODE       for flat GUEST binaries: real | protected | paging | long\n"
 	"      --load ADDR       load address of flat GUEST binaries\n"
 	"      --irqchip         give GUESTs KVM's in-kernel PIC, I/O APIC, LAPIC and PIT\n"
@@ -35,6 +35,12 @@ const char options_usage[] =
 	"                        written through)\n"
 	"      --rng             with -k: a virtio entropy device (the host's getrandom())\n"
 	"      --entry ADDR      entry point, overriding the default or the ELF's\n"
+	"      --ata FILE[,ro]   an ATA (IDE) disk for bare guests, up to 4: primary master,\n"
+	"                        slave, secondary master, slave (,ro: read-only)\n"
+	"      --boot-disk       boot sector 0 of the first --ata disk (no BIOS; no GUEST)\n"
+	"      --debug-exit PORT an isa-debug-exit port: a write of V exits with (V<<1)|1\n"
+	"      --vga-text        show the 80x25 text buffer (0xb8000) on the console while\n"
+	"                        the guest does not use its serial port (needs --irqchip)\n"
 	"      --raw-console     pass guest output to a terminal unchanged (by default\n"
 	"                        control bytes show as ^X unless the guest is interactive)\n"
 	"      --stats           print VM-exit statistics at exit (on stderr)\n"
@@ -64,7 +70,14 @@ enum long_only_option {
 	OPT_RNG,
 	OPT_GDB,
 	OPT_GDB_WAIT,
+	OPT_ATA,
+	OPT_BOOT_DISK,
+	OPT_DEBUG_EXIT,
+	OPT_VGA_TEXT,
 };
+
+/* --ata's suffix for a read-only disk. */
+#define ATA_RO_SUFFIX ",ro"
 
 /* Longest --timeout: its nanoseconds must fit in 64 bits (runner.c), with room to spare. */
 #define TIMEOUT_MAX_SECONDS 1000000000.0
@@ -88,6 +101,10 @@ static const struct option run_options[] = {
 	{ "rng", no_argument, NULL, OPT_RNG },
 	{ "gdb", required_argument, NULL, OPT_GDB },
 	{ "gdb-wait", no_argument, NULL, OPT_GDB_WAIT },
+	{ "ata", required_argument, NULL, OPT_ATA },
+	{ "boot-disk", no_argument, NULL, OPT_BOOT_DISK },
+	{ "debug-exit", required_argument, NULL, OPT_DEBUG_EXIT },
+	{ "vga-text", no_argument, NULL, OPT_VGA_TEXT },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -219,6 +236,29 @@ static int check_devices(struct options *opts)
 	return 0;
 }
 
+/* --ata FILE[,ro]: the next disk slot. */
+static int add_ata(struct options *opts, const char *arg)
+{
+	struct ata_option *a;
+	size_t len = strlen(arg), suffix = strlen(ATA_RO_SUFFIX);
+
+	if (opts->nata == OPTIONS_MAX_ATA)
+		return error_set(EINVAL,
+				 "--ata '%s': at most %d disks (primary master, primary slave, "
+				 "secondary master, secondary slave)",
+				 arg, OPTIONS_MAX_ATA);
+	a = &opts->ata[opts->nata];
+	a->read_only = len >= suffix && !strcmp(arg + len - suffix, ATA_RO_SUFFIX);
+	if (a->read_only)
+		len -= suffix;
+	if (len == 0 || len >= sizeof(a->path))
+		return error_set(EINVAL, "--ata '%s': not a file name", arg);
+	memcpy(a->path, arg, len);
+	a->path[len] = '\0';
+	opts->nata++;
+	return 0;
+}
+
 static void apply_trailing(struct options *opts, const struct pending *trail)
 {
 	for (unsigned int i = 0; i < opts->nguests; i++) {
@@ -340,6 +380,28 @@ static int parse_run(int argc, char **argv, struct options *opts)
 		case OPT_GDB_WAIT:
 			opts->gdb_wait = true;
 			break;
+		case OPT_ATA:
+			ret = add_ata(opts, optarg);
+			if (ret < 0)
+				return ret;
+			break;
+		case OPT_BOOT_DISK:
+			opts->boot_disk = true;
+			break;
+		case OPT_DEBUG_EXIT:
+			if (parse_u64(optarg, 0, &value) ||
+			    value > UINT16_MAX - DEBUG_EXIT_PORTS + 1)
+				return error_set(
+					EINVAL,
+					"--debug-exit '%s': not a port (0 to 0x%x, e.g. 0x%x)",
+					optarg, UINT16_MAX - DEBUG_EXIT_PORTS + 1,
+					PORT_DEBUG_EXIT_DEFAULT);
+			opts->debug_exit = true;
+			opts->debug_exit_port = value;
+			break;
+		case OPT_VGA_TEXT:
+			opts->vga_text = true;
+			break;
 		case OPT_BOOT_MARKER:
 			opts->boot_marker = optarg;
 			break;
@@ -371,8 +433,15 @@ static int parse_run(int argc, char **argv, struct options *opts)
 		trail = (struct pending){ 0 };
 	}
 	apply_trailing(opts, &trail);
-	if (!opts->nguests && !opts->kernel)
-		return error_set(EINVAL, "nothing to run: give a GUEST file or -k bzImage");
+	if (opts->boot_disk && !opts->nata)
+		return error_set(EINVAL, "--boot-disk boots the first --ata disk: give --ata FILE");
+	if (opts->boot_disk && (opts->nguests || opts->kernel))
+		return error_set(EINVAL,
+				 "--boot-disk boots the first --ata disk's sector 0; it cannot be "
+				 "combined with GUEST files or -k");
+	if (!opts->nguests && !opts->kernel && !opts->boot_disk)
+		return error_set(EINVAL, "nothing to run: give a GUEST file, -k bzImage or "
+					 "--ata FILE --boot-disk");
 	if (opts->kernel && opts->nguests)
 		return error_set(
 			EINVAL, "-k boots one Linux guest; it cannot be combined with GUEST files");
@@ -390,11 +459,22 @@ static int parse_run(int argc, char **argv, struct options *opts)
 	if (opts->gdb_wait && !opts->gdb)
 		return error_set(EINVAL, "--gdb-wait needs --gdb [ADDR:]PORT");
 	if ((opts->initrd || opts->params) && !opts->kernel)
-		return error_set(EINVAL, "-i and -p need -k (a Linux kernel)");
-	/* A bare guest has no code to wake application processors (INIT/SIPI). */
-	if (opts->cpus > 1 && !opts->kernel)
+		return error_set(EINVAL, "-i and -p need -k (a Linux or Multiboot kernel)");
+	/* One writer per disk file, as for --disk. */
+	if (opts->nata && opts->nguests > 1)
+		return error_set(EINVAL, "--ata: %u GUESTs given; ATA disks belong to one GUEST",
+				 opts->nguests);
+	if (opts->vga_text && !opts->irqchip && !opts->kernel)
+		return error_set(EINVAL, "--vga-text: the text buffer is part of the PC that "
+					 "--irqchip gives a bare guest: add --irqchip");
+	/*
+	 * Application processors wait for the INIT/SIPI of their BSP's local APIC: only
+	 * Linux, or a bare guest with the in-kernel irqchip, has one to send them.
+	 */
+	if (opts->cpus > 1 && !opts->kernel && !opts->irqchip)
 		return error_set(EINVAL,
-				 "-c %u: several vCPUs need a guest that starts them: -k (Linux)",
+				 "-c %u: several vCPUs start through the local APIC (INIT/SIPI): "
+				 "give --irqchip (or -k)",
 				 opts->cpus);
 	return 0;
 }

@@ -17,6 +17,14 @@ enum command { CMD_RUN, CMD_CHECK, CMD_VERSION, CMD_HELP };
 #define OPTIONS_DISK_PATH_MAX 4096
 /* The suffix of --disk FILE,ro. */
 #define OPTIONS_DISK_RO ",ro"
+/* --ata disks: primary master, primary slave, secondary master, secondary slave. */
+#define OPTIONS_MAX_ATA 4
+
+/* One --ata FILE[,ro]. */
+struct ata_option {
+	char path[4096]; /* FILE, without ",ro" */
+	bool read_only;
+};
 
 struct guest_options {
 	const char *path;
@@ -44,6 +52,12 @@ struct options {
 	bool rng;
 	bool irqchip;	  /* --irqchip: in-kernel PIC/IOAPIC/LAPIC and PIT for GUESTs */
 	bool raw_console; /* --raw-console: guest bytes reach a terminal unchanged */
+	struct ata_option ata[OPTIONS_MAX_ATA]; /* --ata, in order */
+	unsigned int nata;
+	bool boot_disk;		  /* --boot-disk: boot sector 0 of ata[0] */
+	bool debug_exit;	  /* --debug-exit PORT given */
+	uint16_t debug_exit_port; /* its port */
+	bool vga_text;		  /* --vga-text: render the 80x25 text buffer on the console */
 	bool stats;
 	bool trace;
 	double timeout;		 /* seconds; 0 = none */

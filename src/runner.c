@@ -16,6 +16,7 @@
 #include "linux.h"
 #include "loaders/image.h"
 #include "probe.h"
+#include "pc.h"
 #include "terminal.h"
 #include "util.h"
 #include "virtio/virtio_blk.h"
@@ -27,7 +28,8 @@ struct guest_job {
 	const struct options *opts;
 	const struct kvm_host *host;
 	struct guest_image image;	 /* a flat or ELF guest ... */
-	struct linux_guest *linux_guest; /* ... or, with -k, a Linux one */
+	struct linux_guest *linux_guest; /* ... or, with -k, a Linux one ... */
+	struct pc_guest *pc;		 /* ... or a Multiboot kernel or a boot sector (pc.c) */
 	struct vm_config config;
 	struct console console;
 	struct guest_report *report;
@@ -142,8 +144,26 @@ static int gdb_probe_host(const struct kvm_host *host, struct vm_gdb_config *gdb
 
 static int load_guest(struct guest_job *job, struct vm *vm)
 {
+	int ret;
+
 	if (job->linux_guest)
 		return linux_load(job->linux_guest, vm, job->host);
+	/*
+	 * The PC's tables and BIOS data area first: an image over them wins. A real-mode
+	 * flat guest loads at 0 and owns the BDA.
+	 */
+	if (job->pc || job->image.mode != BOOT_MODE_REAL) {
+		ret = pc_bda_setup(vm);
+		if (ret < 0)
+			return ret;
+	}
+	if (job->config.pc) {
+		ret = pc_platform_setup(vm);
+		if (ret < 0)
+			return ret;
+	}
+	if (job->pc)
+		return pc_load(job->pc, vm);
 	return vm_load_image(vm, &job->image);
 }
 
@@ -222,15 +242,42 @@ static void quit_requested(void *opaque)
 	stop_all(VM_END_QUIT, 0);
 }
 
+/*
+ * A GUEST with a Multiboot header in its first 8 KiB boots per its header, unless the
+ * command line says how to load it (--mode, --load or --entry): then it is a plain
+ * image, as before. Returns 1 (a Multiboot kernel, *pc set), 0 (a plain image), or
+ * -errno with a message.
+ */
+static int open_multiboot_guest(const struct options *opts, const struct guest_options *g,
+				struct pc_guest **pc)
+{
+	int kind;
+
+	if (g->image.mode != BOOT_MODE_AUTO || g->image.has_load || g->image.has_entry)
+		return 0;
+	kind = pc_kernel_kind(g->path, "guest");
+	if (kind < 0)
+		return kind == -ENOEXEC ? 0 : kind; /* image_open() says what is wrong */
+	if (kind != PC_KERNEL_MULTIBOOT)
+		return 0;
+	kind = pc_multiboot_open(g->path, NULL, NULL, opts->mem_size, pc);
+	return kind < 0 ? kind : 1;
+}
+
 static int open_images(const struct options *opts, struct guest_job *jobs)
 {
 	for (unsigned int i = 0; i < opts->nguests; i++) {
-		int ret = image_open(opts->guests[i].path, &opts->guests[i].image, opts->mem_size,
-				     &jobs[i].image);
+		int ret = open_multiboot_guest(opts, &opts->guests[i], &jobs[i].pc);
 
+		if (ret == 0)
+			ret = image_open(opts->guests[i].path, &opts->guests[i].image,
+					 opts->mem_size, &jobs[i].image);
 		if (ret < 0) {
-			while (i--)
+			while (i--) {
 				image_free(&jobs[i].image);
+				pc_free(jobs[i].pc);
+				jobs[i].pc = NULL;
+			}
 			return ret;
 		}
 	}
@@ -251,9 +298,30 @@ static bool visible_controls(const struct options *opts, unsigned int i, bool in
 	return !(i == 0 && interactive);
 }
 
+/* The classic PC's part of a bare guest's VM config (vm.h); nothing for Linux. */
+static void setup_pc_config(const struct options *opts, struct guest_job *job, struct ata_disk *ata,
+			    bool several)
+{
+	struct vm_config *c = &job->config;
+
+	if (job->linux_guest)
+		return;
+	c->bare = true;
+	c->pc = c->irqchip;
+	c->nobios = job->pc && job->pc->boot == PC_BOOT_BOOT_SECTOR;
+	c->vga_text = opts->vga_text;
+	/* Redrawn in place on a terminal the guest has to itself, else as new lines. */
+	if (isatty(STDOUT_FILENO) && !several && !job->console.visible_controls)
+		c->vga_text_flags = VGA_TEXT_ANSI | VGA_TEXT_UTF8;
+	c->debug_exit = opts->debug_exit;
+	c->debug_exit_port = opts->debug_exit_port;
+	for (unsigned int i = 0; i < opts->nata; i++)
+		c->ata[i] = &ata[i]; /* options.c allows --ata with one guest only */
+}
+
 static void setup_jobs(const struct options *opts, const struct kvm_host *host,
-		       const struct blk_dev *disk, struct guest_job *jobs, unsigned int njobs,
-		       bool interactive, struct run_report *report)
+		       const struct blk_dev *disk, struct ata_disk *ata, struct guest_job *jobs,
+		       unsigned int njobs, bool interactive, struct run_report *report)
 {
 	const char *no_color = getenv("NO_COLOR");
 	bool several = njobs > 1;
@@ -267,6 +335,9 @@ static void setup_jobs(const struct options *opts, const struct kvm_host *host,
 		if (job->linux_guest) {
 			r->path = opts->kernel;
 			snprintf(r->name, sizeof(r->name), "%s", LINUX_GUEST_NAME);
+		} else if (opts->kernel || opts->boot_disk) {
+			r->path = opts->kernel ? opts->kernel : opts->ata[0].path;
+			runner_guest_name(r->path, r->name, sizeof(r->name));
 		} else {
 			r->path = opts->guests[i].path;
 			runner_guest_name(r->path, r->name, sizeof(r->name));
@@ -284,7 +355,7 @@ static void setup_jobs(const struct options *opts, const struct kvm_host *host,
 			.mem_size = opts->mem_size,
 			.cpus = opts->cpus,
 			.trace = opts->trace,
-			.irqchip = job->linux_guest != NULL || opts->irqchip,
+			.irqchip = opts->kernel != NULL || opts->irqchip,
 			.process_start_ns = opts->start_ns,
 			.console = &job->console,
 			.disk = disk, /* options.c allows --disk with one GUEST only */
@@ -298,6 +369,7 @@ static void setup_jobs(const struct options *opts, const struct kvm_host *host,
 			job->config.gdb = (struct vm_gdb_config){ .address = opts->gdb,
 								  .wait = opts->gdb_wait,
 								  .log = gdb_log };
+		setup_pc_config(opts, job, ata, several);
 	}
 	report->nguests = njobs;
 }
@@ -307,10 +379,31 @@ static int open_inputs(const struct options *opts, struct guest_job *jobs)
 {
 	int ret;
 
+	if (opts->boot_disk) {
+		ret = pc_boot_disk_open(opts->ata[0].path, &jobs[0].pc);
+		return ret < 0 ? ret : 1;
+	}
 	if (!opts->kernel) {
 		ret = open_images(opts, jobs);
 		return ret < 0 ? ret : (int)opts->nguests;
 	}
+	/*
+	 * -k: a bzImage, then a Multiboot kernel (pc_kernel_kind() says why in this
+	 * order), else linux_open(): a vmlinux with a PVH note, or the error naming what
+	 * is missing.
+	 */
+	ret = pc_kernel_kind(opts->kernel, "kernel");
+	if (ret < 0)
+		return ret;
+	if (ret == PC_KERNEL_MULTIBOOT) {
+		ret = pc_multiboot_open(opts->kernel, opts->initrd, opts->params, opts->mem_size,
+					&jobs[0].pc);
+		return ret < 0 ? ret : 1;
+	}
+	if (opts->nata)
+		return error_set(EINVAL,
+				 "--ata: a Linux guest has no legacy IDE driver on "
+				 "mini-kvm's platform (no PCI); put files in the initramfs (-i)");
 	ret = linux_open(opts, &jobs[0].linux_guest);
 	return ret < 0 ? ret : 1;
 }
@@ -373,6 +466,7 @@ int runner_run(const struct options *opts, struct run_report *report)
 {
 	static struct guest_job jobs[OPTIONS_MAX_GUESTS];
 	static struct blk_dev disk = { .fd = -1 };
+	static struct ata_disk ata[OPTIONS_MAX_ATA];
 	struct console_input input;
 	struct vm_gdb_config gdb_host = { 0 };
 	struct kvm_host host;
@@ -394,10 +488,15 @@ int runner_run(const struct options *opts, struct run_report *report)
 		if (ret < 0)
 			goto out_host;
 	}
+	for (unsigned int i = 0; i < OPTIONS_MAX_ATA; i++)
+		ata[i].fd = -1;
 	ret = open_virtio_disks(opts);
-	if (ret < 0) {
-		blk_close(&disk);
-		goto out_host;
+	if (ret < 0)
+		goto out_disks;
+	for (unsigned int i = 0; i < opts->nata; i++) {
+		ret = ata_disk_open(&ata[i], opts->ata[i].path, opts->ata[i].read_only);
+		if (ret < 0)
+			goto out_disks;
 	}
 	/*
 	 * stdin belongs to the first guest. A Linux guest, or one with --irqchip (an OS
@@ -407,10 +506,10 @@ int runner_run(const struct options *opts, struct run_report *report)
 	if (opts->gdb) {
 		ret = gdb_probe_host(&host, &gdb_host);
 		if (ret < 0)
-			goto out_disk;
+			goto out_disks;
 	}
-	interactive = (jobs[0].linux_guest || opts->irqchip) && isatty(STDIN_FILENO);
-	setup_jobs(opts, &host, opts->disk ? &disk : NULL, jobs, njobs, interactive, report);
+	interactive = (opts->kernel || opts->irqchip) && isatty(STDIN_FILENO);
+	setup_jobs(opts, &host, opts->disk ? &disk : NULL, ata, jobs, njobs, interactive, report);
 	jobs[0].config.gdb.host_known = gdb_host.host_known;
 	jobs[0].config.gdb.kernel = gdb_host.kernel;
 	jobs[0].config.gdb.user = gdb_host.user;
@@ -454,19 +553,29 @@ int runner_run(const struct options *opts, struct run_report *report)
 	live_njobs = 0;
 	pthread_mutex_unlock(&live_lock);
 	ret = 0;
-out_disk:
 	/* After the last vCPU: whatever the guest wrote is in the file, then on disk. */
 	if (blk_close(&disk) < 0)
 		disk_failed(&report->guests[0]);
 	/* The VM and its I/O threads are gone: what the guest wrote goes to stable storage. */
 	if (close_virtio_disks() < 0)
 		disk_failed(&report->guests[0]);
+	for (unsigned int i = 0; i < OPTIONS_MAX_ATA; i++)
+		if (ata_disk_close(&ata[i]) < 0)
+			disk_failed(&report->guests[0]);
+	goto out_host;
+out_disks:
+	/* Opened before the failure: closed, with nothing to flush (no guest ran). */
+	for (unsigned int i = 0; i < OPTIONS_MAX_ATA; i++)
+		ata_disk_close(&ata[i]);
+	close_virtio_disks();
+	blk_close(&disk);
 out_host:
 	kvm_host_close(&host);
 out_inputs:
 	for (int i = 0; i < njobs; i++) {
 		image_free(&jobs[i].image);
 		linux_free(jobs[i].linux_guest);
+		pc_free(jobs[i].pc);
 	}
 	return ret;
 }

@@ -16,6 +16,7 @@
 #include "clock.h"
 #include "error.h"
 #include "gdb_target.h"
+#include "loaders/bootsector.h"
 #include "loaders/image.h"
 #include "mini-kvm/hypercall.h"
 #include "util.h"
@@ -29,6 +30,7 @@ static int serial_tx(void *opaque, uint8_t byte)
 {
 	struct vm *vm = opaque;
 
+	atomic_store(&vm->serial_used, true); /* --vga-text: the UART is the console now */
 	return console_write(vm->config->console, &byte, 1);
 }
 
@@ -96,12 +98,15 @@ static int register_devices(struct vm *vm)
 		uint64_t base, len;
 		struct bus_device dev;
 	} table[] = {
-		/* 0x0060: 8042 keyboard controller, data (no keyboard: reads 0) */
+		/* 0x0060: 8042 keyboard controller, data (no keyboard: reads 0 or a reply; output port) */
 		{ &vm->pio,
 		  PORT_I8042_DATA,
 		  1,
-		  { .name = "i8042 data", .read = i8042_data_read, .opaque = &vm->i8042 } },
-		/* 0x0064: 8042 status and command (0xfe: reset) */
+		  { .name = "i8042 data",
+		    .read = i8042_data_read,
+		    .write = i8042_data_write,
+		    .opaque = &vm->i8042 } },
+		/* 0x0064: 8042 status and command (0xfe: reset; 0xd1, 0xdd, 0xdf: A20) */
 		{ &vm->pio,
 		  PORT_I8042_COMMAND,
 		  1,
@@ -167,6 +172,217 @@ static int register_virtio(struct vm *vm)
 
 	return vm_virtio_init(&vm->virtio, &vm->mem, &vm->mmio, c->virtio_disks, c->nvirtio_disks,
 			      c->virtio_rng, &irq);
+}
+
+/* --- the classic PC's devices --------------------------------------------- */
+
+static void ata_primary_irq(void *opaque, int level)
+{
+	vm_irq_line(opaque, IRQ_ATA_PRIMARY, level);
+}
+
+static void ata_secondary_irq(void *opaque, int level)
+{
+	vm_irq_line(opaque, IRQ_ATA_SECONDARY, level);
+}
+
+static int debugcon_output(void *opaque, uint8_t byte)
+{
+	struct vm *vm = opaque;
+
+	return console_write(vm->config->console, &byte, 1);
+}
+
+/* isa-debug-exit: status (value << 1) | 1, whose low 8 bits become the exit status. */
+static void guest_debug_exit(void *opaque, uint64_t status)
+{
+	vm_stop(opaque, VM_END_EXIT, (int)(status & 0xff), -1, NULL);
+}
+
+/* The index of the vCPU whose thread this is (set by vcpu_thread()), or -1. */
+static __thread int this_vcpu = -1;
+
+/* The vCPU whose thread calls, or -1 (a device handler runs on its vCPU's thread). */
+static int current_vcpu(const struct vm *vm)
+{
+	return this_vcpu >= 0 && (unsigned int)this_vcpu < vm->nvcpus ? this_vcpu : -1;
+}
+
+/*
+ * A boot sector reached the no-BIOS trap stub through vector: the guest died, and
+ * bootsector_diagnose() says why from the vCPU's state (synced into its kvm_run at
+ * this exit), e.g. "INT 13h called at 0000:7C25, but there is no BIOS ...".
+ */
+static void guest_nobios_trap(void *opaque, uint8_t vector)
+{
+	struct vm *vm = opaque;
+	int index = current_vcpu(vm);
+	char msg[VM_MESSAGE_MAX] = "";
+	const char *hint = bootsector_bios_hint(vector);
+
+	if (index >= 0) {
+		const struct kvm_run *run = vm->vcpus[index].run;
+		const struct bootsector_cpu cpu = {
+			.cs = run->s.regs.sregs.cs.selector,
+			.ip = (uint16_t)run->s.regs.regs.rip,
+			.ss = run->s.regs.sregs.ss.selector,
+			.sp = (uint16_t)run->s.regs.regs.rsp,
+		};
+
+		if (bootsector_diagnose(&vm->mem, &cpu, msg, sizeof(msg)) > 0) {
+			vm_stop(vm, VM_END_DIED, 0, index, "%s", msg);
+			return;
+		}
+	}
+	vm_stop(vm, VM_END_DIED, 0, index,
+		"INT %02Xh (or exception/interrupt %u) reached the no-BIOS trap: there is no BIOS%s%s%s",
+		vector, vector, hint ? " (" : "", hint ? hint : "", hint ? ")" : "");
+}
+
+/*
+ * The classic PC's devices, in port order (docs/usage.md, "Classic PC kernels"), each
+ * present when the VM's config asks for it. Locking: the ATA channels, the CMOS and
+ * the CRTC each have their own lock (their headers); the debug console writes through
+ * the console's locks; debug-exit and the no-BIOS trap end the VM (vm_stop()).
+ */
+static int register_pc_devices(struct vm *vm)
+{
+	const struct vm_config *c = vm->config;
+	bool ata_secondary = c->ata[2] != NULL;
+	const struct {
+		bool present;
+		uint64_t base, len;
+		struct bus_device dev;
+	} table[] = {
+		/* 0x0070 - 0x0071: MC146818A RTC and CMOS RAM (the guest's RAM sizes) */
+		{ c->pc,
+		  PORT_CMOS_INDEX,
+		  CMOS_PORTS,
+		  { .name = "CMOS/RTC",
+		    .read = cmos_read,
+		    .write = cmos_write,
+		    .opaque = &vm->cmos } },
+		/* 0x0092: system control port A: fast A20 (always on), fast reset */
+		{ c->pc,
+		  PORT_SYSCTL_A,
+		  1,
+		  { .name = "port 92h",
+		    .read = i8042_sysctl_read,
+		    .write = i8042_sysctl_write,
+		    .opaque = &vm->i8042 } },
+		/* 0x00e9: Bochs/QEMU debug console */
+		{ c->bare,
+		  PORT_DEBUGCON,
+		  DEBUGCON_PORTS,
+		  { .name = "debugcon",
+		    .read = debugcon_read,
+		    .write = debugcon_write,
+		    .opaque = &vm->debugcon } },
+		/* 0x0170 - 0x0177: ATA secondary channel, command block (IRQ 15) */
+		{ ata_secondary,
+		  PORT_ATA_SECONDARY_CMD,
+		  ATA_CMD_PORTS,
+		  { .name = "ATA secondary",
+		    .read = ata_cmd_read,
+		    .write = ata_cmd_write,
+		    .opaque = &vm->ata[1] } },
+		/* 0x01f0 - 0x01f7: ATA primary channel, command block (IRQ 14) */
+		{ c->ata[0] != NULL,
+		  PORT_ATA_PRIMARY_CMD,
+		  ATA_CMD_PORTS,
+		  { .name = "ATA primary",
+		    .read = ata_cmd_read,
+		    .write = ata_cmd_write,
+		    .opaque = &vm->ata[0] } },
+		/* 0x0376: ATA secondary channel, control block */
+		{ ata_secondary,
+		  PORT_ATA_SECONDARY_CTRL,
+		  ATA_CTRL_PORTS,
+		  { .name = "ATA secondary control",
+		    .read = ata_ctrl_read,
+		    .write = ata_ctrl_write,
+		    .opaque = &vm->ata[1] } },
+		/* 0x03d4 - 0x03d5: CGA/VGA CRT controller (cursor, start address) */
+		{ c->pc,
+		  PORT_CRTC_INDEX,
+		  CRTC_PORTS,
+		  { .name = "CRTC", .read = crtc_read, .write = crtc_write, .opaque = &vm->crtc } },
+		/* 0x03f6: ATA primary channel, control block */
+		{ c->ata[0] != NULL,
+		  PORT_ATA_PRIMARY_CTRL,
+		  ATA_CTRL_PORTS,
+		  { .name = "ATA primary control",
+		    .read = ata_ctrl_read,
+		    .write = ata_ctrl_write,
+		    .opaque = &vm->ata[0] } },
+		/* 0x0510: the boot sector's no-BIOS trap stub reports its vector */
+		{ c->nobios,
+		  PORT_NOBIOS_TRAP,
+		  NOBIOS_TRAP_PORTS,
+		  { .name = "no-BIOS trap",
+		    .read = nobios_trap_read,
+		    .write = nobios_trap_write,
+		    .opaque = &vm->nobios } },
+		/* --debug-exit PORT: isa-debug-exit, the user's port */
+		{ c->debug_exit,
+		  c->debug_exit_port,
+		  DEBUG_EXIT_PORTS,
+		  { .name = "debug-exit",
+		    .read = debug_exit_read,
+		    .write = debug_exit_write,
+		    .opaque = &vm->debug_exit } },
+	};
+	const struct ata_ops ata_ops[] = { { .irq = ata_primary_irq, .opaque = vm },
+					   { .irq = ata_secondary_irq, .opaque = vm } };
+	const struct debugcon_ops debugcon_ops = { .output = debugcon_output, .opaque = vm };
+	const struct debug_exit_ops debug_exit_ops = { .exit = guest_debug_exit, .opaque = vm };
+
+	if (c->pc) {
+		cmos_init(&vm->cmos, NULL, c->mem_size);
+		crtc_init(&vm->crtc);
+		vm->pc_devices = true;
+	}
+	if (c->ata[0]) {
+		for (unsigned int ch = 0; ch < ARRAY_SIZE(vm->ata); ch++)
+			ata_init(&vm->ata[ch], ch, &ata_ops[ch]);
+		vm->ata_devices = true;
+		for (unsigned int i = 0; i < VM_ATA_DISKS; i++) {
+			int ret;
+
+			if (!c->ata[i])
+				continue;
+			ret = ata_attach(&vm->ata[i / ATA_DRIVES], i % ATA_DRIVES, c->ata[i]);
+			if (ret < 0)
+				return ret;
+		}
+	}
+	debugcon_init(&vm->debugcon, &debugcon_ops);
+	debug_exit_init(&vm->debug_exit, &debug_exit_ops);
+	vm->nobios.ops = (struct nobios_trap_ops){ .trap = guest_nobios_trap, .opaque = vm };
+	for (size_t i = 0; i < ARRAY_SIZE(table); i++) {
+		int ret;
+
+		if (!table[i].present)
+			continue;
+		ret = bus_register(&vm->pio, table[i].base, table[i].len, &table[i].dev);
+		if (ret < 0)
+			return error_wrap(-ret, "%s at port 0x%llx", table[i].dev.name,
+					  (unsigned long long)table[i].base);
+	}
+	return 0;
+}
+
+static void destroy_pc_devices(struct vm *vm)
+{
+	if (vm->ata_devices)
+		for (unsigned int ch = 0; ch < ARRAY_SIZE(vm->ata); ch++)
+			ata_destroy(&vm->ata[ch]);
+	vm->ata_devices = false;
+	if (vm->pc_devices) {
+		cmos_destroy(&vm->cmos);
+		crtc_destroy(&vm->crtc);
+	}
+	vm->pc_devices = false;
 }
 
 const char *vm_device_name(uint64_t addr, bool mmio, void *opaque)
@@ -278,6 +494,8 @@ int vm_init(struct vm *vm, const struct vm_config *config)
 		ret = register_devices(vm);
 	if (ret == 0)
 		ret = register_virtio(vm);
+	if (ret == 0)
+		ret = register_pc_devices(vm);
 	if (ret < 0)
 		vm_destroy(vm);
 	return ret;
@@ -390,6 +608,7 @@ void vm_destroy(struct vm *vm)
 	vm->fd = -1;
 	/* The I/O threads reach guest memory: they end before it goes. */
 	vm_virtio_destroy(&vm->virtio);
+	destroy_pc_devices(vm);
 	guest_memory_destroy(&vm->mem);
 	free(vm->result.dump);
 	vm->result.dump = NULL;
@@ -524,6 +743,7 @@ static void *vcpu_thread(void *opaque)
 	sigemptyset(&kick);
 	sigaddset(&kick, VCPU_KICK_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
+	this_vcpu = (int)vcpu->index;
 
 	if (vcpu->index == 0)
 		timeline_mark(&vm->timeline, TIMELINE_FIRST_RUN, now_ns(), 0);
@@ -635,6 +855,16 @@ int vm_run(struct vm *vm, uint64_t timeout_ns)
 		atomic_store(&vcpu->thread_started, true);
 	}
 
+	/* --vga-text: the text screen on the console, drawn by a thread of its own. */
+	if (started == vm->nvcpus && vm->config->vga_text && vm->pc_devices) {
+		vm->vga = (struct vga_text_view){ .mem = &vm->mem,
+						  .crtc = &vm->crtc,
+						  .console = vm->config->console,
+						  .serial_used = &vm->serial_used,
+						  .flags = vm->config->vga_text_flags };
+		if (vga_text_start(&vm->vga) < 0)
+			vm_stop(vm, VM_END_ERROR, 0, -1, "%s", error_message());
+	}
 	/* Every vCPU thread ends only when the VM stops (vm_vcpu_ended()). */
 	if (started)
 		wait_for_stop(vm, timeout_ns ? vm->start_ns + timeout_ns : 0, timeout_ns);
@@ -645,6 +875,9 @@ int vm_run(struct vm *vm, uint64_t timeout_ns)
 		join_vcpu(&vm->vcpus[i]);
 	if (vm->gdb)
 		gdb_vm_stop(vm->gdb); /* gdb gets its last reply (W or X) */
+	if (vga_text_stop(&vm->vga) < 0)
+		vm_stop(vm, VM_END_ERROR, 0, -1, "--vga-text: writing the text screen: %s",
+			error_message());
 	for (unsigned int i = 0; i < started; i++)
 		atomic_store(&vm->vcpus[i].thread_started, false);
 	/* No vCPU notifies any more: the batches in progress finish, then the threads go. */

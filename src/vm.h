@@ -12,14 +12,21 @@
 #include "bus.h"
 #include "console.h"
 #include "devices/acpi_pm.h"
+#include "devices/ata.h"
+#include "devices/cmos.h"
+#include "devices/crtc.h"
+#include "devices/debug_exit.h"
+#include "devices/debugcon.h"
 #include "devices/hypercall_port.h"
 #include "devices/i8042.h"
+#include "devices/nobios_trap.h"
 #include "devices/serial.h"
 #include "kvm.h"
 #include "memory.h"
 #include "timeline.h"
 #include "vcpu.h"
 #include "vm_virtio.h"
+#include "vga_text.h"
 
 struct guest_image;
 struct gdb_vm;
@@ -76,6 +83,8 @@ struct vm_gdb_config {
 	void (*log)(void *opaque, const char *line);
 	void *log_opaque;
 };
+/* ATA disks a VM can have: two channels of two drives (--ata). */
+#define VM_ATA_DISKS (2 * ATA_DRIVES)
 
 struct vm_config {
 	unsigned int index; /* 1-based guest number, for messages */
@@ -94,9 +103,19 @@ struct vm_config {
 	struct virtio_blk *virtio_disks;
 	unsigned int nvirtio_disks;
 	bool virtio_rng;
-	struct vm_gdb_config gdb;   /* --gdb, --gdb-wait */
+	struct vm_gdb_config gdb; /* --gdb, --gdb-wait */
 	/* Hooks for every vCPU's loop when there is no --gdb (probe.c's debugging probes). */
 	const struct vcpu_debug *debug;
+	/* The classic PC's devices (docs/usage.md, "Classic PC kernels"); all off for Linux. */
+	bool bare;     /* a bare guest (not Linux): the debug console on PORT_DEBUGCON */
+	bool pc;       /* bare with --irqchip: CMOS/RTC, CRTC, text buffer (and pc.c's tables) */
+	bool nobios;   /* a boot sector: the trap port of its no-BIOS stub */
+	bool vga_text; /* --vga-text: render the text buffer on the console (needs pc) */
+	unsigned int vga_text_flags; /* VGA_TEXT_ANSI (a terminal of its own), VGA_TEXT_UTF8 */
+	bool debug_exit;	     /* --debug-exit: an isa-debug-exit port at debug_exit_port */
+	uint16_t debug_exit_port;
+	/* --ata: primary master, slave, secondary master, slave (NULL: none); open, not owned */
+	struct ata_disk *ata[VM_ATA_DISKS];
 };
 
 /*
@@ -134,6 +153,17 @@ struct vm {
 	struct i8042 i8042;
 	struct acpi_pm acpi_pm;
 	struct vm_virtio virtio; /* virtio-mmio devices (Linux guests), vm_virtio.c */
+	/* The classic PC's devices, set up by vm_init() as the config asks (pc_devices). */
+	bool pc_devices;	   /* cmos and crtc initialised */
+	bool ata_devices;	   /* ata[] initialised */
+	struct ata_channel ata[2]; /* primary, secondary */
+	struct cmos cmos;
+	struct crtc crtc;
+	struct debugcon debugcon;
+	struct debug_exit debug_exit;
+	struct nobios_trap nobios;
+	struct vga_text_view vga; /* --vga-text's renderer */
+	atomic_bool serial_used;  /* the guest wrote its UART (--vga-text stops drawing) */
 	struct vm_policy policy;
 	char trace_label[CONSOLE_NAME_MAX + 16]; /* "[N:name]", for --trace */
 	enum boot_mode boot_mode;		 /* how vCPU 0 was started (for death hints) */

@@ -11,6 +11,7 @@ run and appear in RESULTS.md. Each module has:
 
 ctx is benchlib.Context: ctx.nested() is the nested1 lane, booted on first use."""
 
-from . import boot, disk, exits, matmul, smp
+from . import boot, disk, exits, matmul, pcboot, smp
 
-BENCHMARKS = {"exits": exits, "matmul": matmul, "boot": boot, "smp": smp, "disk": disk}
+BENCHMARKS = {"exits": exits, "matmul": matmul, "boot": boot, "smp": smp, "disk": disk,
+              "pcboot": pcboot}

@@ -6,20 +6,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/*
- * The two legacy channels of a PC/AT (moves to arch/x86/layout.h):
- *   0x1f0 - 0x1f7  primary channel command block; 0x3f6 its control block; IRQ 14
- *   0x170 - 0x177  secondary channel command block; 0x376 its control block; IRQ 15
- * (0x3f7/0x377, the obsolete drive address register, belong to the floppy controller.)
- */
-#define PORT_ATA_PRIMARY_CMD	0x1f0
-#define PORT_ATA_PRIMARY_CTRL	0x3f6
-#define IRQ_ATA_PRIMARY		14
-#define PORT_ATA_SECONDARY_CMD	0x170
-#define PORT_ATA_SECONDARY_CTRL 0x376
-#define IRQ_ATA_SECONDARY	15
-#define ATA_CMD_PORTS		8 /* command block: data .. status/command */
-#define ATA_CTRL_PORTS		1 /* control block: device control / alternate status */
+#include "arch/x86/layout.h"
+
+/* Ports and IRQ lines: arch/x86/layout.h (PORT_ATA_*, IRQ_ATA_*, ATA_CMD_PORTS, ATA_CTRL_PORTS). */
 
 /* Command block register offsets (ATA/ATAPI-6 clause 7; ATA-3's CHS names in brackets). */
 #define ATA_REG_DATA	 0

@@ -6,11 +6,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Ports (moves to arch/x86/layout.h): 0x70 index (write; bit 7 disables NMI), 0x71 data. */
-#define PORT_CMOS_INDEX 0x70
-#define PORT_CMOS_DATA	0x71
-#define CMOS_PORTS	2
-#define IRQ_RTC		8 /* the RTC's ISA line: not raised (no periodic/alarm/update interrupts) */
+#include "arch/x86/layout.h"
+
+/* Ports and IRQ line: arch/x86/layout.h (PORT_CMOS_INDEX, PORT_CMOS_DATA, CMOS_PORTS, IRQ_RTC). */
 
 #define CMOS_SIZE	 128  /* bytes of the MC146818A's address space as a PC/AT decodes it */
 #define CMOS_INDEX_MASK	 0x7f /* index port bits 6:0 */

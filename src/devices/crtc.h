@@ -6,12 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Ports and the text buffer (moves to arch/x86/layout.h). */
-#define PORT_CRTC_INDEX 0x3d4
-#define PORT_CRTC_DATA	0x3d5
-#define CRTC_PORTS	2
-#define VGA_TEXT_BASE	0xb8000 /* colour text buffer: plain guest RAM here */
-#define VGA_TEXT_WINDOW 0x8000	/* the 32 KiB the CRTC start address moves in */
+#include "arch/x86/layout.h"
+
+/* Ports and the text buffer: arch/x86/layout.h (PORT_CRTC_*, CRTC_PORTS, VGA_TEXT_BASE, VGA_TEXT_WINDOW). */
 
 /* CRTC registers (IBM VGA Technical Reference, CRT controller registers CR00-CR18). */
 #define CRTC_REGS	    0x19

@@ -4,13 +4,9 @@
 
 #include <stdint.h>
 
-/*
- * The port is the user's (--debug-exit PORT); QEMU's default is 0x501 (moves to
- * arch/x86/layout.h). DEBUG_EXIT_PORTS ports are claimed so that an `outl` fits,
- * as test kernels written for `-device isa-debug-exit,iobase=0xf4,iosize=0x04` do.
- */
-#define PORT_DEBUG_EXIT_DEFAULT 0x501
-#define DEBUG_EXIT_PORTS	4
+#include "arch/x86/layout.h"
+
+/* The port is the user's (--debug-exit PORT): arch/x86/layout.h (PORT_DEBUG_EXIT_DEFAULT, DEBUG_EXIT_PORTS). */
 
 struct debug_exit_ops {
 	/*

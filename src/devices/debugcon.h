@@ -4,10 +4,9 @@
 
 #include <stdint.h>
 
-/* Port (moves to arch/x86/layout.h). */
-#define PORT_DEBUGCON	  0xe9
-#define DEBUGCON_PORTS	  1
-#define DEBUGCON_READBACK 0xe9 /* what a read returns: how a guest detects the port */
+#include "arch/x86/layout.h"
+
+/* Port: arch/x86/layout.h (PORT_DEBUGCON, DEBUGCON_PORTS, DEBUGCON_READBACK). */
 
 struct debugcon_ops {
 	/* A byte the guest wrote. Returns 0 or -errno (stops the VM, as for the UART). */

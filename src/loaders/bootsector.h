@@ -24,12 +24,7 @@
 #define BOOT_SIGNATURE_1      0xAA /* at offset 511 */
 #define BOOT_DRIVE_FIRST_HD   0x80 /* DL: BIOS drive 80h, the first hard disk */
 
-/* Guest-physical layout of a boot-sector guest (moves to arch/x86/layout.h). */
-#define LAYOUT_IVT	   LAYOUT_U64(0x0) /* 256 real-mode vectors, offset:segment */
-#define IVT_VECTORS	   256
-#define IVT_ENTRY_SIZE	   4
-#define LAYOUT_BDA	   LAYOUT_U64(0x400) /* BIOS data area: left zeroed */
-#define LAYOUT_BOOT_SECTOR LAYOUT_U64(0x7c00)
+/* The IVT, BDA and boot sector addresses: arch/x86/layout.h (LAYOUT_IVT, LAYOUT_BDA, LAYOUT_BOOT_SECTOR). */
 /*
  * SS:SP = 0000:7C00: the stack grows down from just below the sector into the
  * 29.75 KiB from 0x500 that PC boot code treats as free (most boot sectors set their
@@ -48,17 +43,15 @@
 #define NOBIOS_STUB_SEGMENT(n)	 (NOBIOS_STUB_SEGMENT_BASE + (n))
 #define NOBIOS_STUB_OFFSET(n)	 ((IVT_VECTORS - 1 - (n)) << 4)
 /*
- * The diagnostic port: the stub writes the vector number (one byte, OUT DX, AL) here.
- * The VM must register a device on it that ends the VM with the message of
- * bootsector_diagnose() (or, from the vector alone, bootsector_bios_hint()).
- * Beside the hypercall port (0x500), in no PC device's range.
+ * The diagnostic port, PORT_NOBIOS_TRAP (arch/x86/layout.h): the stub writes the vector
+ * number (one byte, OUT DX, AL) there. The VM registers a device on it that ends the VM
+ * with the message of bootsector_diagnose() (or, from the vector alone,
+ * bootsector_bios_hint()).
  */
-#define PORT_NOBIOS_TRAP 0x510
 
 _Static_assert(LAYOUT_NOBIOS_STUB % 16 == 0, "the stub starts a paragraph");
 _Static_assert(LAYOUT_NOBIOS_STUB + NOBIOS_STUB_SIZE <= LAYOUT_LOW_RAM_END,
 	       "the stub fits in the EBDA");
-_Static_assert(LAYOUT_IVT + IVT_VECTORS * IVT_ENTRY_SIZE <= LAYOUT_BDA, "IVT below the BDA");
 _Static_assert(LAYOUT_BOOT_SECTOR + BOOT_SECTOR_SIZE <= LAYOUT_NOBIOS_STUB,
 	       "the sector is clear of the stub");
 

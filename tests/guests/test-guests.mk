@@ -36,3 +36,4 @@ $(TEST_GUEST_OBJ)/gdb_guest.o: tests/guests/gdb_guest.c guests/lib/console.h
 
 $(TEST_GUEST_OUT)/gdb_guest.elf: $(TEST_GUEST_OBJ)/gdb_guest.o $(GUEST_LIB64) $(GUEST_OBJ)/long.ld
 	$(GUEST_LD) -m elf_x86_64 $(GUEST_LDFLAGS) -T $(GUEST_OBJ)/long.ld $(filter %.o,$^) -o $@
+include tests/guests/pc/pc.mk

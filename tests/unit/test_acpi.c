@@ -586,6 +586,28 @@ static void check_tables(struct guest_memory *mem, unsigned int ncpus)
 	check_tables_virtio(mem, ncpus, 0);
 }
 
+/* A bare PC guest has the CMOS RTC and a text-mode VGA: the FADT must not deny them. */
+static void test_pc_fadt_flags(void **state)
+{
+	struct acpi_config cfg = { .ncpus = 2, .cmos_rtc = true, .vga_text = true };
+	struct parsed t;
+	uint16_t iapc;
+
+	assert_int_equal(acpi_build(*state, &cfg), LAYOUT_ACPI);
+	parse(*state, &t);
+	iapc = unit_rd16(t.fadt + FADT_IAPC_BOOT_ARCH);
+	assert_false(iapc & IAPC_VGA_NOT_PRESENT);
+	assert_false(iapc & IAPC_CMOS_RTC_NOT_PRESENT);
+	assert_false(iapc & IAPC_8042);
+	check_madt(t.madt, t.madt_len, 2);
+	cfg.vga_text = false;
+	assert_int_equal(acpi_build(*state, &cfg), LAYOUT_ACPI);
+	parse(*state, &t);
+	iapc = unit_rd16(t.fadt + FADT_IAPC_BOOT_ARCH);
+	assert_true(iapc & IAPC_VGA_NOT_PRESENT);
+	assert_false(iapc & IAPC_CMOS_RTC_NOT_PRESENT);
+}
+
 static void test_1_cpu(void **state)
 {
 	check_tables(*state, 1);
@@ -751,6 +773,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_1_cpu, setup, unit_memory_teardown),
+		cmocka_unit_test_setup_teardown(test_pc_fadt_flags, setup, unit_memory_teardown),
 		cmocka_unit_test_setup_teardown(test_2_cpus, setup, unit_memory_teardown),
 		cmocka_unit_test_setup_teardown(test_8_cpus, setup, unit_memory_teardown),
 		cmocka_unit_test_setup_teardown(test_64_cpus, setup, unit_memory_teardown),

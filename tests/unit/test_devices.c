@@ -1,19 +1,28 @@
 /* Unit tests of the i8042 and the ACPI power registers, each on its own with a fake of its ops. */
 #include "unit.h"
 
+#include <errno.h>
+
 #include "arch/x86/layout.h"
 #include "devices/acpi_pm.h"
 #include "devices/i8042.h"
 
 /* 8042 status: output and input buffers empty, self-test passed ("system flag"). */
-#define I8042_STATUS_IDLE  0x04
-#define I8042_STATUS_IBF   0x02 /* input buffer full: the controller is busy */
-#define I8042_PULSE_RESET  0xfe
-#define I8042_READ_CMDBYTE 0x20
-#define I8042_WRITE_OUTPUT 0xd1
-#define I8042_DISABLE_KBD  0xad
-#define I8042_SELF_TEST	   0xaa
-#define I8042_PULSE_NONE   0xff /* pulse no output line */
+#define I8042_STATUS_IDLE   0x04
+#define I8042_STATUS_IBF    0x02 /* input buffer full: the controller is busy */
+#define I8042_PULSE_RESET   0xfe
+#define I8042_READ_CMDBYTE  0x20
+#define I8042_WRITE_OUTPUT  0xd1
+#define I8042_DISABLE_KBD   0xad
+#define I8042_SELF_TEST	    0xaa
+#define I8042_PULSE_NONE    0xff /* pulse no output line */
+#define I8042_STATUS_OBF    0x01 /* a reply waits at the data port */
+#define I8042_WRITE_CMDBYTE 0x60
+#define I8042_READ_OUTPUT   0xd0
+#define I8042_A20_OFF	    0xdd
+#define I8042_A20_ON	    0xdf
+#define OUT_RESET_HIGH	    0x01 /* output port bit 0: reset line, active low */
+#define OUT_A20		    0x02
 
 /* ACPI sleep control register (ACPI 6.4, 4.8.3.7): SLP_TYP in bits 2-4, SLP_EN bit 5. */
 #define SLP_TYP(t)  ((t) << 2)
@@ -118,6 +127,99 @@ static void test_i8042_other_commands(void **state)
 	assert_int_equal(r.resets, 0);
 }
 
+static void kbc_data_out(struct i8042 *kbc, uint8_t value)
+{
+	assert_int_equal(i8042_data_write(kbc, 0, &value, 1), 0);
+}
+
+/* Replies come through the output buffer, with OBF set until the data port is read. */
+static void test_i8042_replies(void **state)
+{
+	struct requests r = { 0 };
+	struct i8042 kbc = { .reset = fake_reset, .opaque = &r };
+
+	(void)state;
+	kbc_out(&kbc, I8042_SELF_TEST);
+	assert_int_equal(kbc_in(&kbc, PORT_I8042_COMMAND), I8042_STATUS_IDLE | I8042_STATUS_OBF);
+	assert_int_equal(kbc_in(&kbc, PORT_I8042_DATA), 0x55);
+	assert_int_equal(kbc_in(&kbc, PORT_I8042_COMMAND), I8042_STATUS_IDLE);
+	kbc_out(&kbc, I8042_READ_OUTPUT);
+	assert_int_equal(kbc_in(&kbc, PORT_I8042_DATA), OUT_A20 | OUT_RESET_HIGH);
+	kbc_out(&kbc, I8042_WRITE_CMDBYTE);
+	kbc_data_out(&kbc, 0x61);
+	kbc_out(&kbc, I8042_READ_CMDBYTE);
+	assert_int_equal(kbc_in(&kbc, PORT_I8042_DATA), 0x61);
+	assert_int_equal(r.resets, 0);
+}
+
+/* A20 (classic boot blocks: D1h then DFh; HP's DDh/DFh; port 92h) is on and stays on. */
+static void test_i8042_a20(void **state)
+{
+	struct requests r = { 0 };
+	struct i8042 kbc = { .reset = fake_reset, .opaque = &r };
+	uint8_t v = 0;
+
+	(void)state;
+	kbc_out(&kbc, I8042_WRITE_OUTPUT);
+	kbc_data_out(&kbc, 0xdf);
+	kbc_out(&kbc, I8042_WRITE_OUTPUT);
+	kbc_data_out(&kbc, 0xdd); /* A20 off: accepted, stays on */
+	kbc_out(&kbc, I8042_A20_OFF);
+	kbc_out(&kbc, I8042_A20_ON);
+	kbc_out(&kbc, I8042_READ_OUTPUT);
+	assert_int_equal(kbc_in(&kbc, PORT_I8042_DATA) & OUT_A20, OUT_A20);
+	assert_int_equal(i8042_sysctl_read(&kbc, 0, &v, 1), 0);
+	assert_int_equal(v, SYSCTL_A_A20);
+	v = SYSCTL_A_A20;
+	assert_int_equal(i8042_sysctl_write(&kbc, 0, &v, 1), 0);
+	/* Data without a pending command goes to the keyboard that is not there. */
+	kbc_data_out(&kbc, 0x00);
+	assert_int_equal(r.resets, 0);
+}
+
+/* The reset line: output port bit 0 written low, or port 92h bit 0 written high. */
+static void test_i8042_output_port_and_port92_reset(void **state)
+{
+	struct requests r = { 0 };
+	struct i8042 kbc = { .reset = fake_reset, .opaque = &r };
+	uint8_t v = SYSCTL_A_RESET;
+
+	(void)state;
+	kbc_out(&kbc, I8042_WRITE_OUTPUT);
+	kbc_data_out(&kbc, 0xde);
+	assert_int_equal(r.resets, 1);
+	assert_string_equal(r.why, "reset through the 8042 controller's output port");
+	assert_int_equal(i8042_sysctl_write(&kbc, 0, &v, 1), 0);
+	assert_int_equal(r.resets, 2);
+	assert_string_equal(r.why, "reset through system control port A (0x92)");
+}
+
+static void test_i8042_save_restore(void **state)
+{
+	struct requests r = { 0 };
+	struct i8042 a = { .reset = fake_reset, .opaque = &r }, b = a;
+	struct i8042_state s, bad;
+
+	(void)state;
+	kbc_out(&a, I8042_SELF_TEST);
+	kbc_out(&a, I8042_WRITE_CMDBYTE);
+	i8042_save(&a, &s);
+	assert_int_equal(i8042_restore(&b, &s), 0);
+	assert_int_equal(kbc_in(&b, PORT_I8042_COMMAND), I8042_STATUS_IDLE | I8042_STATUS_OBF);
+	kbc_data_out(&b, 0x20); /* the pending 60h command survived */
+	kbc_out(&b, I8042_READ_CMDBYTE);
+	assert_int_equal(kbc_in(&b, PORT_I8042_DATA), 0x20);
+	bad = s;
+	bad.obf = 2;
+	assert_int_equal(i8042_restore(&b, &bad), -EINVAL);
+	bad = s;
+	bad.pending = 0xaa;
+	assert_int_equal(i8042_restore(&b, &bad), -EINVAL);
+	bad = s;
+	bad.reserved[3] = 1;
+	assert_int_equal(i8042_restore(&b, &bad), -EINVAL);
+}
+
 /* --- ACPI sleep and reset registers --------------------------------------- */
 
 static void test_acpi_poweroff(void **state)
@@ -196,6 +298,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_i8042_reads),
 		cmocka_unit_test(test_i8042_reset),
+		cmocka_unit_test(test_i8042_replies),
+		cmocka_unit_test(test_i8042_a20),
+		cmocka_unit_test(test_i8042_output_port_and_port92_reset),
+		cmocka_unit_test(test_i8042_save_restore),
 		cmocka_unit_test(test_i8042_other_commands),
 		cmocka_unit_test(test_acpi_poweroff),
 		cmocka_unit_test(test_acpi_other_sleep),

@@ -373,7 +373,8 @@ static void test_unknown_mode(void **state)
 static void test_nothing_to_run(void **state)
 {
 	(void)state;
-	assert_usage_error("nothing to run: give a GUEST file or -k bzImage", "run");
+	assert_usage_error(
+		"nothing to run: give a GUEST file, -k bzImage or --ata FILE --boot-disk", "run");
 	assert_usage_error("nothing to run", "run", "--stats", "--mode", "long");
 }
 
@@ -383,7 +384,8 @@ static void test_kernel_conflicts(void **state)
 	assert_usage_error("-k boots one Linux guest; it cannot be combined with GUEST files",
 			   "run", "-k", "bzImage", "g.bin");
 	assert_usage_error("cannot be combined", "run", "g.bin", "--kernel", "bzImage");
-	assert_usage_error("-i and -p need -k (a Linux kernel)", "run", "-i", "rd", "g.bin");
+	assert_usage_error("-i and -p need -k (a Linux or Multiboot kernel)", "run", "-i", "rd",
+			   "g.bin");
 	assert_usage_error("-i and -p need -k", "run", "-p", "quiet", "g.bin");
 	assert_usage_error("-i and -p need -k", "run", "--params", "quiet", "--initrd", "rd",
 			   "g.bin");
@@ -567,9 +569,12 @@ static void test_cpus(void **state)
 	assert_int_equal(o.cpus, 4);
 	assert_int_equal(parse(&o, "run", "-c", "1", "g.bin"), 0);
 	assert_int_equal(o.cpus, 1);
-	/* Bare guests have no code to start application processors. */
-	assert_usage_error("-c 2: several vCPUs need a guest that starts them: -k (Linux)", "run",
-			   "-c", "2", "g.bin");
+	/* A bare guest starts its APs through the in-kernel local APIC: --irqchip. */
+	assert_usage_error("-c 2: several vCPUs start through the local APIC (INIT/SIPI): give "
+			   "--irqchip (or -k)",
+			   "run", "-c", "2", "g.bin");
+	assert_int_equal(parse(&o, "run", "-c", "2", "--irqchip", "g.bin"), 0);
+	assert_int_equal(o.cpus, 2);
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		char want[256];
 
@@ -579,6 +584,47 @@ static void test_cpus(void **state)
 			 bad[i]);
 		assert_usage_error(want, "run", "--cpus", bad[i], "g.bin");
 	}
+}
+
+/* --ata FILE[,ro] (up to 4), --boot-disk, --debug-exit PORT, --vga-text. */
+static void test_classic_pc(void **state)
+{
+	struct options o;
+
+	(void)state;
+	assert_int_equal(parse(&o, "run", "--ata", "a.img", "--ata", "b.img,ro", "--boot-disk",
+			       "--debug-exit", "0xf4", "--irqchip", "--vga-text"),
+			 0);
+	assert_int_equal(o.nata, 2);
+	assert_string_equal(o.ata[0].path, "a.img");
+	assert_false(o.ata[0].read_only);
+	assert_string_equal(o.ata[1].path, "b.img");
+	assert_true(o.ata[1].read_only);
+	assert_true(o.boot_disk);
+	assert_true(o.debug_exit);
+	assert_int_equal(o.debug_exit_port, 0xf4);
+	assert_true(o.vga_text);
+	assert_int_equal(o.nguests, 0);
+	/* A file whose name merely ends in "ro" is read-write; ",ro" alone names no file. */
+	assert_int_equal(parse(&o, "run", "--ata", "disk-ro", "g.bin"), 0);
+	assert_string_equal(o.ata[0].path, "disk-ro");
+	assert_false(o.ata[0].read_only);
+	assert_usage_error("--ata ',ro': not a file name", "run", "--ata", ",ro", "g.bin");
+	assert_usage_error("at most 4 disks", "run", "--ata", "1", "--ata", "2", "--ata", "3",
+			   "--ata", "4", "--ata", "5", "g.bin");
+	assert_usage_error("--boot-disk boots the first --ata disk: give --ata FILE", "run",
+			   "--boot-disk");
+	assert_usage_error("it cannot be combined with GUEST files or -k", "run", "--ata", "a.img",
+			   "--boot-disk", "g.bin");
+	assert_usage_error("ATA disks belong to one GUEST", "run", "--ata", "a.img", "g.bin",
+			   "h.bin");
+	assert_usage_error("--vga-text: the text buffer is part of the PC that --irqchip gives",
+			   "run", "--vga-text", "g.bin");
+	assert_usage_error("--debug-exit 'x': not a port", "run", "--debug-exit", "x", "g.bin");
+	assert_usage_error("--debug-exit '0xfffd': not a port", "run", "--debug-exit", "0xfffd",
+			   "g.bin");
+	assert_int_equal(parse(&o, "run", "--debug-exit", "0xfffc", "g.bin"), 0);
+	assert_usage_error("nothing to run", "run", "--ata", "a.img");
 }
 
 static void test_timeout(void **state)
@@ -683,7 +729,9 @@ static void test_usage_names_every_option(void **state)
 		"--load",	    "--entry",	      "--stats",
 		"--trace",	    "--timeout",      "--irqchip",
 		"--disk FILE[,ro]", "--rng",	      "--gdb [ADDR:]PORT",
-		"--gdb-wait",	    "mini-kvm check", "mini-kvm version | help"
+		"--gdb-wait",	    "mini-kvm check", "mini-kvm version | help",
+		"--ata FILE[,ro]",  "--boot-disk",    "--debug-exit PORT",
+		"--vga-text"
 	};
 
 	(void)state;
@@ -719,6 +767,7 @@ int main(void)
 		cmocka_unit_test(test_gdb),
 		cmocka_unit_test(test_gdb_errors),
 		cmocka_unit_test(test_cpus),
+		cmocka_unit_test(test_classic_pc),
 		cmocka_unit_test(test_timeout),
 		cmocka_unit_test(test_guest_limit),
 		cmocka_unit_test(test_commands),

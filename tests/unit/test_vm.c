@@ -102,6 +102,29 @@ static int linux_setup(void **state)
 	return 0;
 }
 
+/* A bare guest with --irqchip and --debug-exit 0xf4 booting a disk: the classic PC's devices. */
+static int pc_setup(void **state)
+{
+	struct fixture *f;
+
+	if (setup(state))
+		return -1;
+	f = *state;
+	f->vm.vcpus = NULL;
+	f->vm.nvcpus = 0;
+	vm_destroy(&f->vm);
+	f->config.bare = f->config.pc = f->config.nobios = f->config.debug_exit = true;
+	f->config.debug_exit_port = 0xf4;
+	if (vm_init(&f->vm, &f->config))
+		return -1;
+	f->vcpu.env = (struct vcpu_env){ .pio = &f->vm.pio,
+					 .mmio = &f->vm.mmio,
+					 .stopping = &f->vm.stopping };
+	f->vm.vcpus = &f->vcpu;
+	f->vm.nvcpus = 1;
+	return 0;
+}
+
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
@@ -153,6 +176,73 @@ static void assert_ended(struct fixture *f, enum vm_end end, int vcpu, const cha
 	assert_int_equal(f->vm.result.status, 0);
 	assert_int_equal(f->vm.result.vcpu, vcpu);
 	assert_string_equal(f->vm.result.message, message);
+}
+
+/* --- the classic PC's devices ------------------------------------------------ */
+
+static const char *pio_name(struct fixture *f, uint16_t port)
+{
+	return vm_device_name(port, false, &f->vm);
+}
+
+static void test_pc_devices_where_a_pc_has_them(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_string_equal(pio_name(f, PORT_CMOS_INDEX), "CMOS/RTC");
+	assert_string_equal(pio_name(f, PORT_CMOS_DATA), "CMOS/RTC");
+	assert_string_equal(pio_name(f, PORT_SYSCTL_A), "port 92h");
+	assert_string_equal(pio_name(f, PORT_DEBUGCON), "debugcon");
+	assert_string_equal(pio_name(f, PORT_CRTC_DATA), "CRTC");
+	assert_string_equal(pio_name(f, PORT_NOBIOS_TRAP), "no-BIOS trap");
+	assert_string_equal(pio_name(f, 0xf7), "debug-exit");
+	assert_string_equal(pio_name(f, 0xf8), "");
+	assert_string_equal(pio_name(f, PORT_ATA_PRIMARY_CMD), ""); /* no --ata */
+	assert_string_equal(pio_name(f, PORT_COM1), "serial COM1");
+}
+
+/* A Linux guest's VM (bare false) keeps its platform as it was: none of them. */
+static void test_no_pc_devices_for_linux(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_string_equal(pio_name(f, PORT_DEBUGCON), "");
+	assert_string_equal(pio_name(f, PORT_CMOS_INDEX), "");
+	assert_string_equal(pio_name(f, PORT_CRTC_INDEX), "");
+	assert_string_equal(pio_name(f, PORT_SYSCTL_A), "");
+}
+
+static void test_debug_exit_status(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(port_out(f, 0xf4, 0x10), STOPPING);
+	assert_int_equal(f->vm.result.end, VM_END_EXIT);
+	assert_int_equal(f->vm.result.status, 0x21);
+}
+
+static void test_debugcon_writes_the_console(void **state)
+{
+	struct fixture *f = *state;
+	char got[4] = "";
+
+	assert_int_equal(port_out(f, PORT_DEBUGCON, 'o'), RUNNING);
+	assert_int_equal(port_out(f, PORT_DEBUGCON, 'k'), RUNNING);
+	assert_int_equal(read(f->out[0], got, sizeof(got) - 1), 2);
+	assert_string_equal(got, "ok");
+	assert_running(f);
+}
+
+/* The trap stub's report ends the VM; off a vCPU thread, from the vector alone. */
+static void test_nobios_trap_ends_the_guest(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(port_out(f, PORT_NOBIOS_TRAP, 0x13), STOPPING);
+	assert_int_equal(f->vm.result.end, VM_END_DIED);
+	assert_contains(f->vm.result.message, "INT 13h");
+	assert_contains(f->vm.result.message, "there is no BIOS");
+	assert_contains(f->vm.result.message, "ATA PIO ports 0x1F0-0x1F7");
 }
 
 /* --- vCPU count: the host's KVM_CAP_MAX_VCPUS ------------------------------ */
@@ -537,6 +627,14 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vcpu_count_limits),
+		cmocka_unit_test_setup_teardown(test_pc_devices_where_a_pc_has_them, pc_setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_no_pc_devices_for_linux, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_debug_exit_status, pc_setup, teardown),
+		cmocka_unit_test_setup_teardown(test_debugcon_writes_the_console, pc_setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_nobios_trap_ends_the_guest, pc_setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_hlt_halts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_triple_fault_kills_a_bare_guest, setup,
 						teardown),

@@ -47,6 +47,9 @@ UNIT_FAKES_vm_virtio := tests/unit/virtio_driver.c
 # The PVH, Multiboot and boot-sector loaders (tests/unit/loader_test.h has their helpers).
 UNIT_TESTS += pvh multiboot bootsector
 
+# The classic PC: the --vga-text renderer.
+UNIT_TESTS += vga_text pc
+
 # The gdb stub: codec, engine and socket side with a fake target; all-stop run control.
 UNIT_TESTS += gdb_rsp gdb_stub gdb_server gdb_runctl gdb_target
 UNIT_FAKES_gdb_stub := tests/unit/gdb_fake_target.c

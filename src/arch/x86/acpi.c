@@ -711,7 +711,8 @@ static struct acpi_gas acpi_port8(uint16_t port)
 				  .address = port };
 }
 
-static void acpi_write_fadt(uint8_t *table, const struct acpi_layout *l)
+static void acpi_write_fadt(uint8_t *table, const struct acpi_layout *l,
+			    const struct acpi_config *cfg)
 {
 	struct acpi_fadt fadt;
 
@@ -732,10 +733,15 @@ static void acpi_write_fadt(uint8_t *table, const struct acpi_layout *l)
 	 * driver gives up without probing the ports (drivers/input/serio/
 	 * i8042-acpipnpio.h, i8042_pnp_init) instead of waiting on a controller that never
 	 * answers. No CMOS RTC either: Linux then registers no rtc_cmos device and reads
-	 * the wall clock from kvm-clock (arch/x86/kernel/rtc.c, add_rtc_cmos).
+	 * the wall clock from kvm-clock (arch/x86/kernel/rtc.c, add_rtc_cmos). A bare PC
+	 * guest (--irqchip) has the RTC and a text-mode VGA's CRTC and buffer: the flags
+	 * say what is there (cfg).
 	 */
-	fadt.iapc_boot_arch = ACPI_IAPC_LEGACY_DEVICES | ACPI_IAPC_VGA_NOT_PRESENT |
-			      ACPI_IAPC_CMOS_RTC_NOT_PRESENT;
+	fadt.iapc_boot_arch = ACPI_IAPC_LEGACY_DEVICES;
+	if (!cfg->vga_text)
+		fadt.iapc_boot_arch |= ACPI_IAPC_VGA_NOT_PRESENT;
+	if (!cfg->cmos_rtc)
+		fadt.iapc_boot_arch |= ACPI_IAPC_CMOS_RTC_NOT_PRESENT;
 	fadt.reset_reg = acpi_port8(PORT_ACPI_RESET);
 	fadt.reset_value = ACPI_RESET_VALUE;
 	/* OSPM writes SLP_TYP << 2 | SLP_EN and polls WAK_STS here (4.8.3.7, 7.4.2.6). */
@@ -863,7 +869,7 @@ int64_t acpi_build(const struct guest_memory *mem, const struct acpi_config *cfg
 				 (unsigned long long)l.rsdp, (unsigned long long)l.end);
 
 	memset(base, 0, l.end - LAYOUT_ACPI);
-	acpi_write_fadt(base + (l.fadt - LAYOUT_ACPI), &l);
+	acpi_write_fadt(base + (l.fadt - LAYOUT_ACPI), &l, cfg);
 	acpi_write_dsdt(base + (l.dsdt - LAYOUT_ACPI), &l, &aml);
 	acpi_write_madt(base + (l.madt - LAYOUT_ACPI), &l, cfg->ncpus);
 	acpi_write_roots(base + (l.xsdt - LAYOUT_ACPI), base + (l.rsdt - LAYOUT_ACPI), &l);

@@ -2,6 +2,7 @@
 #ifndef MINI_KVM_ACPI_H
 #define MINI_KVM_ACPI_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "arch/x86/irq_routing.h"
@@ -17,6 +18,8 @@ struct acpi_config {
 	 * at LAYOUT_VIRTIO_MMIO(i), its edge-triggered interrupt on GSI IRQ_VIRTIO_MMIO(i).
 	 */
 	unsigned int virtio_mmio_devices;
+	bool cmos_rtc; /* IN: an MC146818 RTC at ports 0x70/0x71 (bare PC guests) */
+	bool vga_text; /* IN: the CRTC and text buffer of a VGA in text mode (bare PC guests) */
 };
 
 /*

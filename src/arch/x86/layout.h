@@ -173,6 +173,71 @@
 #define IRQ_VIRTIO_MMIO_BASE 16
 #define IRQ_VIRTIO_MMIO(n)   (IRQ_VIRTIO_MMIO_BASE + (n))
 
+/*
+ * The classic PC devices (docs/usage.md, "Classic PC kernels"), in port order. Bare
+ * guests always get the debug console; with --irqchip also the CMOS/RTC, the CRTC and
+ * the 80x25 text buffer; --ata adds ATA channels, --debug-exit its port.
+ */
+/* 0x0070 - 0x0071: MC146818A RTC and CMOS RAM (index, data); bit 7 of the index: NMI off. */
+#define PORT_CMOS_INDEX 0x70
+#define PORT_CMOS_DATA	0x71
+#define CMOS_PORTS	2
+#define IRQ_RTC		8 /* the RTC's ISA line: not raised (no periodic/alarm/update interrupts) */
+/* 0x0092: system control port A (PS/2 "fast A20" and fast reset). */
+#define PORT_SYSCTL_A 0x92
+/* 0x00e9: the Bochs/QEMU debug console: a byte written goes to the guest's console. */
+#define PORT_DEBUGCON	  0xe9
+#define DEBUGCON_PORTS	  1
+#define DEBUGCON_READBACK 0xe9 /* what a read returns: how a guest detects the port */
+/*
+ * The ATA (IDE) channels of a PC/AT (ATA/ATAPI-6; 0x3f7/0x377, the obsolete drive
+ * address register, belong to the floppy controller):
+ *   0x0170 - 0x0177  secondary channel command block; 0x0376 its control block; IRQ 15
+ *   0x01f0 - 0x01f7  primary channel command block; 0x03f6 its control block; IRQ 14
+ */
+#define PORT_ATA_PRIMARY_CMD	0x1f0
+#define PORT_ATA_PRIMARY_CTRL	0x3f6
+#define IRQ_ATA_PRIMARY		14
+#define PORT_ATA_SECONDARY_CMD	0x170
+#define PORT_ATA_SECONDARY_CTRL 0x376
+#define IRQ_ATA_SECONDARY	15
+#define ATA_CMD_PORTS		8 /* command block: data .. status/command */
+#define ATA_CTRL_PORTS		1 /* control block: device control / alternate status */
+/* 0x03d4 - 0x03d5: the CGA/VGA CRT controller's index and data ports. */
+#define PORT_CRTC_INDEX 0x3d4
+#define PORT_CRTC_DATA	0x3d5
+#define CRTC_PORTS	2
+/*
+ * --debug-exit PORT: an isa-debug-exit port of the user's choosing (QEMU's default
+ * 0x501); DEBUG_EXIT_PORTS ports are claimed so that an `outl` fits, as test kernels
+ * written for `-device isa-debug-exit,iobase=0xf4,iosize=0x04` do.
+ */
+#define PORT_DEBUG_EXIT_DEFAULT 0x501
+#define DEBUG_EXIT_PORTS	4
+/*
+ * 0x0510: where the boot-sector guest's no-BIOS trap stub reports the vector it was
+ * entered through (loaders/bootsector.h). Beside the hypercall port, in no PC
+ * device's range.
+ */
+#define PORT_NOBIOS_TRAP 0x510
+
+/* The colour text buffer (80x25 cells of character and attribute): plain guest RAM. */
+#define VGA_TEXT_BASE	LAYOUT_U64(0xb8000)
+#define VGA_TEXT_WINDOW LAYOUT_U64(0x8000) /* the 32 KiB the CRTC start address moves in */
+
+/*
+ * Real-mode areas of the classic PC (boot-sector guests; and the BIOS data area words
+ * of every bare --irqchip guest): the interrupt vector table, the BIOS data area, the
+ * boot sector's load address.
+ */
+#define LAYOUT_IVT		LAYOUT_U64(0x0) /* 256 real-mode vectors, offset:segment */
+#define IVT_VECTORS		256
+#define IVT_ENTRY_SIZE		4
+#define LAYOUT_BDA		LAYOUT_U64(0x400) /* BIOS data area */
+#define LAYOUT_BDA_EBDA_SEGMENT LAYOUT_U64(0x40e) /* word: the EBDA's real-mode segment */
+#define LAYOUT_BDA_BASE_MEM_KIB LAYOUT_U64(0x413) /* word: KiB of conventional memory */
+#define LAYOUT_BOOT_SECTOR	LAYOUT_U64(0x7c00)
+
 #if !defined(__ASSEMBLER__) && !defined(LINKER_SCRIPT)
 /* The private regions against the public contract (include/mini-kvm/boot.h). */
 _Static_assert(LAYOUT_GDT + LAYOUT_GDT_SIZE <= MKVM_FLAT_LOAD,
@@ -189,9 +254,6 @@ _Static_assert(LAYOUT_IOAPIC > MKVM_MMIO_HOLE && LAYOUT_LAPIC > MKVM_MMIO_HOLE,
 	       "interrupt controllers live in the MMIO hole");
 _Static_assert(LAYOUT_GDT + LAYOUT_GDT_SIZE <= LAYOUT_FLAT_LOAD, "GDT overlaps flat guests");
 _Static_assert(LAYOUT_ZERO_PAGE + LAYOUT_PAGE_SIZE <= LAYOUT_CMDLINE, "zero page overlaps cmdline");
-_Static_assert(LAYOUT_GDT + LAYOUT_GDT_SIZE <= LAYOUT_BOOT_INFO, "boot info overlaps the GDT");
-_Static_assert(LAYOUT_BOOT_INFO_END <= LAYOUT_ZERO_PAGE, "boot info overlaps the zero page");
-_Static_assert(LAYOUT_BOOT_INFO % LAYOUT_PAGE_SIZE == 0, "boot info is page aligned");
 _Static_assert(LAYOUT_CMDLINE + LAYOUT_CMDLINE_MAX <= LAYOUT_FLAT_STACK_TOP,
 	       "cmdline overlaps stack");
 _Static_assert(LAYOUT_PAGE_TABLES % LAYOUT_PAGE_SIZE == 0, "page tables must be page aligned");
@@ -208,6 +270,26 @@ _Static_assert(LAYOUT_VIRTIO_MMIO_BASE >= LAYOUT_MMIO_HOLE &&
 	       "virtio-mmio windows sit in the MMIO hole, below KVM's pages and the APICs");
 _Static_assert(LAYOUT_VIRTIO_MMIO_BASE % LAYOUT_PAGE_SIZE == 0,
 	       "virtio-mmio windows start on a page (Linux maps each with ioremap)");
+_Static_assert(PORT_NOBIOS_TRAP != MKVM_HYPERCALL_PORT &&
+		       PORT_NOBIOS_TRAP < PORT_ACPI_SLEEP_CONTROL,
+	       "the no-BIOS trap port is its own");
+_Static_assert(PORT_DEBUGCON != PORT_POST && (PORT_DEBUGCON < PORT_ATA_SECONDARY_CMD),
+	       "the debug console port is its own");
+_Static_assert(PORT_SYSCTL_A > PORT_POST && PORT_SYSCTL_A < PORT_DEBUGCON, "port 0x92 is free");
+_Static_assert(PORT_ATA_SECONDARY_CMD + ATA_CMD_PORTS <= PORT_ATA_PRIMARY_CMD &&
+		       PORT_ATA_PRIMARY_CMD + ATA_CMD_PORTS <= PORT_ATA_SECONDARY_CTRL &&
+		       PORT_ATA_SECONDARY_CTRL + ATA_CTRL_PORTS <= PORT_CRTC_INDEX &&
+		       PORT_CRTC_INDEX + CRTC_PORTS <= PORT_ATA_PRIMARY_CTRL &&
+		       PORT_ATA_PRIMARY_CTRL + ATA_CTRL_PORTS <= PORT_COM1,
+	       "ATA, CRTC and COM1 ports apart");
+_Static_assert(VGA_TEXT_BASE >= LAYOUT_LOW_RAM_END &&
+		       VGA_TEXT_BASE + VGA_TEXT_WINDOW <= LAYOUT_BIOS_AREA,
+	       "the text buffer sits in the VGA hole");
+_Static_assert(LAYOUT_IVT + IVT_VECTORS * IVT_ENTRY_SIZE <= LAYOUT_BDA, "IVT below the BDA");
+_Static_assert(LAYOUT_BDA + 0x100 <= LAYOUT_GDT, "the BDA ends where the boot GDT starts");
+_Static_assert(LAYOUT_GDT + LAYOUT_GDT_SIZE <= LAYOUT_BOOT_INFO, "boot info overlaps the GDT");
+_Static_assert(LAYOUT_BOOT_INFO_END <= LAYOUT_ZERO_PAGE, "boot info overlaps the zero page");
+_Static_assert(LAYOUT_BOOT_INFO % LAYOUT_PAGE_SIZE == 0, "boot info is page aligned");
 _Static_assert(LAYOUT_IDENTITY_MAP >= LAYOUT_MMIO_HOLE, "KVM's private pages must not be RAM");
 _Static_assert(LAYOUT_TSS + LAYOUT_TSS_SIZE <= LAYOUT_4GIB, "TSS pages must sit below 4 GiB");
 #endif
