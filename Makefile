@@ -34,6 +34,7 @@ include guests/guests.mk
 include tests/unit/unit.mk
 include tests/guests/test-guests.mk
 include bench/bench.mk
+include fuzz/fuzz.mk
 
 -include $(VMM_OBJS:.o=.d)
 
