@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "error.h"
+#include "sandbox.h"
 #include "vm.h"
 #include "arch/x86/layout.h"
 
@@ -37,6 +38,9 @@ const char options_usage[] =
 	"      --timeout SECS    stop a guest still running after SECS seconds (exit 124)\n"
 	"      --boot-marker STR with --stats and -k: time the boot to the first console\n"
 	"                        line containing STR\n"
+	"      --seccomp MODE    what a system call outside a thread's seccomp allow-list\n"
+	"                        does: kill (the default), trap (say which, then exit), off\n"
+	"      --no-seccomp      no seccomp filters (--seccomp off)\n"
 	"  GUEST ...             flat binaries or ELF executables; several run concurrently,\n"
 	"                        one VM each. --mode/--load/--entry apply to the GUESTs after\n"
 	"                        them (after the last GUEST: to all without their own)\n";
@@ -52,6 +56,8 @@ enum long_only_option {
 	OPT_IRQCHIP,
 	OPT_DISK,
 	OPT_RAW_CONSOLE,
+	OPT_SECCOMP,
+	OPT_NO_SECCOMP,
 };
 
 /* Longest --timeout: its nanoseconds must fit in 64 bits (runner.c), with room to spare. */
@@ -73,6 +79,8 @@ static const struct option run_options[] = {
 	{ "irqchip", no_argument, NULL, OPT_IRQCHIP },
 	{ "disk", required_argument, NULL, OPT_DISK },
 	{ "raw-console", no_argument, NULL, OPT_RAW_CONSOLE },
+	{ "seccomp", required_argument, NULL, OPT_SECCOMP },
+	{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -245,6 +253,14 @@ static int parse_run(int argc, char **argv, struct options *opts)
 			break;
 		case OPT_RAW_CONSOLE:
 			opts->raw_console = true;
+			break;
+		case OPT_SECCOMP:
+			if (sandbox_mode_parse(optarg, &opts->seccomp))
+				return error_set(EINVAL, "--seccomp '%s': not kill, trap or off",
+						 optarg);
+			break;
+		case OPT_NO_SECCOMP:
+			opts->seccomp = SANDBOX_OFF;
 			break;
 		case OPT_BOOT_MARKER:
 			opts->boot_marker = optarg;

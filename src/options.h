@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "loaders/image.h"
+#include "sandbox.h"
 
 enum command { CMD_RUN, CMD_CHECK, CMD_VERSION, CMD_HELP };
 
@@ -28,6 +29,7 @@ struct options {
 	bool raw_console;   /* --raw-console: guest bytes reach a terminal unchanged */
 	bool stats;
 	bool trace;
+	enum sandbox_mode seccomp; /* --seccomp / --no-seccomp; SANDBOX_DEFAULT if neither */
 	double timeout;		 /* seconds; 0 = none */
 	const char *boot_marker; /* --boot-marker: console text the boot timeline waits for */
 	uint64_t start_ns;	 /* when mini-kvm started (set by main, not parsed) */

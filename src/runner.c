@@ -14,6 +14,7 @@
 #include "error.h"
 #include "linux.h"
 #include "loaders/image.h"
+#include "sandbox.h"
 #include "terminal.h"
 #include "util.h"
 
@@ -38,6 +39,11 @@ static struct guest_job *live_jobs;
 static unsigned int live_njobs;
 static enum vm_end stop_end; /* VM_END_RUNNING until a signal or Ctrl-A x; guarded */
 static int stop_status;	     /* guarded by live_lock */
+static char stop_message[VM_MESSAGE_MAX]; /* why, for VM_END_ERROR; guarded by live_lock */
+/* Set when every guest has ended: the signal thread's next wake-up is its last. */
+static atomic_bool signals_done;
+/* What wakes the signal thread to end it: any signal of its set would do. */
+#define SIGNAL_THREAD_WAKE SIGTERM
 
 void runner_guest_name(const char *path, char *name, unsigned long size)
 {
@@ -54,6 +60,8 @@ static void stop_vm(struct vm *vm)
 {
 	if (stop_end == VM_END_SIGNAL)
 		vm_stop(vm, VM_END_SIGNAL, stop_status, -1, "stopped by signal %d", stop_status);
+	else if (stop_end == VM_END_ERROR)
+		vm_stop(vm, VM_END_ERROR, 0, -1, "%s", stop_message);
 	else
 		vm_stop(vm, stop_end, 0, -1, "quit with Ctrl-A x");
 }
@@ -117,6 +125,9 @@ static void *guest_thread(void *arg)
 		return NULL;
 	}
 	ret = load_guest(job, &vm);
+	/* Built and loaded: from here on, only what a guest thread needs (sandbox.c). */
+	if (ret == 0)
+		ret = sandbox_enter(SANDBOX_GUEST);
 	if (ret < 0) {
 		vm_stop(&vm, VM_END_ERROR, 0, -1, "%s", error_message());
 	} else {
@@ -163,7 +174,7 @@ static void *signal_thread(void *arg)
 	const sigset_t *set = arg;
 	int sig;
 
-	while (sigwait(set, &sig) == 0)
+	while (sigwait(set, &sig) == 0 && !atomic_load(&signals_done))
 		stop_all(VM_END_SIGNAL, sig);
 	return NULL;
 }
@@ -280,6 +291,9 @@ int runner_run(const struct options *opts, struct run_report *report)
 
 	memset(report, 0, sizeof(*report));
 	memset(jobs, 0, sizeof(jobs));
+	ret = sandbox_setup(opts->seccomp);
+	if (ret < 0)
+		return ret;
 	njobs = open_inputs(opts, jobs);
 	if (njobs < 0)
 		return njobs;
@@ -306,7 +320,10 @@ int runner_run(const struct options *opts, struct run_report *report)
 	live_jobs = jobs;
 	live_njobs = njobs;
 	stop_end = VM_END_RUNNING;
-	pthread_create(&sig_thread, NULL, signal_thread, &signals);
+	atomic_store(&signals_done, false);
+	ret = sandbox_thread_create(&sig_thread, SANDBOX_SIGNALS, signal_thread, &signals);
+	if (ret < 0)
+		goto out_disk;
 
 	if (interactive && terminal_raw(STDIN_FILENO) < 0)
 		interactive = false;
@@ -323,6 +340,13 @@ int runner_run(const struct options *opts, struct run_report *report)
 			jobs[i].thread = 0;
 		}
 	}
+	/* Everything is started: from here on main() only waits, cleans up and reports. */
+	if (sandbox_enter(SANDBOX_MAIN) < 0) {
+		pthread_mutex_lock(&live_lock);
+		snprintf(stop_message, sizeof(stop_message), "%s", error_message());
+		pthread_mutex_unlock(&live_lock);
+		stop_all(VM_END_ERROR, 0);
+	}
 	for (int i = 0; i < njobs; i++) {
 		if (jobs[i].thread)
 			pthread_join(jobs[i].thread, NULL);
@@ -332,14 +356,16 @@ int runner_run(const struct options *opts, struct run_report *report)
 	if (jobs[0].console.input)
 		console_input_stop(&input);
 	terminal_restore();
-	pthread_cancel(sig_thread);
+	atomic_store(&signals_done, true);
+	pthread_kill(sig_thread, SIGNAL_THREAD_WAKE);
 	pthread_join(sig_thread, NULL);
 	pthread_mutex_lock(&live_lock);
 	live_njobs = 0;
 	pthread_mutex_unlock(&live_lock);
 	ret = 0;
+out_disk:
 	/* After the last vCPU: whatever the guest wrote is in the file, then on disk. */
-	if (blk_close(&disk) < 0)
+	if (blk_close(&disk) < 0 && ret == 0)
 		disk_failed(&report->guests[0]);
 out_host:
 	kvm_host_close(&host);

@@ -17,6 +17,7 @@
 #include "error.h"
 #include "loaders/image.h"
 #include "mini-kvm/hypercall.h"
+#include "sandbox.h"
 #include "util.h"
 
 /* How often a stopping VM's vCPU threads are kicked again until they leave. */
@@ -480,6 +481,12 @@ static void *vcpu_thread(void *opaque)
 	sigemptyset(&kick);
 	sigaddset(&kick, VCPU_KICK_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
+	/* Set up by vm_create(): from here on, only what a vCPU needs (sandbox.c). */
+	if (sandbox_enter(SANDBOX_VCPU) < 0) {
+		vm_stop(vm, VM_END_ERROR, 0, -1, "vCPU %u: %s", vcpu->index,
+			error_message());
+		return NULL;
+	}
 
 	if (vcpu->index == 0)
 		timeline_mark(&vm->timeline, TIMELINE_FIRST_RUN, now_ns(), 0);
