@@ -39,7 +39,9 @@ static struct guest_job *live_jobs;
 static unsigned int live_njobs;
 static enum vm_end stop_end; /* VM_END_RUNNING until a signal or Ctrl-A x; guarded */
 static int stop_status;	     /* guarded by live_lock */
-static char stop_message[VM_MESSAGE_MAX]; /* why, for VM_END_ERROR; guarded by live_lock */
+
+/* Why, for a stop_end of VM_END_ERROR; guarded by live_lock. */
+static char stop_message[VM_MESSAGE_MAX];
 /* Set when every guest has ended: the signal thread's next wake-up is its last. */
 static atomic_bool signals_done;
 /* What wakes the signal thread to end it: any signal of its set would do. */

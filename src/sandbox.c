@@ -93,11 +93,11 @@ static const struct rule common_rules[] = {
  * frees the inputs, then prints the report on stderr and exits.
  */
 static const struct rule main_rules[] = {
-	ALLOW(write),
-	ALLOW(close),
-	ALLOW(fsync),
-	ALLOW_IOCTL(TCGETS),
-	ALLOW_IOCTL(TCSETSF),
+	ALLOW(write),	      /* the eventfd, the report */
+	ALLOW(close),	      /* the eventfd, the disk, /dev/kvm */
+	ALLOW(fsync),	      /* the disk */
+	ALLOW_IOCTL(TCGETS),  /* tcsetattr() */
+	ALLOW_IOCTL(TCSETSF), /* tcsetattr(TCSAFLUSH) */
 };
 
 /*

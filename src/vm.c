@@ -483,8 +483,7 @@ static void *vcpu_thread(void *opaque)
 	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
 	/* Set up by vm_create(): from here on, only what a vCPU needs (sandbox.c). */
 	if (sandbox_enter(SANDBOX_VCPU) < 0) {
-		vm_stop(vm, VM_END_ERROR, 0, -1, "vCPU %u: %s", vcpu->index,
-			error_message());
+		vm_stop(vm, VM_END_ERROR, 0, -1, "vCPU %u: %s", vcpu->index, error_message());
 		return NULL;
 	}
 
