@@ -5,12 +5,16 @@ set -euo pipefail
 packages=(
 	build-essential		# gcc, make, binutils (as, ld, objcopy): the VMM and the guests
 	libcmocka-dev		# unit tests
+	libseccomp-dev		# the seccomp sandboxes (src/sandbox.c); its libseccomp.a for mini-kvm-static
 	python3-pytest		# integration tests (run by /usr/bin/python3)
 	python3-pexpect		# interactive console tests
 	qemu-system-x86		# the nested lane: QEMU TCG with emulated SVM
 	cpio			# packing the nested lane's initramfs
 	gzip
 	clang-format		# make format
+	clang			# make fuzz: Debian 12's clang is clang-14
+	libclang-rt-14-dev	# its fuzzer, ASan and UBSan runtimes (only recommended by clang-14)
+	libfuzzer-14-dev	# libFuzzer for clang-14
 	gnuplot-nox		# make bench: the plots of bench/RESULTS.md
 )
 
