@@ -6,17 +6,17 @@ CC         = gcc
 CFLAGS_COMMON := -std=gnu11 -Wall -Wextra -Werror -O2 -g -D_GNU_SOURCE \
 		 -Iinclude -Isrc
 CFLAGS     ?=
-LDLIBS     := -pthread
+LDLIBS     := -pthread -lseccomp
 
 VMM_SRCS := $(wildcard src/*.c src/arch/x86/*.c src/loaders/*.c src/devices/*.c src/virtio/*.c \
 			  src/gdb/*.c)
 VMM_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(VMM_SRCS)) $(BUILD)/obj/src/probes/blob.o
 
 .PHONY: all vmm guests test-guests check check-layers unit integration run run-os bench \
-	bench-smoke clean format
+	bench-smoke clean format asan-vmm check-asan
 all: vmm guests test-guests unit-build bench-build
 
-vmm: $(BUILD)/mini-kvm $(BUILD)/mini-kvm-static
+vmm: $(BUILD)/mini-kvm $(BUILD)/mini-kvm-static $(BUILD)/mini-kvm-sandbox-test
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -29,13 +29,24 @@ $(BUILD)/mini-kvm: $(VMM_OBJS)
 $(BUILD)/mini-kvm-static: $(VMM_OBJS)
 	$(CC) $(CFLAGS_COMMON) $(CFLAGS) -static $^ -o $@ $(LDLIBS)
 
+# A test build whose sandboxed threads make a forbidden system call on request
+# (MINI_KVM_SANDBOX_TEST=vcpu ...): tests/integration/test_sandbox.py sees the filters bite.
+$(BUILD)/obj-test/src/sandbox.o: src/sandbox.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) $(CFLAGS) -DSANDBOX_TEST_HOOK -MMD -MP -c $< -o $@
+
+$(BUILD)/mini-kvm-sandbox-test: $(filter-out $(BUILD)/obj/src/sandbox.o,$(VMM_OBJS)) \
+		$(BUILD)/obj-test/src/sandbox.o
+	$(CC) $(CFLAGS_COMMON) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
 include src/probes/probes.mk
 include guests/guests.mk
 include tests/unit/unit.mk
 include tests/guests/test-guests.mk
 include bench/bench.mk
+include fuzz/fuzz.mk
 
--include $(VMM_OBJS:.o=.d)
+-include $(VMM_OBJS:.o=.d) $(BUILD)/obj-test/src/sandbox.d
 
 # Debian's pytest and pexpect live under the system python, not a pyenv one.
 PYTHON ?= /usr/bin/python3
@@ -60,6 +71,23 @@ integration: all
 bench-smoke: all
 	$(PYTHON) -m pytest tests/integration/test_bench.py -v $(PYTEST_ARGS)
 
+# The sanitizer lane: the host lane's tests against the VMM built with AddressSanitizer
+# and UndefinedBehaviorSanitizer (any report fails the test that ran it; leaks too).
+# The guests and everything else come from the normal build; the nested lane keeps the
+# static binary (no sanitizer runtime links statically).
+ASAN_BUILD ?= build-asan
+ASAN_CFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+ASAN_ENV := MINI_KVM_VMM=$(ASAN_BUILD)/mini-kvm MINI_KVM_LANES=host \
+	    ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99 \
+	    UBSAN_OPTIONS=print_stacktrace=1
+
+asan-vmm:
+	$(MAKE) BUILD=$(ASAN_BUILD) CFLAGS="$(ASAN_CFLAGS)" $(ASAN_BUILD)/mini-kvm
+
+check-asan: all asan-vmm
+	$(ASAN_ENV) $(PYTHON) -m pytest tests/integration -v \
+		--ignore=tests/integration/test_bench.py $(PYTEST_ARGS)
+
 # Linux to a shell where this host's KVM runs it, else four bare guests at once.
 run: all
 	BUILD=$(BUILD) scripts/run-demo.sh
@@ -83,7 +111,7 @@ bench: all
 	$(PYTHON) bench/run.py $(if $(QUICK),--quick) $(BENCH_ARGS)
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -5,6 +5,7 @@ set -euo pipefail
 packages=(
 	build-essential		# gcc, make, binutils (as, ld, objcopy): the VMM and the guests
 	libcmocka-dev		# unit tests
+	libseccomp-dev		# the seccomp sandboxes (src/sandbox.c); its libseccomp.a for mini-kvm-static
 	python3-pytest		# integration tests (run by /usr/bin/python3)
 	python3-pexpect		# interactive console tests
 	gdb			# tests/integration/test_gdb.py: Debian's gdb against mini-kvm --gdb
@@ -13,6 +14,9 @@ packages=(
 	e2fsprogs		# mke2fs -d, debugfs: the Linux guest's ext4 root image and its tests
 	gzip
 	clang-format		# make format
+	clang			# make fuzz: Debian 12's clang is clang-14
+	libclang-rt-14-dev	# its fuzzer, ASan and UBSan runtimes (only recommended by clang-14)
+	libfuzzer-14-dev	# libFuzzer for clang-14
 	gnuplot-nox		# make bench: the plots of bench/RESULTS.md
 )
 

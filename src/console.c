@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "sandbox.h"
 
 /* Serializes output lines of all guests: a line goes out in one writev() under it. */
 static pthread_mutex_t output_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -363,10 +364,11 @@ int console_input_start(struct console_input *in, int fd, void (*on_quit)(void *
 	in->wake_fd = eventfd(0, EFD_CLOEXEC);
 	if (in->wake_fd < 0)
 		return error_errno(errno, "console input: eventfd");
-	ret = pthread_create(&in->thread, NULL, input_thread, in);
-	if (ret) {
+	/* The reader runs in its sandbox from its first instruction (sandbox.h). */
+	ret = sandbox_thread_create(&in->thread, SANDBOX_STDIN, input_thread, in);
+	if (ret < 0) {
 		close(in->wake_fd);
-		return error_errno(ret, "console input: cannot start the reader thread");
+		return error_wrap(-ret, "console input");
 	}
 	in->started = true;
 	return 0;

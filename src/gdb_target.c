@@ -792,12 +792,25 @@ const struct vcpu_debug *gdb_vm_hooks(struct gdb_vm *g)
 	return &g->hooks;
 }
 
+/* The server's configuration: the VM's --gdb address and log, the VM's stub. */
+static struct gdb_server_config server_config(struct gdb_vm *g)
+{
+	return (struct gdb_server_config){ .address = g->cfg->address,
+					   .stub = &g->stub,
+					   .log = g->cfg->log,
+					   .opaque = g->cfg->log_opaque };
+}
+
+int gdb_vm_listen(struct gdb_vm *g)
+{
+	const struct gdb_server_config cfg = server_config(g);
+
+	return gdb_server_listen(&g->srv, &cfg);
+}
+
 int gdb_vm_start(struct gdb_vm *g)
 {
-	const struct gdb_server_config cfg = { .address = g->cfg->address,
-					       .stub = &g->stub,
-					       .log = g->cfg->log,
-					       .opaque = g->cfg->log_opaque };
+	const struct gdb_server_config cfg = server_config(g);
 
 	return gdb_server_start(&g->srv, &cfg);
 }

@@ -16,7 +16,8 @@ struct gdb_vm;
  *
  *   vm_create()  gdb_vm_create(): the stub, all-stop run control (every vCPU held
  *                with --gdb-wait), the hooks each vCPU's loop calls (struct vcpu_debug)
- *   vm_run()     gdb_vm_start() before the vCPU threads: listen, the server thread;
+ *                and gdb_vm_listen(): the socket, before the guest thread's sandbox
+ *   vm_run()     gdb_vm_start() before the vCPU threads: the server thread;
  *                gdb_vm_end() once the VM stops: tell gdb how, release parked vCPUs;
  *                gdb_vm_stop() after the threads are joined: the last reply, close
  *   vm_destroy() gdb_vm_destroy()
@@ -39,8 +40,15 @@ int gdb_vm_create(struct vm *vm, struct gdb_vm **out);
 const struct vcpu_debug *gdb_vm_hooks(struct gdb_vm *g);
 
 /*
- * Listen on config->gdb.address and start the server thread (one log line says
- * where). Returns 0, or -errno with a message (bad address, port in use).
+ * Listen on config->gdb.address (vm_create(), before the guest thread's sandbox
+ * forbids making sockets). Returns 0, or -errno with a message (bad address, port in
+ * use); gdb_vm_destroy() closes the socket.
+ */
+int gdb_vm_listen(struct gdb_vm *g);
+
+/*
+ * Start the server thread, listening first unless gdb_vm_listen() did (one log line
+ * says where). Returns 0, or -errno with a message (bad address, port in use).
  */
 int gdb_vm_start(struct gdb_vm *g);
 

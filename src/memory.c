@@ -33,6 +33,13 @@ int guest_memory_init(struct guest_memory *mem, uint64_t ram_size)
 	 * hint only; without THP the mapping works the same.
 	 */
 	madvise(map, ram_size, MADV_HUGEPAGE);
+	/* The guest's secrets stay out of a core dump of mini-kvm (and it stays small). */
+	if (madvise(map, ram_size, MADV_DONTDUMP) < 0) {
+		int err = errno;
+
+		munmap(map, ram_size);
+		return error_errno(err, "cannot exclude guest RAM from core dumps (MADV_DONTDUMP)");
+	}
 	mem->map = map;
 	mem->ram_size = ram_size;
 	low = ram_size < LAYOUT_MMIO_HOLE ? ram_size : LAYOUT_MMIO_HOLE;

@@ -10,6 +10,7 @@
 
 #include "error.h"
 #include "gdb/gdb_server.h"
+#include "sandbox.h"
 #include "vm.h"
 #include "arch/x86/layout.h"
 
@@ -52,6 +53,9 @@ const char options_usage[] =
 	"                        ADDR defaults to 127.0.0.1, PORT 0 picks one (one guest)\n"
 	"      --gdb-wait        with --gdb: hold the guest before its first instruction\n"
 	"                        until gdb attaches and continues\n"
+	"      --seccomp MODE    what a system call outside a thread's seccomp allow-list\n"
+	"                        does: kill (the default), trap (say which, then exit), off\n"
+	"      --no-seccomp      no seccomp filters (--seccomp off)\n"
 	"  GUEST ...             flat binaries or ELF executables; several run concurrently,\n"
 	"                        one VM each. --mode/--load/--entry apply to the GUESTs after\n"
 	"                        them (after the last GUEST: to all without their own)\n";
@@ -74,6 +78,8 @@ enum long_only_option {
 	OPT_BOOT_DISK,
 	OPT_DEBUG_EXIT,
 	OPT_VGA_TEXT,
+	OPT_SECCOMP,
+	OPT_NO_SECCOMP,
 };
 
 /* --ata's suffix for a read-only disk. */
@@ -105,6 +111,8 @@ static const struct option run_options[] = {
 	{ "boot-disk", no_argument, NULL, OPT_BOOT_DISK },
 	{ "debug-exit", required_argument, NULL, OPT_DEBUG_EXIT },
 	{ "vga-text", no_argument, NULL, OPT_VGA_TEXT },
+	{ "seccomp", required_argument, NULL, OPT_SECCOMP },
+	{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -401,6 +409,14 @@ static int parse_run(int argc, char **argv, struct options *opts)
 			break;
 		case OPT_VGA_TEXT:
 			opts->vga_text = true;
+			break;
+		case OPT_SECCOMP:
+			if (sandbox_mode_parse(optarg, &opts->seccomp))
+				return error_set(EINVAL, "--seccomp '%s': not kill, trap or off",
+						 optarg);
+			break;
+		case OPT_NO_SECCOMP:
+			opts->seccomp = SANDBOX_OFF;
 			break;
 		case OPT_BOOT_MARKER:
 			opts->boot_marker = optarg;

@@ -7,6 +7,7 @@
 
 #include "arch/x86/layout.h"
 #include "loaders/image.h"
+#include "sandbox.h"
 
 enum command { CMD_RUN, CMD_CHECK, CMD_VERSION, CMD_HELP };
 
@@ -60,6 +61,7 @@ struct options {
 	bool vga_text;		  /* --vga-text: render the 80x25 text buffer on the console */
 	bool stats;
 	bool trace;
+	enum sandbox_mode seccomp; /* --seccomp / --no-seccomp; SANDBOX_DEFAULT if neither */
 	double timeout;		 /* seconds; 0 = none */
 	const char *boot_marker; /* --boot-marker: console text the boot timeline waits for */
 	const char *gdb;	 /* --gdb [ADDR:]PORT (checked), or NULL */

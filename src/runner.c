@@ -17,6 +17,7 @@
 #include "loaders/image.h"
 #include "probe.h"
 #include "pc.h"
+#include "sandbox.h"
 #include "terminal.h"
 #include "util.h"
 #include "virtio/virtio_blk.h"
@@ -47,6 +48,12 @@ static int stop_status;	     /* guarded by live_lock */
 /* -k's virtio disks: opened with the other inputs, flushed and closed after the VM. */
 static struct virtio_blk virtio_disks[OPTIONS_MAX_DISKS];
 static unsigned int nvirtio_disks;
+/* Why, for a stop_end of VM_END_ERROR; guarded by live_lock. */
+static char stop_message[VM_MESSAGE_MAX];
+/* Set when every guest has ended: the signal thread's next wake-up is its last. */
+static atomic_bool signals_done;
+/* What wakes the signal thread to end it: any signal of its set would do. */
+#define SIGNAL_THREAD_WAKE SIGTERM
 
 void runner_guest_name(const char *path, char *name, unsigned long size)
 {
@@ -63,6 +70,8 @@ static void stop_vm(struct vm *vm)
 {
 	if (stop_end == VM_END_SIGNAL)
 		vm_stop(vm, VM_END_SIGNAL, stop_status, -1, "stopped by signal %d", stop_status);
+	else if (stop_end == VM_END_ERROR)
+		vm_stop(vm, VM_END_ERROR, 0, -1, "%s", stop_message);
 	else
 		vm_stop(vm, stop_end, 0, -1, "quit with Ctrl-A x");
 }
@@ -106,10 +115,13 @@ static char *format_stats(const struct vm *vm, const struct guest_job *job)
  * The gdb server's lines for the user, on stderr; with CR, as a raw terminal (an
  * interactive guest's) no longer turns LF into CR LF.
  */
+/* isatty(STDERR_FILENO), asked before the sandboxes: isatty() is an ioctl they forbid. */
+static bool stderr_is_terminal;
+
 static void gdb_log(void *opaque, const char *line)
 {
 	(void)opaque;
-	fprintf(stderr, "mini-kvm: %s%s", line, isatty(STDERR_FILENO) ? "\r\n" : "\n");
+	fprintf(stderr, "mini-kvm: %s%s", line, stderr_is_terminal ? "\r\n" : "\n");
 }
 
 /*
@@ -184,6 +196,9 @@ static void *guest_thread(void *arg)
 		return NULL;
 	}
 	ret = load_guest(job, &vm);
+	/* Built and loaded: from here on, only what a guest thread needs (sandbox.c). */
+	if (ret == 0)
+		ret = sandbox_enter(SANDBOX_GUEST);
 	if (ret < 0) {
 		vm_stop(&vm, VM_END_ERROR, 0, -1, "%s", error_message());
 	} else {
@@ -231,7 +246,7 @@ static void *signal_thread(void *arg)
 	const sigset_t *set = arg;
 	int sig;
 
-	while (sigwait(set, &sig) == 0)
+	while (sigwait(set, &sig) == 0 && !atomic_load(&signals_done))
 		stop_all(VM_END_SIGNAL, sig);
 	return NULL;
 }
@@ -477,6 +492,9 @@ int runner_run(const struct options *opts, struct run_report *report)
 
 	memset(report, 0, sizeof(*report));
 	memset(jobs, 0, sizeof(jobs));
+	ret = sandbox_setup(opts->seccomp);
+	if (ret < 0)
+		return ret;
 	njobs = open_inputs(opts, jobs);
 	if (njobs < 0)
 		return njobs;
@@ -503,6 +521,7 @@ int runner_run(const struct options *opts, struct run_report *report)
 	 * with its own interrupt-driven console), on a terminal gets it raw, with Ctrl-A
 	 * x to quit; the terminal comes back on every way out (terminal.c).
 	 */
+	stderr_is_terminal = isatty(STDERR_FILENO);
 	if (opts->gdb) {
 		ret = gdb_probe_host(&host, &gdb_host);
 		if (ret < 0)
@@ -521,7 +540,10 @@ int runner_run(const struct options *opts, struct run_report *report)
 	live_jobs = jobs;
 	live_njobs = njobs;
 	stop_end = VM_END_RUNNING;
-	pthread_create(&sig_thread, NULL, signal_thread, &signals);
+	atomic_store(&signals_done, false);
+	ret = sandbox_thread_create(&sig_thread, SANDBOX_SIGNALS, signal_thread, &signals);
+	if (ret < 0)
+		goto out_disk;
 
 	if (interactive && terminal_raw(STDIN_FILENO) < 0)
 		interactive = false;
@@ -538,6 +560,13 @@ int runner_run(const struct options *opts, struct run_report *report)
 			jobs[i].thread = 0;
 		}
 	}
+	/* Everything is started: from here on main() only waits, cleans up and reports. */
+	if (sandbox_enter(SANDBOX_MAIN) < 0) {
+		pthread_mutex_lock(&live_lock);
+		snprintf(stop_message, sizeof(stop_message), "%s", error_message());
+		pthread_mutex_unlock(&live_lock);
+		stop_all(VM_END_ERROR, 0);
+	}
 	for (int i = 0; i < njobs; i++) {
 		if (jobs[i].thread)
 			pthread_join(jobs[i].thread, NULL);
@@ -547,14 +576,16 @@ int runner_run(const struct options *opts, struct run_report *report)
 	if (jobs[0].console.input)
 		console_input_stop(&input);
 	terminal_restore();
-	pthread_cancel(sig_thread);
+	atomic_store(&signals_done, true);
+	pthread_kill(sig_thread, SIGNAL_THREAD_WAKE);
 	pthread_join(sig_thread, NULL);
 	pthread_mutex_lock(&live_lock);
 	live_njobs = 0;
 	pthread_mutex_unlock(&live_lock);
 	ret = 0;
+out_disk:
 	/* After the last vCPU: whatever the guest wrote is in the file, then on disk. */
-	if (blk_close(&disk) < 0)
+	if (blk_close(&disk) < 0 && ret == 0)
 		disk_failed(&report->guests[0]);
 	/* The VM and its I/O threads are gone: what the guest wrote goes to stable storage. */
 	if (close_virtio_disks() < 0)

@@ -138,15 +138,37 @@ static enum vcpu_outcome io_outcome(struct vcpu *vcpu, int ret)
 	return VCPU_CONTINUE;
 }
 
+/*
+ * Whether a KVM_EXIT_IO is as KVM makes it: elements of 1, 2 or 4 bytes, all of them
+ * inside the kvm_run mapping (KVM puts them in the page after struct kvm_run). KVM
+ * never sends another, but an exit handler must not be the one to overrun if it did.
+ */
+static bool io_exit_fits(const struct vcpu *vcpu)
+{
+	const struct kvm_run *run = vcpu->run;
+	uint64_t bytes = (uint64_t)run->io.size * run->io.count;
+
+	return (run->io.size == 1 || run->io.size == 2 || run->io.size == 4) &&
+	       run->io.data_offset <= vcpu->run_size &&
+	       bytes <= vcpu->run_size - run->io.data_offset;
+}
+
 static enum vcpu_outcome handle_io(struct vcpu *vcpu, struct exit_record *rec)
 {
 	struct kvm_run *run = vcpu->run;
-	uint8_t *data = (uint8_t *)run + run->io.data_offset;
 	bool write = run->io.direction == KVM_EXIT_IO_OUT;
 	struct bus_regs regs = { .regs = vcpu_regs(vcpu), .real_mode = vcpu_in_real_mode(vcpu) };
 	uint64_t t0 = now_ns();
+	uint8_t *data;
 	int ret = 0;
 
+	if (!io_exit_fits(vcpu))
+		return outcome(vcpu, VCPU_FAILED,
+			       "malformed KVM_EXIT_IO: %u elements of %u bytes at offset %llu of "
+			       "the %zu-byte kvm_run mapping",
+			       run->io.count, run->io.size, (unsigned long long)run->io.data_offset,
+			       vcpu->run_size);
+	data = (uint8_t *)run + run->io.data_offset;
 	rec->addr = run->io.port;
 	rec->size = run->io.size;
 	rec->count = run->io.count;

@@ -8,6 +8,7 @@
 #include "arch/x86/layout.h"
 #include "clock.h"
 #include "error.h"
+#include "sandbox.h"
 
 /* Copy the screen from guest RAM: VGA_TEXT_SIZE bytes from the start cell, wrapping in the window. */
 static void snapshot(const struct vga_text_view *view, uint16_t start, uint8_t *cells)
@@ -89,11 +90,11 @@ int vga_text_start(struct vga_text_view *view)
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&view->wake, &attr);
 	pthread_condattr_destroy(&attr);
-	ret = pthread_create(&view->thread, NULL, renderer, view);
-	if (ret) {
+	ret = sandbox_thread_create(&view->thread, SANDBOX_SCREEN, renderer, view);
+	if (ret < 0) {
 		pthread_cond_destroy(&view->wake);
 		pthread_mutex_destroy(&view->lock);
-		return error_set(ret, "cannot start the --vga-text renderer thread");
+		return error_wrap(-ret, "cannot start the --vga-text renderer thread");
 	}
 	view->running = true;
 	return 0;

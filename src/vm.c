@@ -19,6 +19,7 @@
 #include "loaders/bootsector.h"
 #include "loaders/image.h"
 #include "mini-kvm/hypercall.h"
+#include "sandbox.h"
 #include "util.h"
 
 /* How often a stopping VM's vCPU threads are kicked again until they leave. */
@@ -520,6 +521,9 @@ int vm_create(struct vm *vm, const struct kvm_host *host, const struct vm_config
 		vm->vcpus[i].fd = -1;
 	if (config->gdb.address) {
 		ret = gdb_vm_create(vm, &vm->gdb); /* before the vCPUs: they take its hooks */
+		/* The socket now: the guest thread's sandbox has no socket() (sandbox.c). */
+		if (ret == 0)
+			ret = gdb_vm_listen(vm->gdb);
 		if (ret < 0)
 			goto fail;
 	}
@@ -744,6 +748,11 @@ static void *vcpu_thread(void *opaque)
 	sigaddset(&kick, VCPU_KICK_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
 	this_vcpu = (int)vcpu->index;
+	/* Set up by vm_create(): from here on, only what a vCPU needs (sandbox.c). */
+	if (sandbox_enter(SANDBOX_VCPU) < 0) {
+		vm_stop(vm, VM_END_ERROR, 0, -1, "vCPU %u: %s", vcpu->index, error_message());
+		return NULL;
+	}
 
 	if (vcpu->index == 0)
 		timeline_mark(&vm->timeline, TIMELINE_FIRST_RUN, now_ns(), 0);

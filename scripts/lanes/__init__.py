@@ -1,6 +1,6 @@
 r"""Run mini-kvm the same way in the test lanes; tests/integration and bench/ import this.
 
-* host lane (host.py): build/mini-kvm on this machine's /dev/kvm (here kvm_pvm: see
+* host lane (host.py): build/mini-kvm (or $MINI_KVM_VMM) on this machine's /dev/kvm (here kvm_pvm: see
   docs/testing.md for what it cannot run).
 * nested lane (nested.py): QEMU TCG emulates AMD SVM; it boots the stock Debian kernel
   ("L1") with an initramfs (scripts/assets.sh l1; its /init is l1/init) that loads
@@ -12,7 +12,7 @@ r"""Run mini-kvm the same way in the test lanes; tests/integration and bench/ im
 The package, by job:
   api.py      the Lane interface, Result, LaneError/LaneUnavailable/LaneTimeout
   paths.py    REPO_ROOT, BUILD, DATA_DIR
-  host.py     HostLane, host_kvm_problem()
+  host.py     HostLane, default_vmm(), host_kvm_problem()
   nested.py   NestedLane, NESTED_LANES
   control.py  the control protocol's host end (l1/loop is its L1 end)
   assets.py   scripts/assets.sh: linux_assets(), kernel_version(), guest_markers(),
@@ -68,7 +68,7 @@ from .assets import (ASSETS, GUEST_MARKERS, L1_HOST_TOOLS, LINUX_DISK_INITRD_DES
                      LINUX_VMLINUX_DEST, build_nested_assets, default_payload, disk_assets,
                      guest_markers, host_program_payload, kernel_version, linux_assets,
                      linux_vmlinux, run_assets_sh)
-from .host import HostInteractive, HostLane, host_kvm_problem
+from .host import HostInteractive, HostLane, default_vmm, host_kvm_problem
 from .nested import (BOOT_TIMEOUT, L1_ACCEL, NESTED_LANES, QEMU, REPLY_GRACE, NestedInteractive,
                      NestedLane)
 from .paths import BUILD, DATA_DIR, L1_DIR, REPO_ROOT
@@ -80,8 +80,8 @@ __all__ = [
     "NESTED_LANES", "QEMU", "REPLY_GRACE",
     "REPO_ROOT", "TERM", "TERM_COLS", "TERM_ROWS", "HostInteractive", "HostLane", "Lane",
     "LaneError", "LaneTimeout", "LaneUnavailable", "NestedInteractive", "NestedLane",
-    "Result", "build_nested_assets", "default_payload", "default_signals", "disk_assets",
-    "guest_markers", "host_kvm_problem", "host_program_payload", "kernel_version",
-    "linux_assets",
+    "Result", "build_nested_assets", "default_payload", "default_signals", "default_vmm",
+    "disk_assets", "guest_markers", "host_kvm_problem", "host_program_payload",
+    "kernel_version", "linux_assets",
     "parse_capabilities", "run_assets_sh",
 ]

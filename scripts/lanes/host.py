@@ -40,14 +40,21 @@ def host_kvm_problem(dev: str = "/dev/kvm") -> str | None:
     return None
 
 
+def default_vmm() -> Path:
+    """The VMM the host lane runs: $MINI_KVM_VMM (relative to the repository root, e.g.
+    build-asan/mini-kvm for make check-asan), else build/mini-kvm."""
+    vmm = os.environ.get("MINI_KVM_VMM")
+    return REPO_ROOT / vmm if vmm else BUILD / "mini-kvm"
+
+
 class HostLane(Lane):
-    """build/mini-kvm run directly on this machine."""
+    """build/mini-kvm (or $MINI_KVM_VMM) run directly on this machine."""
 
     name = "host"
 
-    def __init__(self, vmm: Path = BUILD / "mini-kvm"):
+    def __init__(self, vmm: Path | None = None):
         super().__init__()
-        self.vmm = Path(vmm)
+        self.vmm = Path(vmm) if vmm is not None else default_vmm()
         self._scratch: str | None = None
 
     def _vmm(self) -> str:

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "sandbox.h"
 
 #define PORT_MAX	 65535
 #define DECIMAL_BASE	 10
@@ -309,7 +310,20 @@ static void *server_thread(void *opaque)
 
 /* ---- start and stop ---- */
 
-int gdb_server_start(struct gdb_server *srv, const struct gdb_server_config *cfg)
+/* Close the listening socket and the wake-up pipe, whichever are open. */
+static void close_sockets(struct gdb_server *srv)
+{
+	if (srv->wake_fd[0] >= 0) {
+		close(srv->wake_fd[0]);
+		close(srv->wake_fd[1]);
+	}
+	if (srv->listen_fd >= 0)
+		close(srv->listen_fd);
+	srv->listen_fd = srv->wake_fd[0] = srv->wake_fd[1] = -1;
+	srv->listening = false;
+}
+
+int gdb_server_listen(struct gdb_server *srv, const struct gdb_server_config *cfg)
 {
 	struct gdb_stub_io io = { .write = server_write, .wake = server_wake, .opaque = srv };
 	struct sockaddr_storage addr;
@@ -346,22 +360,30 @@ int gdb_server_start(struct gdb_server *srv, const struct gdb_server_config *cfg
 		goto fail;
 	}
 	gdb_stub_set_io(srv->stub, &io);
-	ret = pthread_create(&srv->thread, NULL, server_thread, srv);
-	if (ret) {
-		ret = error_errno(ret, "gdb: server thread");
-		goto fail;
+	srv->listening = true;
+	return 0;
+fail:
+	close_sockets(srv);
+	return ret;
+}
+
+int gdb_server_start(struct gdb_server *srv, const struct gdb_server_config *cfg)
+{
+	int ret;
+
+	if (!srv->listening) {
+		ret = gdb_server_listen(srv, cfg);
+		if (ret < 0)
+			return ret;
+	}
+	ret = sandbox_thread_create(&srv->thread, SANDBOX_GDB, server_thread, srv);
+	if (ret < 0) {
+		close_sockets(srv);
+		return error_wrap(-ret, "gdb: server thread");
 	}
 	srv->running = true;
 	server_log(srv, "gdb: listening on %s (target remote %s)", srv->address, srv->address);
 	return 0;
-fail:
-	if (srv->wake_fd[0] >= 0) {
-		close(srv->wake_fd[0]);
-		close(srv->wake_fd[1]);
-	}
-	close(srv->listen_fd);
-	srv->listen_fd = srv->wake_fd[0] = srv->wake_fd[1] = -1;
-	return ret;
 }
 
 uint16_t gdb_server_port(const struct gdb_server *srv)
@@ -371,14 +393,12 @@ uint16_t gdb_server_port(const struct gdb_server *srv)
 
 void gdb_server_stop(struct gdb_server *srv)
 {
-	if (!srv->running)
-		return;
-	atomic_store(&srv->quit, true);
-	server_wake(srv);
-	pthread_join(srv->thread, NULL);
-	srv->running = false;
-	close(srv->listen_fd);
-	close(srv->wake_fd[0]);
-	close(srv->wake_fd[1]);
-	srv->listen_fd = srv->wake_fd[0] = srv->wake_fd[1] = -1;
+	if (srv->running) {
+		atomic_store(&srv->quit, true);
+		server_wake(srv);
+		pthread_join(srv->thread, NULL);
+		srv->running = false;
+	}
+	if (srv->listening)
+		close_sockets(srv);
 }

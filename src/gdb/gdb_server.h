@@ -38,6 +38,7 @@ struct gdb_server {
 	int client_fd;	  /* -1 when no gdb; only the server thread touches it after start */
 	int wake_fd[2];	  /* a pipe: gdb_stub_stopped() and stop wake the thread */
 	atomic_bool quit; /* set by gdb_server_stop() */
+	bool listening;	  /* listen_fd and wake_fd are open (gdb_server_listen()) */
 	pthread_t thread;
 	bool running;  /* the thread was started */
 	uint16_t port; /* the port bound (the one picked, for 0) */
@@ -53,7 +54,15 @@ struct gdb_server {
 int gdb_server_parse_address(const char *spec, struct sockaddr_storage *addr, socklen_t *len);
 
 /*
- * Listen on cfg->address (SO_REUSEADDR) and start the server thread, which
+ * Listen on cfg->address (SO_REUSEADDR): the sockets a sandboxed thread may no longer
+ * make (socket, bind, listen), made while the VM is built; the server thread starts
+ * later (gdb_server_start()). Returns 0, or -errno with a message (bad address,
+ * -EADDRINUSE...). Nothing to undo on failure; gdb_server_stop() closes the sockets.
+ */
+int gdb_server_listen(struct gdb_server *srv, const struct gdb_server_config *cfg);
+
+/*
+ * Listen on cfg->address unless gdb_server_listen() did, and start the server thread, which
  * accepts one gdb at a time (gdb_stub_attach()), feeds it to the engine, answers a
  * second client with GDB_SERVER_BUSY_LINE and closes it, treats a closed
  * connection as a detach (gdb_stub_detach()), and delivers the stub's posted

@@ -27,6 +27,7 @@ struct virtio_worker {
 	unsigned int nfds;
 	virtio_worker_fn handle;
 	void *opaque;
+	char name[16]; /* the thread's name: at most 15 characters and a NUL (prctl) */
 };
 
 /*

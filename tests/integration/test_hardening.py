@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from lanes import BUILD
+from lanes import BUILD, default_vmm
 from test_bad_input import assert_one_line_error
 
 SECTOR = 512
@@ -50,7 +50,7 @@ def test_closed_standard_fds_never_reach_the_disk(lane, redirections, extra):
 
 def _run_flood(args: list[str], stdout, sig=None):
     """Start flood.bin with stdout as given; send sig after half a second if set."""
-    p = subprocess.Popen([str(BUILD / "mini-kvm"), "run", *args,
+    p = subprocess.Popen([str(default_vmm()), "run", *args,
                           str(BUILD / "test-guests" / "flood.bin")],
                          stdout=stdout, stderr=subprocess.PIPE)
     if sig is not None:

@@ -166,7 +166,7 @@ def test_timeout_stops_a_spinning_guest(lane):
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_signal_stops_the_guests_in_order(lane, sig):
     spin = lane.test_guest("spin.bin")
-    p = subprocess.Popen([str(lanes.BUILD / "mini-kvm"), "run", spin, spin],
+    p = subprocess.Popen([lane.vmm_binary(), "run", spin, spin],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          preexec_fn=lanes.default_signals)
     time.sleep(0.5)
@@ -179,7 +179,7 @@ def test_signal_stops_the_guests_in_order(lane, sig):
 @pytest.mark.lanes("host")
 @pytest.mark.needs("real")
 def test_closed_stdout_is_an_error_not_a_crash(lane):
-    p = subprocess.run(f"'{lanes.BUILD / 'mini-kvm'}' run '{lane.guest('multiplication.bin')}'"
+    p = subprocess.run(f"'{lane.vmm_binary()}' run '{lane.guest('multiplication.bin')}'"
                        " | head -c 1 >/dev/null; echo ${PIPESTATUS[0]}",
                        shell=True, executable="/bin/bash", capture_output=True, timeout=30,
                        preexec_fn=lanes.default_signals)

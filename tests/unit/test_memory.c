@@ -2,6 +2,7 @@
 #include "unit.h"
 
 #include <errno.h>
+#include <stdbool.h>
 
 #include "error.h"
 #include "arch/x86/layout.h"
@@ -85,6 +86,29 @@ static void test_exactly_the_hole(void **state)
 	guest_memory_destroy(&mem);
 	assert_null(mem.map);
 	guest_memory_destroy(&mem); /* twice is fine */
+}
+
+/* Guest RAM stays out of core dumps: its mapping has VmFlags "dd" in /proc/self/smaps. */
+static void test_ram_is_not_dumped(void **state)
+{
+	struct guest_memory *mem = *state;
+	char line[512], range[64];
+	bool in_ram = false, found = false;
+	FILE *smaps = fopen("/proc/self/smaps", "r");
+
+	assert_non_null(smaps);
+	snprintf(range, sizeof(range), "%lx-", (unsigned long)(uintptr_t)mem->map);
+	while (fgets(line, sizeof(line), smaps)) {
+		if (!strncmp(line, range, strlen(range)))
+			in_ram = true;
+		else if (in_ram && !strncmp(line, "VmFlags:", strlen("VmFlags:"))) {
+			assert_non_null(strstr(line, " dd"));
+			found = true;
+			break;
+		}
+	}
+	fclose(smaps);
+	assert_true(found);
 }
 
 static void test_guest_ptr_bounds(void **state)
@@ -232,6 +256,8 @@ int main(void)
 						unit_memory_teardown),
 		cmocka_unit_test_setup_teardown(test_layout_big, setup_big, unit_memory_teardown),
 		cmocka_unit_test(test_exactly_the_hole),
+		cmocka_unit_test_setup_teardown(test_ram_is_not_dumped, setup_small,
+						unit_memory_teardown),
 		cmocka_unit_test_setup_teardown(test_guest_ptr_bounds, setup_small,
 						unit_memory_teardown),
 		cmocka_unit_test_setup_teardown(test_guest_ptr_overflow, setup_small,

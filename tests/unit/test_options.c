@@ -721,6 +721,31 @@ static void test_reparse_after_error(void **state)
 	assert_int_equal(o.cpus, 1);
 }
 
+/* --seccomp MODE and --no-seccomp; neither leaves the choice to sandbox_setup(). */
+static void test_seccomp(void **state)
+{
+	struct options o;
+
+	(void)state;
+	assert_int_equal(parse(&o, "run", "a.bin"), 0);
+	assert_int_equal(o.seccomp, SANDBOX_DEFAULT);
+	assert_int_equal(parse(&o, "run", "--seccomp", "trap", "a.bin"), 0);
+	assert_int_equal(o.seccomp, SANDBOX_TRAP);
+	assert_int_equal(parse(&o, "run", "--seccomp=kill", "a.bin"), 0);
+	assert_int_equal(o.seccomp, SANDBOX_KILL);
+	assert_int_equal(parse(&o, "run", "--seccomp", "off", "a.bin"), 0);
+	assert_int_equal(o.seccomp, SANDBOX_OFF);
+	assert_int_equal(parse(&o, "run", "--no-seccomp", "a.bin"), 0);
+	assert_int_equal(o.seccomp, SANDBOX_OFF);
+	/* The last one given wins, as for other options. */
+	assert_int_equal(parse(&o, "run", "--no-seccomp", "--seccomp", "trap", "a.bin"), 0);
+	assert_int_equal(o.seccomp, SANDBOX_TRAP);
+	assert_usage_error("--seccomp 'on': not kill, trap or off", "run", "--seccomp", "on",
+			   "a.bin");
+	assert_usage_error("--seccomp '': not kill, trap or off", "run", "--seccomp=", "a.bin");
+	assert_usage_error("option '--seccomp' needs an argument", "run", "a.bin", "--seccomp");
+}
+
 static void test_usage_names_every_option(void **state)
 {
 	static const char *const flags[] = {
@@ -731,7 +756,7 @@ static void test_usage_names_every_option(void **state)
 		"--disk FILE[,ro]", "--rng",	      "--gdb [ADDR:]PORT",
 		"--gdb-wait",	    "mini-kvm check", "mini-kvm version | help",
 		"--ata FILE[,ro]",  "--boot-disk",    "--debug-exit PORT",
-		"--vga-text"
+		"--vga-text",	    "--seccomp MODE", "--no-seccomp"
 	};
 
 	(void)state;
@@ -773,6 +798,7 @@ int main(void)
 		cmocka_unit_test(test_commands),
 		cmocka_unit_test(test_command_errors),
 		cmocka_unit_test(test_reparse_after_error),
+		cmocka_unit_test(test_seccomp),
 		cmocka_unit_test(test_usage_names_every_option),
 	};
 

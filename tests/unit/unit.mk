@@ -22,7 +22,7 @@ UNIT_LDLIBS := -lcmocka $(LDLIBS)
 UNIT_ENV ?= ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1 \
 	    UBSAN_OPTIONS=print_stacktrace=1
 
-UNIT_TESTS := options elf serial bus memory boot console stats hypercall exit acpi mptable \
+UNIT_TESTS := options elf serial bus memory boot console stats hypercall exit acpi mptable sandbox \
 	      bzimage platform devices blk insn vm timeline ata cmos pc_misc
 
 # Test doubles beyond the library, per binary.
