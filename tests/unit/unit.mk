@@ -67,7 +67,7 @@ unit: unit-build
 	if [ -n "$$failed" ]; then echo "unit: FAILED:$$failed"; exit 1; fi; \
 	echo "unit: all $(words $(UNIT_BINS)) test binaries passed"
 
-$(UNIT_OBJ)/%.o: %.c
+$(UNIT_OBJ)/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -MMD -MP -c $< -o $@
 
