@@ -8,6 +8,7 @@
 #include "arch/x86/insn.h"
 #include "arch/x86/x86.h"
 #include "kvm.h"
+#include "loaders/image.h"
 #include "probe.h"
 #include "vm.h"
 
@@ -41,7 +42,29 @@ static char *blame_host(const struct kvm_host *host, enum probe_id id, const cha
 	return text;
 }
 
-char *diagnose_death(const struct kvm_host *host, const struct vm *vm)
+char *diagnose_wrong_mode(const struct guest_image *img, uint64_t cr0)
+{
+	char *text;
+
+	if (!img || img->format != IMAGE_FLAT || img->mode_given || img->mode != BOOT_MODE_REAL ||
+	    (cr0 & X86_CR0_PE))
+		return NULL;
+	/*
+	 * A real-mode program that died without ever leaving real mode is rare; 32-bit
+	 * or 64-bit code decoded as 16-bit code (the usual mistake: the protected-mode
+	 * demo run without --mode protected) dies like that within a few instructions.
+	 */
+	if (asprintf(&text,
+		     "it is a flat binary, so it started in 16-bit real mode (the default without "
+		     "--mode), and it died there: if it is 32- or 64-bit code, run it with "
+		     "--mode protected, --mode paging or --mode long (see 'Guests and boot "
+		     "modes' in docs/usage.md)") < 0)
+		return NULL;
+	return text;
+}
+
+char *diagnose_death(const struct kvm_host *host, const struct vm *vm,
+		     const struct guest_image *img)
 {
 	static const enum probe_id mode_probe[] = {
 		[BOOT_MODE_REAL] = PROBE_ID_REAL,
@@ -67,6 +90,10 @@ char *diagnose_death(const struct kvm_host *host, const struct vm *vm)
 	vcpu = &vm->vcpus[vm->result.vcpu];
 	if (ioctl(vcpu->fd, KVM_GET_SREGS, &sregs) < 0)
 		return NULL;
+	/* 2a. The wrong mode: blamed before the host, whose probes pass real mode anyway. */
+	hint = diagnose_wrong_mode(img, sregs.cr0);
+	if (hint)
+		return hint;
 	/*
 	 * 2. Ring-0 code that KVM's emulator could not run: only when the instruction it
 	 * stopped at is one of those the emulator lacks (any other failure is not this).

@@ -2,19 +2,25 @@
 #include "runner.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "clock.h"
+#include "console_log.h"
+#include "describe.h"
 #include "devices/blk.h"
 #include "diagnose.h"
 #include "error.h"
 #include "linux.h"
 #include "loaders/image.h"
+#include "stats_json.h"
 #include "terminal.h"
+#include "trace_json.h"
 #include "util.h"
 
 /* Prefix colors, one per guest in turn (ANSI SGR: bold green, blue, magenta, cyan, yellow, red). */
@@ -30,6 +36,9 @@ struct guest_job {
 	struct guest_report *report;
 	pthread_t thread;
 	struct vm *vm; /* live VM, or NULL; guarded by live_lock */
+	char label[CONSOLE_NAME_MAX + 16]; /* "[N:name]", for --trace */
+	struct trace trace;		    /* --trace: this VM's label and the run's sink */
+	struct trace_json *trace_json;	    /* --trace-json: the run's trace file, or NULL */
 };
 
 /* The signal thread and Ctrl-A x stop live VMs; the guest threads publish them here. */
@@ -38,6 +47,7 @@ static struct guest_job *live_jobs;
 static unsigned int live_njobs;
 static enum vm_end stop_end; /* VM_END_RUNNING until a signal or Ctrl-A x; guarded */
 static int stop_status;	     /* guarded by live_lock */
+static atomic_bool stop_requested; /* stop_end is set: a wait before the guests run gives up */
 
 void runner_guest_name(const char *path, char *name, unsigned long size)
 {
@@ -65,6 +75,7 @@ static void stop_all(enum vm_end end, int status)
 	if (stop_end == VM_END_RUNNING) {
 		stop_end = end;
 		stop_status = status;
+		atomic_store(&stop_requested, true);
 	}
 	for (unsigned int i = 0; i < live_njobs; i++)
 		if (live_jobs[i].vm)
@@ -93,6 +104,70 @@ static char *format_stats(const struct vm *vm, const struct guest_job *job)
 			    job->opts->boot_marker);
 }
 
+/* The --stats=json object of a VM that ran. */
+static char *format_stats_json(const struct vm *vm, const struct guest_job *job)
+{
+	const struct vcpu_stats *per_vcpu[VM_MAX_VCPUS];
+	const struct stats_json_guest g = { .index = job->report->index,
+					    .name = job->report->name,
+					    .path = job->report->path };
+
+	for (unsigned int i = 0; i < vm->nvcpus; i++)
+		per_vcpu[i] = &vm->vcpus[i].stats;
+	return stats_json_report(&g, per_vcpu, vm->nvcpus, vm->end_ns - vm->start_ns,
+				 vm_device_name, (void *)vm,
+				 job->linux_guest ? &vm->timeline : NULL, job->opts->boot_marker);
+}
+
+/* Unclaimed MMIO accesses over all vCPUs: many mean too little RAM or a wild pointer. */
+static char *unclaimed_warning(const struct vm *vm, const struct guest_job *job)
+{
+	uint64_t unclaimed = 0;
+	char *text;
+
+	for (unsigned int i = 0; i < vm->nvcpus; i++)
+		unclaimed += vm->vcpus[i].stats.unclaimed_mmio;
+	if (unclaimed < STATS_UNCLAIMED_MMIO_WARN)
+		return NULL;
+	if (asprintf(&text,
+		     "%llu accesses to MMIO addresses no device claims (reads saw all ones, "
+		     "writes were dropped): has it too little RAM (-m %llu MiB), or a wild "
+		     "pointer? --stats lists the addresses",
+		     (unsigned long long)unclaimed,
+		     (unsigned long long)(job->opts->mem_size >> 20)) < 0)
+		return NULL;
+	return text;
+}
+
+/* --trace-json: give vm's vCPUs exit logs (before it runs); 0 or -ENOMEM. */
+static int start_exit_logs(struct vm *vm)
+{
+	for (unsigned int i = 0; i < vm->nvcpus; i++) {
+		vm->vcpus[i].exit_log = calloc(1, sizeof(struct exit_log));
+		if (!vm->vcpus[i].exit_log)
+			return error_set(ENOMEM, "no memory for --trace-json");
+	}
+	return 0;
+}
+
+/* --trace-json: add vm's exits and milestones to the trace, and free the logs. */
+static void finish_exit_logs(struct vm *vm, const struct guest_job *job)
+{
+	struct exit_log *logs[VM_MAX_VCPUS];
+
+	for (unsigned int i = 0; i < vm->nvcpus; i++)
+		logs[i] = vm->vcpus[i].exit_log;
+	if (job->trace_json && vm->nvcpus)
+		trace_json_guest(job->trace_json, job->report->index, job->label, logs, vm->nvcpus,
+				 &vm->timeline, vm_device_name, vm);
+	for (unsigned int i = 0; i < vm->nvcpus; i++) {
+		if (logs[i])
+			exit_log_free(logs[i]);
+		free(logs[i]);
+		vm->vcpus[i].exit_log = NULL;
+	}
+}
+
 static int load_guest(struct guest_job *job, struct vm *vm)
 {
 	if (job->linux_guest)
@@ -117,6 +192,8 @@ static void *guest_thread(void *arg)
 		return NULL;
 	}
 	ret = load_guest(job, &vm);
+	if (ret == 0 && job->trace_json)
+		ret = start_exit_logs(&vm);
 	if (ret < 0) {
 		vm_stop(&vm, VM_END_ERROR, 0, -1, "%s", error_message());
 	} else {
@@ -126,13 +203,27 @@ static void *guest_thread(void *arg)
 	}
 	timeline_mark(&vm.timeline, TIMELINE_END, vm.end_ns ? vm.end_ns : now_ns(), vm_exits(&vm));
 	console_flush(&job->console);
+	finish_exit_logs(&vm, job);
 	report->output_dropped = atomic_load(&job->console.dropped);
+	/* A reader that went away (head, a closed pipe) ends the guest quietly, as cat. */
+	if (vm.result.end == VM_END_ERROR && atomic_load(&job->console.output_closed))
+		vm.result.end = VM_END_OUTPUT_CLOSED;
 	if (job->opts->stats && ret == 0)
-		report->stats = format_stats(&vm, job);
+		report->stats = job->opts->stats_json ? format_stats_json(&vm, job)
+						      : format_stats(&vm, job);
+	if (job->opts->stats_json) {
+		report->stats_json = report->stats;
+		report->stats = NULL;
+	}
+	if (ret == 0)
+		report->warning = unclaimed_warning(&vm, job);
+	report->wall_ns = vm.end_ns - vm.start_ns;
+	report->exits = vm_exits(&vm);
 	report->result = vm.result;
 	vm.result.dump = NULL; /* the report owns it now */
 	if (report->result.end == VM_END_DIED && report->result.vcpu >= 0)
-		report->hint = diagnose_death(job->host, &vm);
+		report->hint =
+			diagnose_death(job->host, &vm, job->linux_guest ? NULL : &job->image);
 	vm_destroy(&vm);
 	return NULL;
 }
@@ -191,21 +282,32 @@ static int open_images(const struct options *opts, struct guest_job *jobs)
 
 /*
  * Whether guest i's control bytes are shown as ^X on the terminal (console.h): yes
- * when stdout is a terminal, unless the user said --raw-console or the guest is
- * the interactive one (raw stdin: Linux or an OS with its own console drives the
- * terminal like any program in a terminal does). Several guests never share a
- * terminal raw: one could fake another's prefix.
+ * when its console is stdout and a terminal, unless the user said --raw-console or
+ * the guest is the interactive one (raw stdin: Linux or an OS with its own console
+ * drives the terminal like any program in a terminal does). Several guests never
+ * share a terminal raw: one could fake another's prefix.
  */
-static bool visible_controls(const struct options *opts, unsigned int i, bool interactive)
+static bool visible_controls(const struct options *opts, unsigned int i, bool interactive,
+			     int out_fd)
 {
-	if (!isatty(STDOUT_FILENO) || opts->raw_console)
+	if (out_fd != STDOUT_FILENO || !isatty(STDOUT_FILENO) || opts->raw_console)
 		return false;
 	return !(i == 0 && interactive);
 }
 
+/* What a run opens besides the guests and KVM: every output file, before anything runs. */
+struct run_outputs {
+	struct serial_backend serial; /* --serial: guest 1's console */
+	struct console_log log;	      /* --console-log */
+	bool has_log;
+	struct trace_sink trace;      /* --trace, --trace-file */
+	struct trace_json trace_json; /* --trace-json */
+	bool has_trace_json;
+};
+
 static void setup_jobs(const struct options *opts, const struct kvm_host *host,
 		       const struct blk_dev *disk, struct guest_job *jobs, unsigned int njobs,
-		       bool interactive, struct run_report *report)
+		       bool interactive, struct run_outputs *outputs, struct run_report *report)
 {
 	const char *no_color = getenv("NO_COLOR");
 	bool several = njobs > 1;
@@ -214,6 +316,7 @@ static void setup_jobs(const struct options *opts, const struct kvm_host *host,
 	for (unsigned int i = 0; i < njobs; i++) {
 		struct guest_job *job = &jobs[i];
 		struct guest_report *r = &report->guests[i];
+		int out_fd = i == 0 ? outputs->serial.out_fd : STDOUT_FILENO;
 
 		r->index = i + 1;
 		if (job->linux_guest) {
@@ -226,17 +329,23 @@ static void setup_jobs(const struct options *opts, const struct kvm_host *host,
 		job->opts = opts;
 		job->host = host;
 		job->report = r;
+		snprintf(job->label, sizeof(job->label), "[%u:%s]", r->index, r->name);
+		job->trace = (struct trace){ .label = job->label, .sink = &outputs->trace };
+		job->trace_json = outputs->has_trace_json ? &outputs->trace_json : NULL;
 		console_init(&job->console, r->index, r->name, several,
-			     color ? guest_colors[i % ARRAY_SIZE(guest_colors)] : NULL,
-			     STDOUT_FILENO);
-		job->console.visible_controls = visible_controls(opts, i, interactive && !several);
+			     color ? guest_colors[i % ARRAY_SIZE(guest_colors)] : NULL, out_fd);
+		job->console.visible_controls =
+			visible_controls(opts, i, interactive && !several, out_fd);
+		job->console.log = outputs->has_log ? &outputs->log : NULL;
 		job->config = (struct vm_config){
 			.index = r->index,
 			.name = r->name,
 			.mem_size = opts->mem_size,
 			.cpus = opts->cpus,
-			.trace = opts->trace,
+			.trace = opts->trace ? &job->trace : NULL,
 			.irqchip = job->linux_guest != NULL || opts->irqchip,
+			/* One vCPU, no Linux: nothing but an interrupt can wake a halt. */
+			.halt_watch = job->linux_guest == NULL && opts->irqchip && opts->cpus == 1,
 			.process_start_ns = opts->start_ns,
 			.console = &job->console,
 			.disk = disk, /* options.c allows --disk with one GUEST only */
@@ -258,6 +367,108 @@ static int open_inputs(const struct options *opts, struct guest_job *jobs)
 	return ret < 0 ? ret : 1;
 }
 
+/* Say text (printf-style) through the caller's hook, as kind. */
+static void note(const struct run_hooks *hooks, enum run_note kind, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void note(const struct run_hooks *hooks, enum run_note kind, const char *fmt, ...)
+{
+	char text[VM_MESSAGE_MAX];
+	va_list ap;
+
+	if (!hooks || !hooks->note)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	hooks->note(hooks->opaque, kind, text);
+}
+
+/* What the guests are, before they run: warnings about odd files, and -v's description. */
+static void describe_jobs(const struct options *opts, const struct guest_job *jobs,
+			  unsigned int njobs, const struct run_hooks *hooks)
+{
+	for (unsigned int i = 0; i < njobs; i++) {
+		char text[VM_MESSAGE_MAX];
+
+		if (!jobs[i].linux_guest && jobs[i].image.looks_like)
+			note(hooks, RUN_NOTE_WARNING,
+			     "guest '%s' looks like %s; it runs as a flat binary all the same",
+			     jobs[i].image.path, jobs[i].image.looks_like);
+		if (jobs[i].linux_guest)
+			describe_linux(text, sizeof(text), jobs[i].label, jobs[i].linux_guest, opts);
+		else
+			describe_image(text, sizeof(text), jobs[i].label, &jobs[i].image, opts);
+		note(hooks, RUN_NOTE_VERBOSE, "%s", text);
+	}
+}
+
+/* Open every output file and the console backend; on failure nothing stays open. */
+static int open_outputs(const struct options *opts, struct run_outputs *out,
+			const struct run_hooks *hooks)
+{
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	out->trace.fd = STDERR_FILENO;
+	out->trace.filter = opts->trace_filter;
+	ret = serial_backend_open(&out->serial, &opts->serial);
+	if (ret < 0)
+		return ret;
+	if (opts->console_log) {
+		ret = console_log_open(&out->log, opts->console_log);
+		if (ret < 0)
+			goto fail;
+		out->has_log = true;
+	}
+	if (opts->trace_file) {
+		out->trace.fd = open(opts->trace_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+				     0644);
+		if (out->trace.fd < 0) {
+			ret = error_errno(errno, "--trace-file '%s'", opts->trace_file);
+			out->trace.fd = STDERR_FILENO;
+			goto fail;
+		}
+	}
+	if (opts->trace_json) {
+		ret = trace_json_open(&out->trace_json, opts->trace_json, opts->start_ns);
+		if (ret < 0)
+			goto fail;
+		out->has_trace_json = true;
+	}
+	if (out->serial.pty_name[0])
+		note(hooks, RUN_NOTE_ESSENTIAL, "serial console on %s (screen %s, or minicom -D %s)",
+		     out->serial.pty_name, out->serial.pty_name, out->serial.pty_name);
+	if (out->serial.listen_fd >= 0)
+		note(hooks, RUN_NOTE_ESSENTIAL,
+		     "serial console: waiting for a connection on %s (socat -,raw,echo=0 "
+		     "UNIX-CONNECT:%s)",
+		     opts->serial.path, opts->serial.path);
+	return 0;
+fail:
+	if (out->has_log)
+		console_log_close(&out->log);
+	if (out->trace.fd > STDERR_FILENO)
+		close(out->trace.fd);
+	serial_backend_close(&out->serial);
+	return ret;
+}
+
+/* Close what open_outputs() opened; the first failure to write is the result. */
+static int close_outputs(struct run_outputs *out)
+{
+	int ret = 0, r;
+
+	if (out->has_trace_json && (r = trace_json_close(&out->trace_json)) < 0)
+		ret = r;
+	if (out->has_log && (r = console_log_close(&out->log)) < 0 && !ret)
+		ret = r;
+	if (out->trace.fd > STDERR_FILENO && close(out->trace.fd) < 0 && !ret)
+		ret = error_errno(errno, "--trace-file");
+	serial_backend_close(&out->serial);
+	return ret;
+}
+
 /* A disk that could not be flushed is a VMM error, even after a clean guest exit. */
 static void disk_failed(struct guest_report *r)
 {
@@ -267,11 +478,39 @@ static void disk_failed(struct guest_report *r)
 	snprintf(r->result.message, sizeof(r->result.message), "%s", error_message());
 }
 
-int runner_run(const struct options *opts, struct run_report *report)
+/*
+ * Standard input on a terminal: raw for the interactive guest (Linux, an --irqchip
+ * OS), else left cooked with Ctrl-A ending a line, so that Ctrl-A x and Ctrl-A h
+ * work for every guest (console.h). Returns the keys for the input reader.
+ */
+static struct console_keys terminal_keys(bool *interactive, int in_fd,
+					 const struct run_hooks *hooks)
+{
+	struct console_keys keys = { .help_fd = STDERR_FILENO };
+	bool tty = in_fd == STDIN_FILENO && isatty(STDIN_FILENO);
+
+	if (!tty) {
+		*interactive = false;
+		return keys;
+	}
+	if (isatty(STDERR_FILENO))
+		note(hooks, RUN_NOTE_HINT, "Ctrl-A x to quit, Ctrl-A h for help");
+	keys.on_quit = quit_requested;
+	if (*interactive && terminal_raw(STDIN_FILENO) == 0)
+		return keys;
+	*interactive = false;
+	keys.cooked_terminal = terminal_escape_mode(STDIN_FILENO, CONSOLE_ESCAPE) == 0;
+	return keys;
+}
+
+int runner_run(const struct options *opts, const struct run_hooks *hooks,
+	       struct run_report *report)
 {
 	static struct guest_job jobs[OPTIONS_MAX_GUESTS];
 	static struct blk_dev disk = { .fd = -1 };
+	static struct run_outputs outputs;
 	struct console_input input;
+	struct console_keys keys;
 	struct kvm_host host;
 	pthread_t sig_thread;
 	sigset_t signals;
@@ -287,17 +526,24 @@ int runner_run(const struct options *opts, struct run_report *report)
 	if (ret < 0)
 		goto out_inputs;
 	if (opts->disk) {
-		ret = blk_open(&disk, opts->disk);
+		ret = opts->disk_ro ? blk_open_read_only(&disk, opts->disk)
+				    : blk_open(&disk, opts->disk);
 		if (ret < 0)
 			goto out_host;
 	}
+	ret = open_outputs(opts, &outputs, hooks);
+	if (ret < 0)
+		goto out_disk;
 	/*
 	 * stdin belongs to the first guest. A Linux guest, or one with --irqchip (an OS
 	 * with its own interrupt-driven console), on a terminal gets it raw, with Ctrl-A
 	 * x to quit; the terminal comes back on every way out (terminal.c).
 	 */
-	interactive = (jobs[0].linux_guest || opts->irqchip) && isatty(STDIN_FILENO);
-	setup_jobs(opts, &host, opts->disk ? &disk : NULL, jobs, njobs, interactive, report);
+	interactive = (jobs[0].linux_guest || opts->irqchip) && isatty(STDIN_FILENO) &&
+		      opts->serial.kind == SERIAL_STDIO;
+	setup_jobs(opts, &host, opts->disk ? &disk : NULL, jobs, njobs, interactive, &outputs,
+		   report);
+	describe_jobs(opts, jobs, njobs, hooks);
 
 	/* Signals go to one thread, which stops the VMs: every exit path is an orderly one. */
 	stop_signal_set(&signals);
@@ -306,15 +552,27 @@ int runner_run(const struct options *opts, struct run_report *report)
 	live_jobs = jobs;
 	live_njobs = njobs;
 	stop_end = VM_END_RUNNING;
+	atomic_store(&stop_requested, false);
 	pthread_create(&sig_thread, NULL, signal_thread, &signals);
 
-	if (interactive && terminal_raw(STDIN_FILENO) < 0)
-		interactive = false;
-	ret = console_input_start(&input, STDIN_FILENO, interactive ? quit_requested : NULL, NULL);
+	/* unix:PATH,server: the guest starts once a client is there (or a signal says stop). */
+	ret = serial_backend_accept(&outputs.serial, &stop_requested);
+	if (ret < 0 && ret != -ECANCELED) {
+		for (int i = 0; i < njobs; i++) {
+			report->guests[i].result.end = VM_END_ERROR;
+			snprintf(report->guests[i].result.message, VM_MESSAGE_MAX, "%s",
+				 error_message());
+		}
+	}
+	if (ret == 0)
+		jobs[0].console.out_fd = outputs.serial.out_fd;
+
+	keys = terminal_keys(&interactive, outputs.serial.in_fd, hooks);
+	ret = console_input_start_keys(&input, outputs.serial.in_fd, &keys);
 	if (ret == 0)
 		jobs[0].console.input = &input;
 
-	for (int i = 0; i < njobs; i++) {
+	for (int i = 0; i < njobs && !report->guests[i].result.end; i++) {
 		ret = pthread_create(&jobs[i].thread, NULL, guest_thread, &jobs[i]);
 		if (ret) {
 			report->guests[i].result.end = VM_END_ERROR;
@@ -332,12 +590,26 @@ int runner_run(const struct options *opts, struct run_report *report)
 	if (jobs[0].console.input)
 		console_input_stop(&input);
 	terminal_restore();
+	console_side_flush();
 	pthread_cancel(sig_thread);
 	pthread_join(sig_thread, NULL);
 	pthread_mutex_lock(&live_lock);
 	live_njobs = 0;
 	pthread_mutex_unlock(&live_lock);
+	/* A stop before any guest ran (a signal while waiting for a client) is how they ended. */
+	for (int i = 0; i < njobs; i++) {
+		if (!jobs[i].thread && report->guests[i].result.end == VM_END_RUNNING &&
+		    stop_end == VM_END_SIGNAL) {
+			report->guests[i].result.end = VM_END_SIGNAL;
+			report->guests[i].result.status = stop_status;
+			snprintf(report->guests[i].result.message, VM_MESSAGE_MAX,
+				 "stopped by signal %d", stop_status);
+		}
+	}
 	ret = 0;
+	if (close_outputs(&outputs) < 0)
+		disk_failed(&report->guests[0]);
+out_disk:
 	/* After the last vCPU: whatever the guest wrote is in the file, then on disk. */
 	if (blk_close(&disk) < 0)
 		disk_failed(&report->guests[0]);
@@ -356,7 +628,9 @@ void runner_report_free(struct run_report *report)
 	for (unsigned int i = 0; i < report->nguests; i++) {
 		free(report->guests[i].result.dump);
 		free(report->guests[i].stats);
+		free(report->guests[i].stats_json);
 		free(report->guests[i].hint);
+		free(report->guests[i].warning);
 	}
 	report->nguests = 0;
 }
