@@ -36,10 +36,22 @@ static struct {
 	bool shared;
 } side = { .fd = -1, .shared_fd = -1 };
 
-const char console_keys_help[] = "mini-kvm keys:\r\n"
-				 "  Ctrl-A x        quit: stop every guest (status 0)\r\n"
-				 "  Ctrl-A h        this list\r\n"
-				 "  Ctrl-A Ctrl-A   type Ctrl-A\r\n";
+const char console_keys_help[] = "mini-kvm keys:\n"
+				 "  Ctrl-A x        quit: stop every guest (status 0)\n"
+				 "  Ctrl-A h        this list\n"
+				 "  Ctrl-A Ctrl-A   type Ctrl-A\n";
+
+/* Ctrl-A h: the keys on fd, each line ending in \r\n on a raw terminal (no OPOST). */
+static void write_keys_help(int fd, bool raw)
+{
+	for (const char *p = console_keys_help; *p;) {
+		size_t len = strcspn(p, "\n");
+
+		if (write(fd, p, len) < 0 || write(fd, raw ? "\r\n" : "\n", raw ? 2 : 1) < 0)
+			return; /* nowhere to say it: the key does nothing */
+		p += len + (p[len] == '\n');
+	}
+}
 
 void console_init(struct console *c, unsigned int index, const char *name, bool prefixed,
 		  const char *color, int out_fd)
@@ -447,10 +459,8 @@ static ssize_t filter_escapes(struct console_input *in, uint8_t *chunk, ssize_t 
 			break;
 		}
 		if (c == CONSOLE_ESCAPE_HELP) {
-			if (in->help_fd >= 0 &&
-			    write(in->help_fd, console_keys_help, sizeof(console_keys_help) - 1) < 0) {
-				/* Nowhere to say it: the key does nothing. */
-			}
+			if (in->help_fd >= 0)
+				write_keys_help(in->help_fd, !in->cooked);
 			continue;
 		}
 		if (c != CONSOLE_ESCAPE)

@@ -31,7 +31,7 @@
 #define CONSOLE_ESCAPE_QUIT 'x'
 #define CONSOLE_ESCAPE_HELP 'h'
 
-/* What Ctrl-A h prints (lines end in \r\n: the terminal may be raw). */
+/* What Ctrl-A h prints (its lines end in \r\n on a raw terminal). */
 extern const char console_keys_help[];
 
 struct console_log;

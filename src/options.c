@@ -209,7 +209,7 @@ static int parse_disk(const char *text, struct options *opts)
 		return error_set(EINVAL, "--disk given twice ('%s', '%s'): a guest has one disk",
 				 opts->disk, text);
 	opts->disk = text;
-	if (len > suffix && !strcmp(text + len - suffix, DISK_READ_ONLY_SUFFIX)) {
+	if (len >= suffix && !strcmp(text + len - suffix, DISK_READ_ONLY_SUFFIX)) {
 		if (len - suffix >= sizeof(opts->disk_path))
 			return error_set(EINVAL, "--disk: a path of %zu bytes is too long",
 					 len - suffix);

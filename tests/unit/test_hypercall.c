@@ -267,7 +267,7 @@ static void test_exit_real_mode(void **state)
 
 static void test_unknown_function(void **state)
 {
-	static const uint8_t unknown[] = { HC_BLK_WRITE + 1, 0x7f, 0xff };
+	static const uint8_t unknown[] = { HC_MEMSIZE + 1, 0x7f, 0xff };
 	struct fake_vcpu *f = *state;
 
 	for (size_t i = 0; i < ARRAY_SIZE(unknown); i++) {
