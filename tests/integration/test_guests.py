@@ -13,6 +13,7 @@ HCTEST_LINES = [
     "puts max 5: hello [5] ok",
     None,  # the getchar line depends on stdin
     "clock: ok",
+    "memsize: 128 MiB ok",  # HC_MEMSIZE, with the default -m
     "enosys: ok",
     "preserve: ok",
     "hctest: ok",
