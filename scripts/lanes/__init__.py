@@ -56,7 +56,8 @@ To try a lane by hand (the first two from scripts/):
 """
 
 from .api import (CAPABILITIES, TERM, TERM_COLS, TERM_ROWS, Lane, LaneError, LaneTimeout,
-                  LaneUnavailable, Result, default_signals, parse_capabilities)
+                  LaneUnavailable, Result, default_signals, io_entry, parse_capabilities,
+                  parse_check_json, parse_stats, reason_count, stats_of)
 from .assets import (ASSETS, GUEST_MARKERS, LINUX_INITRD_DEST, LINUX_KERNEL_DEST,
                      LINUX_VMLINUX_DEST, linux_vmlinux,
                      build_nested_assets, default_payload, guest_markers, kernel_version,
@@ -73,5 +74,6 @@ __all__ = [
     "LaneError", "LaneTimeout", "LaneUnavailable", "NestedInteractive", "NestedLane",
     "Result", "build_nested_assets", "default_payload", "default_signals",
     "guest_markers", "host_kvm_problem", "kernel_version", "linux_assets",
-    "parse_capabilities", "run_assets_sh",
+    "io_entry", "parse_capabilities", "parse_check_json", "parse_stats", "reason_count",
+    "run_assets_sh", "stats_of",
 ]
