@@ -44,6 +44,10 @@ UNIT_FAKES_virtio_rng := tests/unit/virtio_driver.c
 # The PVH, Multiboot and boot-sector loaders (tests/unit/loader_test.h has their helpers).
 UNIT_TESTS += pvh multiboot bootsector
 
+# The usability round: the command line's helpers, the outputs (JSON, console log,
+# held trace lines, --serial backends), the diagnoses.
+UNIT_TESTS += cli outputs diagnose
+
 # The gdb stub: codec, engine and socket side with a fake target; all-stop run control.
 UNIT_TESTS += gdb_rsp gdb_stub gdb_server gdb_runctl
 UNIT_FAKES_gdb_stub := tests/unit/gdb_fake_target.c
