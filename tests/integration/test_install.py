@@ -85,6 +85,13 @@ def test_man_page_names_every_option_and_command():
         assert re.search(rf"^\.BI? \"?{command}\b", roff, re.M), command
 
 
+def test_readme_names_every_option():
+    readme = (REPO / "README.md").read_text()
+    missing = sorted(o for o in usage_options()
+                     if not re.search(rf"(?<![\w-]){o}(?![\w-])", readme))
+    assert missing == [], f"options of `mini-kvm help` missing from README.md: {missing}"
+
+
 def test_man_page_renders_without_groff_warnings():
     r = subprocess.run(["groff", "-man", "-Tutf8", "-ww", "-z", str(MAN_PAGE)],
                        capture_output=True, text=True)
