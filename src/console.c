@@ -27,12 +27,12 @@ static pthread_mutex_t output_lock = PTHREAD_MUTEX_INITIALIZER;
  * file that stdout is. Guarded by output_lock.
  */
 static struct {
-	bool mid_line;	   /* the last byte a console wrote to stdout was not a newline */
-	char *held;	   /* held output, malloc()ed */
-	size_t len, cap;   /* bytes held, and room */
-	uint64_t dropped;  /* bytes given up beyond CONSOLE_SIDE_HOLD_MAX */
-	int fd;		   /* where the held output goes */
-	int shared_fd;	   /* the last fd asked about, and whether it is stdout's file */
+	bool mid_line;	  /* the last byte a console wrote to stdout was not a newline */
+	char *held;	  /* held output, malloc()ed */
+	size_t len, cap;  /* bytes held, and room */
+	uint64_t dropped; /* bytes given up beyond CONSOLE_SIDE_HOLD_MAX */
+	int fd;		  /* where the held output goes */
+	int shared_fd;	  /* the last fd asked about, and whether it is stdout's file */
 	bool shared;
 } side = { .fd = -1, .shared_fd = -1 };
 
@@ -372,7 +372,8 @@ static int put_visible(struct console *c, const char *p, size_t n)
 		if (c->c1_lead_pending) {
 			c->c1_lead_pending = false;
 			if (b >= ASCII_C1_FIRST && b < ASCII_C1_END) {
-				len += sprintf(out + len, "M-^%c", b - ASCII_C1_FIRST + ASCII_CARET);
+				len += sprintf(out + len, "M-^%c",
+					       b - ASCII_C1_FIRST + ASCII_CARET);
 				goto next;
 			}
 			out[len++] = (char)UTF8_C1_LEAD;
@@ -385,7 +386,7 @@ static int put_visible(struct console *c, const char *p, size_t n)
 			len += sprintf(out + len, "^%c", b + ASCII_CARET);
 		else
 			out[len++] = b;
-next:
+	next:
 		if (len + CONSOLE_VISIBLE_MAX >= sizeof(out)) {
 			ret = put(c, out, len);
 			len = 0;
@@ -543,7 +544,9 @@ static void *input_thread(void *arg)
 int console_input_start(struct console_input *in, int fd, void (*on_quit)(void *),
 			void *quit_opaque)
 {
-	const struct console_keys keys = { .on_quit = on_quit, .opaque = quit_opaque, .help_fd = -1 };
+	const struct console_keys keys = { .on_quit = on_quit,
+					   .opaque = quit_opaque,
+					   .help_fd = -1 };
 
 	return console_input_start_keys(in, fd, &keys);
 }

@@ -107,8 +107,8 @@ struct console {
 	 */
 	atomic_bool cancelled;
 	atomic_uint_fast64_t dropped; /* output bytes given up after console_cancel() */
-	atomic_bool output_closed;     /* out_fd's reader went away (EPIPE): see console_write() */
-	bool c1_lead_pending;	       /* visible_controls: a 0xc2 waits for its next byte */
+	atomic_bool output_closed;    /* out_fd's reader went away (EPIPE): see console_write() */
+	bool c1_lead_pending;	      /* visible_controls: a 0xc2 waits for its next byte */
 	pthread_mutex_t lock; /* guards line, len and the watch state (several vCPUs may print) */
 	char line[CONSOLE_LINE_MAX];
 	size_t len;
@@ -117,7 +117,7 @@ struct console {
 	bool wrote;		     /* any output yet (for watch.first_byte) */
 	char watch_line[CONSOLE_WATCH_MAX];
 	size_t watch_len;
-	struct console_log *log; /* --console-log: a copy of the output, or NULL */
+	struct console_log *log;	 /* --console-log: a copy of the output, or NULL */
 	char log_line[CONSOLE_LINE_MAX]; /* prefixed: the log's line so far (console_log.c) */
 	size_t log_len;
 };
@@ -195,7 +195,6 @@ void console_input_stop(struct console_input *in);
  * Thread-safe.
  */
 void console_cancel(struct console *c);
-
 
 /* Next input byte (0..255), waiting for one; -1 at end of input or after stop. */
 int console_getchar(struct console *c);

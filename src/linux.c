@@ -87,8 +87,9 @@ char *linux_cmdline(const char *params)
 	/* A user who says something about PCI has the last word on it. */
 	platform = has_param(params, "pci=") ? "" : LINUX_PLATFORM_CMDLINE " ";
 	/* Without a console the kernel would be silent: the serial one, unless named. */
-	console = has_param(params, "console=") ? "" : *params ? " " LINUX_DEFAULT_CMDLINE
-							     : LINUX_DEFAULT_CMDLINE;
+	console = has_param(params, "console=") ? ""
+		  : *params			? " " LINUX_DEFAULT_CMDLINE
+						: LINUX_DEFAULT_CMDLINE;
 	if (asprintf(&cmdline, "%s%s%s", platform, params, console) < 0)
 		return NULL;
 	return cmdline;

@@ -472,8 +472,9 @@ static int parse_run(int argc, char **argv, struct options *opts)
 					 "timeline");
 	/* One console backend, one guest: several guests share stdout, prefixed. */
 	if (opts->serial.kind != SERIAL_STDIO && opts->nguests > 1)
-		return error_set(EINVAL, "--serial: %u GUESTs given; only one guest's console "
-					 "can go elsewhere than stdio",
+		return error_set(EINVAL,
+				 "--serial: %u GUESTs given; only one guest's console "
+				 "can go elsewhere than stdio",
 				 opts->nguests);
 	/* A bare guest has no code to wake application processors (INIT/SIPI). */
 	if (opts->cpus > 1 && !opts->kernel)
@@ -515,8 +516,9 @@ static int unknown_command(const char *word)
 	if (strpbrk(word, "./"))
 		return error_set(EINVAL, "unknown command '%s' (did you mean 'mini-kvm run %s'?)",
 				 word, word);
-	return error_set(EINVAL, "unknown command '%s' (the commands are run, check, version "
-				 "and help)",
+	return error_set(EINVAL,
+			 "unknown command '%s' (the commands are run, check, version "
+			 "and help)",
 			 word);
 }
 

@@ -13,8 +13,8 @@ enum command { CMD_RUN, CMD_CHECK, CMD_VERSION, CMD_HELP };
 
 /* -q and -v: what mini-kvm says besides errors (main.c). */
 enum verbosity {
-	VERBOSITY_QUIET = -1, /* -q: errors and what the user must know (a pty's name) only */
-	VERBOSITY_NORMAL = 0, /* warnings and hints too */
+	VERBOSITY_QUIET = -1,  /* -q: errors and what the user must know (a pty's name) only */
+	VERBOSITY_NORMAL = 0,  /* warnings and hints too */
 	VERBOSITY_VERBOSE = 1, /* -v: also what each guest is given and how it ended */
 };
 
@@ -40,16 +40,16 @@ struct options {
 	bool raw_console;   /* --raw-console: guest bytes reach a terminal unchanged */
 	bool stats;
 	bool trace;
-	bool disk_ro;		 /* --disk FILE,ro: HC_BLK_WRITE answers HC_EROFS */
-	bool stats_json;	 /* --stats=json */
-	const char *stats_file;	 /* --stats-file: the statistics go there, not to stderr */
+	bool disk_ro;			  /* --disk FILE,ro: HC_BLK_WRITE answers HC_EROFS */
+	bool stats_json;		  /* --stats=json */
+	const char *stats_file;		  /* --stats-file: the statistics go there, not to stderr */
 	struct trace_filter trace_filter; /* --trace=FILTER (all exits without one) */
-	const char *trace_file;	 /* --trace-file: trace lines go there, not to stderr */
-	const char *trace_json;	 /* --trace-json: a Chrome/Perfetto trace of the run */
-	struct serial_spec serial; /* --serial: where the guest's console goes */
-	const char *console_log; /* --console-log: a copy of everything the guests print */
-	enum verbosity verbosity; /* -q, -v */
-	bool check_json;	 /* check --json */
+	const char *trace_file;		  /* --trace-file: trace lines go there, not to stderr */
+	const char *trace_json;		  /* --trace-json: a Chrome/Perfetto trace of the run */
+	struct serial_spec serial;	  /* --serial: where the guest's console goes */
+	const char *console_log;	  /* --console-log: a copy of everything the guests print */
+	enum verbosity verbosity;	  /* -q, -v */
+	bool check_json;		  /* check --json */
 	enum command help_topic; /* help COMMAND, COMMAND --help: whose usage (CMD_HELP: all) */
 	double timeout;		 /* seconds; 0 = none */
 	const char *boot_marker; /* --boot-marker: console text the boot timeline waits for */

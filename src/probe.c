@@ -221,7 +221,8 @@ int probe_check_host(FILE *out, bool json)
 	else if (ret == 0)
 		fprintf(out, "Linux guests (-k) %s here%s\n",
 			probe_linux_ok(yes) ? "run" : "do not run",
-			probe_linux_ok(yes) ? "" : ": they need long, syscall, int-gate and irq-ring3");
+			probe_linux_ok(yes) ? ""
+					    : ": they need long, syscall, int-gate and irq-ring3");
 	kvm_host_close(&host);
 	return ret;
 }

@@ -35,18 +35,18 @@ struct guest_job {
 	struct console console;
 	struct guest_report *report;
 	pthread_t thread;
-	struct vm *vm; /* live VM, or NULL; guarded by live_lock */
+	struct vm *vm;			   /* live VM, or NULL; guarded by live_lock */
 	char label[CONSOLE_NAME_MAX + 16]; /* "[N:name]", for --trace */
-	struct trace trace;		    /* --trace: this VM's label and the run's sink */
-	struct trace_json *trace_json;	    /* --trace-json: the run's trace file, or NULL */
+	struct trace trace;		   /* --trace: this VM's label and the run's sink */
+	struct trace_json *trace_json;	   /* --trace-json: the run's trace file, or NULL */
 };
 
 /* The signal thread and Ctrl-A x stop live VMs; the guest threads publish them here. */
 static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct guest_job *live_jobs;
 static unsigned int live_njobs;
-static enum vm_end stop_end; /* VM_END_RUNNING until a signal or Ctrl-A x; guarded */
-static int stop_status;	     /* guarded by live_lock */
+static enum vm_end stop_end;	   /* VM_END_RUNNING until a signal or Ctrl-A x; guarded */
+static int stop_status;		   /* guarded by live_lock */
 static atomic_bool stop_requested; /* stop_end is set: a wait before the guests run gives up */
 
 void runner_guest_name(const char *path, char *name, unsigned long size)
@@ -396,7 +396,8 @@ static void describe_jobs(const struct options *opts, const struct guest_job *jo
 			     "guest '%s' looks like %s; it runs as a flat binary all the same",
 			     jobs[i].image.path, jobs[i].image.looks_like);
 		if (jobs[i].linux_guest)
-			describe_linux(text, sizeof(text), jobs[i].label, jobs[i].linux_guest, opts);
+			describe_linux(text, sizeof(text), jobs[i].label, jobs[i].linux_guest,
+				       opts);
 		else
 			describe_image(text, sizeof(text), jobs[i].label, &jobs[i].image, opts);
 		note(hooks, RUN_NOTE_VERBOSE, "%s", text);
@@ -422,8 +423,8 @@ static int open_outputs(const struct options *opts, struct run_outputs *out,
 		out->has_log = true;
 	}
 	if (opts->trace_file) {
-		out->trace.fd = open(opts->trace_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-				     0644);
+		out->trace.fd =
+			open(opts->trace_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (out->trace.fd < 0) {
 			ret = error_errno(errno, "--trace-file '%s'", opts->trace_file);
 			out->trace.fd = STDERR_FILENO;
@@ -437,8 +438,9 @@ static int open_outputs(const struct options *opts, struct run_outputs *out,
 		out->has_trace_json = true;
 	}
 	if (out->serial.pty_name[0])
-		note(hooks, RUN_NOTE_ESSENTIAL, "serial console on %s (screen %s, or minicom -D %s)",
-		     out->serial.pty_name, out->serial.pty_name, out->serial.pty_name);
+		note(hooks, RUN_NOTE_ESSENTIAL,
+		     "serial console on %s (screen %s, or minicom -D %s)", out->serial.pty_name,
+		     out->serial.pty_name, out->serial.pty_name);
 	if (out->serial.listen_fd >= 0)
 		note(hooks, RUN_NOTE_ESSENTIAL,
 		     "serial console: waiting for a connection on %s (socat -,raw,echo=0 "
@@ -503,8 +505,7 @@ static struct console_keys terminal_keys(bool *interactive, int in_fd,
 	return keys;
 }
 
-int runner_run(const struct options *opts, const struct run_hooks *hooks,
-	       struct run_report *report)
+int runner_run(const struct options *opts, const struct run_hooks *hooks, struct run_report *report)
 {
 	static struct guest_job jobs[OPTIONS_MAX_GUESTS];
 	static struct blk_dev disk = { .fd = -1 };

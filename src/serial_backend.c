@@ -16,9 +16,9 @@
 
 #include "error.h"
 
-#define SERIAL_FILE_MODE     0644
+#define SERIAL_FILE_MODE      0644
 #define SERIAL_LISTEN_BACKLOG 1
-#define SERIAL_SERVER_FLAG   "server"
+#define SERIAL_SERVER_FLAG    "server"
 
 /* "kind:rest": the kind's prefix, or NULL. */
 static const char *after_prefix(const char *text, const char *prefix)
@@ -33,8 +33,9 @@ static int set_path(struct serial_spec *spec, const char *path, size_t len, cons
 	if (!len)
 		return error_set(EINVAL, "%s: no path given", kind);
 	if (len >= sizeof(spec->path))
-		return error_set(EINVAL, "%s: a path of %zu bytes is longer than a Unix socket's "
-					 "%zu",
+		return error_set(EINVAL,
+				 "%s: a path of %zu bytes is longer than a Unix socket's "
+				 "%zu",
 				 kind, len, sizeof(spec->path) - 1);
 	if (memchr(path, '\0', len))
 		return error_set(EINVAL, "%s: a NUL in the path", kind);
@@ -163,8 +164,9 @@ static int open_unix(struct serial_backend *be)
 		return error_errno(errno, "--serial unix:%s: socket", path);
 	if (!be->spec.server) {
 		if (connect(fd, (const struct sockaddr *)&addr, sizeof(addr)) < 0) {
-			ret = error_errno(errno, "--serial unix:%s: connect (is a server listening "
-						 "there? or say unix:%s,server)",
+			ret = error_errno(errno,
+					  "--serial unix:%s: connect (is a server listening "
+					  "there? or say unix:%s,server)",
 					  path, path);
 			close(fd);
 			return ret;

@@ -46,7 +46,9 @@ static void write_stats(struct json *j, const struct vcpu_stats *s,
 		json_u64(j, "count", io->count);
 		json_u64(j, "vmm_ns", io->vmm_ns);
 		json_string(j, "device",
-			    io->unclaimed || !device_name ? "" : device_name(io->addr, io->mmio, opaque));
+			    io->unclaimed || !device_name
+				    ? ""
+				    : device_name(io->addr, io->mmio, opaque));
 		json_bool(j, "unclaimed", io->unclaimed);
 		json_end_object(j);
 	}

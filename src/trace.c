@@ -45,14 +45,14 @@ static int parse_range(char *text, struct trace_range *r)
 	return r->last < r->first ? -EINVAL : 0;
 }
 
-static int add_range(const char *item, char *value, struct trace_range *ranges,
-		     unsigned int *n)
+static int add_range(const char *item, char *value, struct trace_range *ranges, unsigned int *n)
 {
 	if (*n == TRACE_MAX_RANGES)
 		return error_set(EINVAL, "more than %d port= or addr= items", TRACE_MAX_RANGES);
 	if (parse_range(value, &ranges[*n]) < 0)
-		return error_set(EINVAL, "'%s': not a number or a range FIRST-LAST (0x3f8, "
-					 "0x3f8-0x3ff)",
+		return error_set(EINVAL,
+				 "'%s': not a number or a range FIRST-LAST (0x3f8, "
+				 "0x3f8-0x3ff)",
 				 item);
 	(*n)++;
 	return 0;

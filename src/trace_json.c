@@ -33,13 +33,13 @@ void exit_log_add(struct exit_log *log, uint64_t run_ns, uint64_t exit_ns, uint6
 		log->cap = cap;
 	}
 	log->events[log->n++] = (struct exit_event){ .run_ns = run_ns,
-						      .exit_ns = exit_ns,
-						      .done_ns = done_ns,
-						      .addr = addr,
-						      .reason = reason,
-						      .size = size,
-						      .count = count,
-						      .write = write };
+						     .exit_ns = exit_ns,
+						     .done_ns = done_ns,
+						     .addr = addr,
+						     .reason = reason,
+						     .size = size,
+						     .count = count,
+						     .write = write };
 }
 
 void exit_log_free(struct exit_log *log)
@@ -69,8 +69,8 @@ static void write_us(FILE *out, const char *key, uint64_t ns)
 }
 
 /* Start an event: the comma before it, then {"name": ..., "ph": ..., "pid", "tid". lock held. */
-static void begin_event(struct trace_json *tj, const char *name, const char *ph,
-			unsigned int pid, unsigned int tid)
+static void begin_event(struct trace_json *tj, const char *name, const char *ph, unsigned int pid,
+			unsigned int tid)
 {
 	if (tj->any)
 		fputs(",\n", tj->out);
@@ -127,7 +127,8 @@ static void exit_events(struct trace_json *tj, unsigned int pid, unsigned int ti
 	if (io || mmio) {
 		const char *device = device_name ? device_name(e->addr, mmio, opaque) : "";
 
-		fprintf(tj->out, ",\"access\":\"%s\",\"%s\":\"0x%" PRIx64 "\",\"size\":%u,\"count\":%u",
+		fprintf(tj->out,
+			",\"access\":\"%s\",\"%s\":\"0x%" PRIx64 "\",\"size\":%u,\"count\":%u",
 			access_name(e), io ? "port" : "addr", e->addr, e->size, e->count);
 		fputs(",\"device\":", tj->out);
 		json_write_string(tj->out, device && *device ? device : "(unclaimed)");
@@ -136,8 +137,9 @@ static void exit_events(struct trace_json *tj, unsigned int pid, unsigned int ti
 }
 
 void trace_json_guest(struct trace_json *tj, unsigned int index, const char *label,
-		      struct exit_log *const *logs, unsigned int nvcpus, const struct timeline *timeline,
-		      stats_device_name_fn device_name, void *opaque)
+		      struct exit_log *const *logs, unsigned int nvcpus,
+		      const struct timeline *timeline, stats_device_name_fn device_name,
+		      void *opaque)
 {
 	char name[32];
 
@@ -150,7 +152,8 @@ void trace_json_guest(struct trace_json *tj, unsigned int index, const char *lab
 			exit_events(tj, index, v, &logs[v]->events[i], device_name, opaque);
 		if (logs[v] && logs[v]->dropped) {
 			begin_event(tj, "exits not kept", "i", index, v);
-			fprintf(tj->out, ",\"s\":\"t\",\"ts\":0,\"args\":{\"dropped\":%" PRIu64 "}}",
+			fprintf(tj->out,
+				",\"s\":\"t\",\"ts\":0,\"args\":{\"dropped\":%" PRIu64 "}}",
 				logs[v]->dropped);
 		}
 	}
@@ -181,7 +184,7 @@ int trace_json_close(struct trace_json *tj)
 	tj->out = NULL;
 	pthread_mutex_destroy(&tj->lock);
 	if (tj->error || ret)
-		return error_set(tj->error ? -tj->error : -ret, "--trace-json '%s': cannot write it",
-				 tj->path);
+		return error_set(tj->error ? -tj->error : -ret,
+				 "--trace-json '%s': cannot write it", tj->path);
 	return 0;
 }

@@ -48,7 +48,7 @@ struct trace_json {
 	const char *path;
 	uint64_t origin_ns; /* mini-kvm's start: ts 0 */
 	pthread_mutex_t lock;
-	bool any; /* an event is written: the next one needs a comma */
+	bool any;  /* an event is written: the next one needs a comma */
 	int error; /* the first write error (-errno), reported at close */
 };
 
@@ -71,8 +71,9 @@ int trace_json_open(struct trace_json *tj, const char *path, uint64_t origin_ns)
  * milestones as process-wide instant events (timeline may be NULL). Thread-safe.
  */
 void trace_json_guest(struct trace_json *tj, unsigned int index, const char *label,
-		      struct exit_log *const *logs, unsigned int nvcpus, const struct timeline *timeline,
-		      stats_device_name_fn device_name, void *opaque);
+		      struct exit_log *const *logs, unsigned int nvcpus,
+		      const struct timeline *timeline, stats_device_name_fn device_name,
+		      void *opaque);
 
 /* Close the array and the object, and the file. Returns 0 or -errno with a message. */
 int trace_json_close(struct trace_json *tj);

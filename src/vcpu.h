@@ -72,9 +72,9 @@ struct vcpu {
 	uint64_t nexits; /* exits so far; ring[nexits % VCPU_EXIT_RING] is next */
 	struct vcpu_stats stats;
 	char message[VCPU_MESSAGE_MAX]; /* why, for VCPU_FAILED, VCPU_IO_ERROR, VCPU_KVM_ERROR */
-	struct exit_log *exit_log; /* --trace-json: every exit, or NULL (trace_json.h) */
-	atomic_bool idle_check;	   /* the VM asks the vCPU to look at its halt state */
-	uint64_t idle_seen_exits;  /* nexits when the VM last looked (VM thread only) */
+	struct exit_log *exit_log;	/* --trace-json: every exit, or NULL (trace_json.h) */
+	atomic_bool idle_check;		/* the VM asks the vCPU to look at its halt state */
+	uint64_t idle_seen_exits;	/* nexits when the VM last looked (VM thread only) */
 };
 
 /* The signal that kicks a vCPU thread out of KVM_RUN (with run->immediate_exit). */

@@ -50,13 +50,13 @@ struct vm_result {
 };
 
 struct vm_config {
-	unsigned int index; /* 1-based guest number, for messages */
-	const char *name;   /* guest name, for messages */
-	uint64_t mem_size;  /* bytes */
-	unsigned int cpus;  /* 1..VM_MAX_VCPUS (options.c checks) */
+	unsigned int index;	   /* 1-based guest number, for messages */
+	const char *name;	   /* guest name, for messages */
+	uint64_t mem_size;	   /* bytes */
+	unsigned int cpus;	   /* 1..VM_MAX_VCPUS (options.c checks) */
 	const struct trace *trace; /* --trace: one line per VM exit (trace.h), or NULL */
-	bool halt_watch; /* end the VM when its vCPU halts with IF=0 (vcpu_idle.h) */
-	bool irqchip;	    /* in-kernel PIC, IOAPIC, LAPIC and PIT (HLT then stays in KVM) */
+	bool halt_watch;	   /* end the VM when its vCPU halts with IF=0 (vcpu_idle.h) */
+	bool irqchip; /* in-kernel PIC, IOAPIC, LAPIC and PIT (HLT then stays in KVM) */
 	uint64_t process_start_ns; /* when mini-kvm started, for the boot timeline */
 	struct console *console;
 	const struct blk_dev *disk; /* --disk, for HC_BLK_*; NULL for none */

@@ -56,9 +56,10 @@
  * changed some of its sectors. Writes go straight to the file (no guest-visible
  * cache), so the file holds them when mini-kvm exits, whichever way the VM ends.
  */
-#define HC_BLK_INFO	   7 /* OUT EAX = disk size in sectors, or HC_ENODEV            */
-#define HC_BLK_READ	   8 /* IN EBX, ECX, ESI as above; OUT EAX = 0 or a HC_E* error  */
-#define HC_BLK_WRITE	   9 /* IN EBX, ECX, ESI as above; OUT EAX = 0 or a HC_E* error,
+#define HC_BLK_INFO 7 /* OUT EAX = disk size in sectors, or HC_ENODEV            */
+#define HC_BLK_READ 8 /* IN EBX, ECX, ESI as above; OUT EAX = 0 or a HC_E* error  */
+#define HC_BLK_WRITE \
+	9 /* IN EBX, ECX, ESI as above; OUT EAX = 0 or a HC_E* error,
 				HC_EROFS on a read-only disk (--disk FILE,ro; ABI 3)   */
 #define HC_BLK_SECTOR_SIZE 512
 /* The largest disk: sizes are returned in EAX, negative values are errors. */

@@ -32,11 +32,15 @@ static const struct magic magics[] = {
 	{ "070701", 6, "a cpio archive (an initramfs? give it with -i, with -k)" },
 	{ "070702", 6, "a cpio archive (an initramfs? give it with -i, with -k)" },
 	{ "\x1f\x8b", 2, "gzip-compressed data, not a program" },
-	{ "\xfd" "7zXZ\x00", 6, "xz-compressed data, not a program" },
+	{ "\xfd"
+	  "7zXZ\x00",
+	  6, "xz-compressed data, not a program" },
 	{ "\x28\xb5\x2f\xfd", 4, "zstd-compressed data, not a program" },
 	{ "BZh", 3, "bzip2-compressed data, not a program" },
 	{ "#!", 2, "a script, not a program for a bare VM" },
-	{ "\x7f" "ELF", 4, NULL }, /* the ELF loader's: never a flat binary */
+	{ "\x7f"
+	  "ELF",
+	  4, NULL }, /* the ELF loader's: never a flat binary */
 };
 
 /*

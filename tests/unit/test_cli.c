@@ -17,9 +17,9 @@ static void test_distance(void **state)
 		const char *a, *b;
 		size_t d;
 	} cases[] = {
-		{ "check", "check", 0 }, { "chek", "check", 1 },  { "cehck", "check", 1 },
-		{ "", "run", 3 },	 { "rnu", "run", 1 },	  { "verison", "version", 1 },
-		{ "kitten", "sitting", 3 }, { "ca", "abc", 3 },	  { "help", "", 4 },
+		{ "check", "check", 0 },    { "chek", "check", 1 },  { "cehck", "check", 1 },
+		{ "", "run", 3 },	    { "rnu", "run", 1 },     { "verison", "version", 1 },
+		{ "kitten", "sitting", 3 }, { "ca", "abc", 3 },	     { "help", "", 4 },
 		{ "irqchp", "irqchip", 1 }, { "stast", "stats", 1 },
 	};
 
@@ -77,9 +77,8 @@ static void test_trace_filter_parse(void **state)
 	assert_true(f.io && f.mmio && !f.other);
 	assert_int_equal(f.nports, 1);
 	assert_true(f.ports[0].first == 0x3f8 && f.ports[0].last == 0x3f8);
-	assert_int_equal(trace_filter_parse("port=0x3f8-0x3ff,port=96,addr=0xd0000000-0xdfffffff",
-					    &f),
-			 0);
+	assert_int_equal(
+		trace_filter_parse("port=0x3f8-0x3ff,port=96,addr=0xd0000000-0xdfffffff", &f), 0);
 	assert_true(f.io && f.mmio && !f.other);
 	assert_int_equal(f.nports, 2);
 	assert_true(f.ports[1].first == 96 && f.ports[1].last == 96);

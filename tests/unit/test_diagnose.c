@@ -48,7 +48,10 @@ static const struct sniff_case {
 	{ "utf-8 text", "caf\xc3\xa9\tna\xc3\xafve\r\n", 14, "text, not machine code" },
 	{ "script", "#!/bin/sh\necho\n", 15, "a script" },
 	{ "gzip", "\x1f\x8b\x08\x00", 4, "gzip-compressed data" },
-	{ "xz", "\xfd" "7zXZ\x00\x00", 7, "xz-compressed data" },
+	{ "xz",
+	  "\xfd"
+	  "7zXZ\x00\x00",
+	  7, "xz-compressed data" },
 	{ "zstd", "\x28\xb5\x2f\xfd\x00", 5, "zstd-compressed data" },
 	{ "bzip2", "BZh91AY", 7, "bzip2-compressed data" },
 	{ "cpio", "07070100000001", 14, "a cpio archive" },
@@ -57,7 +60,10 @@ static const struct sniff_case {
 	{ "real-mode code", "\xba\x00\x05\xb0\x02\xee\xf4", 7, NULL },
 	{ "NUL in text", "text\0more", 9, NULL },
 	{ "DEL", "abc\x7f", 4, NULL },
-	{ "ELF", "\x7f" "ELF\x02\x01", 6, NULL },
+	{ "ELF",
+	  "\x7f"
+	  "ELF\x02\x01",
+	  6, NULL },
 	{ "empty", "", 0, NULL },
 };
 
@@ -79,7 +85,8 @@ static void test_sniff_large(void **state)
 
 	(void)state;
 	memcpy(buf + 0x202, "HdrS", 4);
-	assert_string_equal(image_sniff(buf, sizeof(buf)), "a Linux kernel (bzImage): boot it with -k");
+	assert_string_equal(image_sniff(buf, sizeof(buf)),
+			    "a Linux kernel (bzImage): boot it with -k");
 	memset(buf, 'a', sizeof(buf));
 	buf[SNIFF_BYTES - 1] = 0xe2; /* a sequence cut by the sample, not by the file */
 	assert_string_equal(image_sniff(buf, sizeof(buf)), "text, not machine code");
@@ -129,8 +136,8 @@ static void test_linux_cmdline(void **state)
 
 		assert_non_null(got);
 		if (strcmp(got, cases[i].cmdline))
-			fail_msg("-p '%s': '%s', expected '%s'", cases[i].params ? cases[i].params : "",
-				 got, cases[i].cmdline);
+			fail_msg("-p '%s': '%s', expected '%s'",
+				 cases[i].params ? cases[i].params : "", got, cases[i].cmdline);
 		free(got);
 	}
 }

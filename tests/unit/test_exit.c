@@ -428,7 +428,8 @@ static void test_trace_filtered(void **state)
 	traced_exits(*state, "io,port=0x3f8-0x3ff", line, sizeof(line));
 	assert_string_equal(line, "");
 	traced_exits(*state, "port=0x500", line, sizeof(line));
-	assert_string_equal(line, "[1:fake] vcpu0 IO rip=0x1234 write 0x500 size=1 count=1 data=0x3\n");
+	assert_string_equal(line,
+			    "[1:fake] vcpu0 IO rip=0x1234 write 0x500 size=1 count=1 data=0x3\n");
 }
 
 int main(void)

@@ -340,7 +340,8 @@ static void test_unknown_option(void **state)
 	(void)state;
 	assert_usage_error("unknown option '--bogus'", "run", "--bogus", "g.bin");
 	assert_usage_error("unknown option '-x'", "run", "-x", "g.bin");
-	assert_usage_error("--stats=1: the formats are table and json", "run", "--stats=1", "g.bin");
+	assert_usage_error("--stats=1: the formats are table and json", "run", "--stats=1",
+			   "g.bin");
 }
 
 /* A typo of a long option names the likely one; a prefix of several names them. */
@@ -531,8 +532,9 @@ static void test_command_errors(void **state)
 	assert_usage_error("'help' takes one COMMAND at most, not 'check'", "help", "run", "check");
 	assert_usage_error("unknown command 'hello.bin' (did you mean 'mini-kvm run hello.bin'?)",
 			   "hello.bin");
-	assert_usage_error("unknown command 'start' (the commands are run, check, version and help)",
-			   "start", "g.bin");
+	assert_usage_error(
+		"unknown command 'start' (the commands are run, check, version and help)", "start",
+		"g.bin");
 	/* A typo of a command: the command, not `run chek`. */
 	assert_usage_error("unknown command 'chek' (did you mean 'check'?)", "chek");
 	assert_usage_error("unknown command 'rnu' (did you mean 'run'?)", "rnu", "g.bin");
@@ -685,13 +687,13 @@ static void test_reparse_after_error(void **state)
 static void test_usage_names_every_option(void **state)
 {
 	static const char *const flags[] = {
-		"-k, --kernel", "-i, --initrd",	  "-p, --params",
-		"-m, --mem",	"-c, --cpus",	  "--mode",
-		"--load",	"--entry",	  "--stats",
-		"--trace",	"--timeout",	  "--irqchip",
-		"--disk FILE",	"mini-kvm check", "mini-kvm version | help",
-		"--stats-file", "--trace-file",	  "--trace-json",
-		"--serial",	"--console-log",  "-q, --quiet",
+		"-k, --kernel",	 "-i, --initrd",   "-p, --params",
+		"-m, --mem",	 "-c, --cpus",	   "--mode",
+		"--load",	 "--entry",	   "--stats",
+		"--trace",	 "--timeout",	   "--irqchip",
+		"--disk FILE",	 "mini-kvm check", "mini-kvm version | help",
+		"--stats-file",	 "--trace-file",   "--trace-json",
+		"--serial",	 "--console-log",  "-q, --quiet",
 		"-v, --verbose", "Ctrl-A x"
 	};
 

@@ -73,12 +73,13 @@ static void test_json_strings(void **state)
 		{ "plain", "\"plain\"" },
 		{ "q\"b\\s", "\"q\\\"b\\\\s\"" },
 		{ "\n\t\x01\x1f", "\"\\u000a\\u0009\\u0001\\u001f\"" },
-		{ "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"" },
+		{ "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+		  "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"" },
 		/* Not UTF-8: bytes as Latin-1 escapes, so the output stays valid JSON. */
 		{ "\xff", "\"\\u00ff\"" },
-		{ "\xc3", "\"\\u00c3\"" },			     /* cut off */
-		{ "\xc0\xaf", "\"\\u00c0\\u00af\"" },		     /* overlong */
-		{ "\xed\xa0\x80", "\"\\u00ed\\u00a0\\u0080\"" },     /* a surrogate */
+		{ "\xc3", "\"\\u00c3\"" },				    /* cut off */
+		{ "\xc0\xaf", "\"\\u00c0\\u00af\"" },			    /* overlong */
+		{ "\xed\xa0\x80", "\"\\u00ed\\u00a0\\u0080\"" },	    /* a surrogate */
 		{ "\xf4\x90\x80\x80", "\"\\u00f4\\u0090\\u0080\\u0080\"" }, /* beyond U+10FFFF */
 		{ "", "\"\"" },
 	};
@@ -115,8 +116,8 @@ static void test_json_nesting(void **state)
 	json_end_object(&j);
 	fclose(out);
 	assert_true(json_ok(&j));
-	assert_string_equal(text,
-			    "{\"n\":18446744073709551615,\"neg\":-38,\"list\":[true,null,{},\"s\"]}");
+	assert_string_equal(
+		text, "{\"n\":18446744073709551615,\"neg\":-38,\"list\":[true,null,{},\"s\"]}");
 	free(text);
 
 	/* Unbalanced or too deep: json_ok() says so. */
@@ -160,9 +161,10 @@ static void test_stats_json(void **state)
 	timeline_mark(&t, TIMELINE_END, 9100, 3);
 	text = stats_json_report(&g, per_vcpu, 2, 12345, device_name, NULL, &t, "ready");
 	assert_non_null(text);
-	assert_true(!strncmp(text, "{\"index\":2,\"name\":\"tab\\u0009bed\",\"path\":\"x.bin\","
-				   "\"wall_ns\":12345,\"total\":{\"exits\":3,\"run_ns\":4500,"
-				   "\"vmm_ns\":607,",
+	assert_true(!strncmp(text,
+			     "{\"index\":2,\"name\":\"tab\\u0009bed\",\"path\":\"x.bin\","
+			     "\"wall_ns\":12345,\"total\":{\"exits\":3,\"run_ns\":4500,"
+			     "\"vmm_ns\":607,",
 			     strlen("{\"index\":2,\"name\":\"tab\\u0009bed\",\"path\":\"x.bin\","
 				    "\"wall_ns\":12345,\"total\":{\"exits\":3,\"run_ns\":4500,"
 				    "\"vmm_ns\":607,")));
@@ -174,9 +176,10 @@ static void test_stats_json(void **state)
 	assert_contains(text, "\"unclaimed\":1,\"unclaimed_mmio\":1}");
 	assert_contains(text, "\"vcpus\":[{\"vcpu\":0,\"exits\":1,");
 	assert_contains(text, "{\"vcpu\":1,\"exits\":2,");
-	assert_contains(text, "\"timeline\":{\"events\":[{\"event\":\"first KVM_RUN\",\"at_ns\":1000,"
-			      "\"exits\":0},{\"event\":\"end\",\"at_ns\":9000,\"exits\":3}],"
-			      "\"marker\":\"ready\",\"marker_seen\":false}}");
+	assert_contains(text,
+			"\"timeline\":{\"events\":[{\"event\":\"first KVM_RUN\",\"at_ns\":1000,"
+			"\"exits\":0},{\"event\":\"end\",\"at_ns\":9000,\"exits\":3}],"
+			"\"marker\":\"ready\",\"marker_seen\":false}}");
 	assert_null(strchr(text, '\n'));
 	free(text);
 
@@ -210,12 +213,14 @@ static void test_trace_json(void **state)
 	assert_contains(text, "{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":3,\"tid\":1,"
 			      "\"args\":{\"name\":\"vCPU 1\"}}");
 	/* The guest ran from 1000 to 2500 ns (ts from origin 1000), the VMM to 2600. */
-	assert_contains(text, "{\"name\":\"KVM_RUN\",\"ph\":\"X\",\"pid\":3,\"tid\":0,\"cat\":\"run\","
-			      "\"ts\":0.000,\"dur\":1.500}");
-	assert_contains(text, "{\"name\":\"IO out 0x500\",\"ph\":\"X\",\"pid\":3,\"tid\":0,"
-			      "\"cat\":\"exit\",\"ts\":1.500,\"dur\":0.100,\"args\":{\"reason\":\"IO\","
-			      "\"access\":\"out\",\"port\":\"0x500\",\"size\":1,\"count\":1,"
-			      "\"device\":\"hypercall\"}}");
+	assert_contains(text,
+			"{\"name\":\"KVM_RUN\",\"ph\":\"X\",\"pid\":3,\"tid\":0,\"cat\":\"run\","
+			"\"ts\":0.000,\"dur\":1.500}");
+	assert_contains(text,
+			"{\"name\":\"IO out 0x500\",\"ph\":\"X\",\"pid\":3,\"tid\":0,"
+			"\"cat\":\"exit\",\"ts\":1.500,\"dur\":0.100,\"args\":{\"reason\":\"IO\","
+			"\"access\":\"out\",\"port\":\"0x500\",\"size\":1,\"count\":1,"
+			"\"device\":\"hypercall\"}}");
 	assert_contains(text, "{\"name\":\"HLT\",\"ph\":\"X\",\"pid\":3,\"tid\":0,\"cat\":\"exit\","
 			      "\"ts\":3.001,\"dur\":0.001,\"args\":{\"reason\":\"HLT\"}}");
 	assert_contains(text, "{\"name\":\"first KVM_RUN\",\"ph\":\"i\",\"pid\":3,\"tid\":0,"

@@ -30,8 +30,8 @@
 #define OS_EXIT_TOO_LITTLE_RAM 78
 /* The ABI version that has HC_MEMSIZE (mini-kvm/hypercall.h). */
 #define OS_ABI_MEMSIZE 3
-#define PAGE_SIZE	 OS_U64(0x1000)
-#define PAGE_SHIFT	 12
+#define PAGE_SIZE      OS_U64(0x1000)
+#define PAGE_SHIFT     12
 
 /* Per-process kernel stack (static, one per process slot). */
 #define KSTACK_SIZE OS_U64(0x4000)
