@@ -2,25 +2,21 @@
 #include "runner.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "clock.h"
-#include "console_log.h"
 #include "describe.h"
 #include "devices/blk.h"
 #include "diagnose.h"
 #include "error.h"
 #include "linux.h"
 #include "loaders/image.h"
-#include "stats_json.h"
+#include "run_outputs.h"
 #include "terminal.h"
-#include "trace_json.h"
 #include "util.h"
 
 /* Prefix colors, one per guest in turn (ANSI SGR: bold green, blue, magenta, cyan, yellow, red). */
@@ -104,70 +100,6 @@ static char *format_stats(const struct vm *vm, const struct guest_job *job)
 			    job->opts->boot_marker);
 }
 
-/* The --stats=json object of a VM that ran. */
-static char *format_stats_json(const struct vm *vm, const struct guest_job *job)
-{
-	const struct vcpu_stats *per_vcpu[VM_MAX_VCPUS];
-	const struct stats_json_guest g = { .index = job->report->index,
-					    .name = job->report->name,
-					    .path = job->report->path };
-
-	for (unsigned int i = 0; i < vm->nvcpus; i++)
-		per_vcpu[i] = &vm->vcpus[i].stats;
-	return stats_json_report(&g, per_vcpu, vm->nvcpus, vm->end_ns - vm->start_ns,
-				 vm_device_name, (void *)vm,
-				 job->linux_guest ? &vm->timeline : NULL, job->opts->boot_marker);
-}
-
-/* Unclaimed MMIO accesses over all vCPUs: many mean too little RAM or a wild pointer. */
-static char *unclaimed_warning(const struct vm *vm, const struct guest_job *job)
-{
-	uint64_t unclaimed = 0;
-	char *text;
-
-	for (unsigned int i = 0; i < vm->nvcpus; i++)
-		unclaimed += vm->vcpus[i].stats.unclaimed_mmio;
-	if (unclaimed < STATS_UNCLAIMED_MMIO_WARN)
-		return NULL;
-	if (asprintf(&text,
-		     "%llu accesses to MMIO addresses no device claims (reads saw all ones, "
-		     "writes were dropped): has it too little RAM (-m %llu MiB), or a wild "
-		     "pointer? --stats lists the addresses",
-		     (unsigned long long)unclaimed,
-		     (unsigned long long)(job->opts->mem_size >> 20)) < 0)
-		return NULL;
-	return text;
-}
-
-/* --trace-json: give vm's vCPUs exit logs (before it runs); 0 or -ENOMEM. */
-static int start_exit_logs(struct vm *vm)
-{
-	for (unsigned int i = 0; i < vm->nvcpus; i++) {
-		vm->vcpus[i].exit_log = calloc(1, sizeof(struct exit_log));
-		if (!vm->vcpus[i].exit_log)
-			return error_set(ENOMEM, "no memory for --trace-json");
-	}
-	return 0;
-}
-
-/* --trace-json: add vm's exits and milestones to the trace, and free the logs. */
-static void finish_exit_logs(struct vm *vm, const struct guest_job *job)
-{
-	struct exit_log *logs[VM_MAX_VCPUS];
-
-	for (unsigned int i = 0; i < vm->nvcpus; i++)
-		logs[i] = vm->vcpus[i].exit_log;
-	if (job->trace_json && vm->nvcpus)
-		trace_json_guest(job->trace_json, job->report->index, job->label, logs, vm->nvcpus,
-				 &vm->timeline, vm_device_name, vm);
-	for (unsigned int i = 0; i < vm->nvcpus; i++) {
-		if (logs[i])
-			exit_log_free(logs[i]);
-		free(logs[i]);
-		vm->vcpus[i].exit_log = NULL;
-	}
-}
-
 static int load_guest(struct guest_job *job, struct vm *vm)
 {
 	if (job->linux_guest)
@@ -193,7 +125,7 @@ static void *guest_thread(void *arg)
 	}
 	ret = load_guest(job, &vm);
 	if (ret == 0 && job->trace_json)
-		ret = start_exit_logs(&vm);
+		ret = run_exit_logs_start(&vm);
 	if (ret < 0) {
 		vm_stop(&vm, VM_END_ERROR, 0, -1, "%s", error_message());
 	} else {
@@ -203,20 +135,18 @@ static void *guest_thread(void *arg)
 	}
 	timeline_mark(&vm.timeline, TIMELINE_END, vm.end_ns ? vm.end_ns : now_ns(), vm_exits(&vm));
 	console_flush(&job->console);
-	finish_exit_logs(&vm, job);
+	run_exit_logs_finish(&vm, job->trace_json, report->index, job->label);
 	report->output_dropped = atomic_load(&job->console.dropped);
 	/* A reader that went away (head, a closed pipe) ends the guest quietly, as cat. */
 	if (vm.result.end == VM_END_ERROR && atomic_load(&job->console.output_closed))
 		vm.result.end = VM_END_OUTPUT_CLOSED;
-	if (job->opts->stats && ret == 0)
-		report->stats = job->opts->stats_json ? format_stats_json(&vm, job)
-						      : format_stats(&vm, job);
-	if (job->opts->stats_json) {
-		report->stats_json = report->stats;
-		report->stats = NULL;
-	}
+	if (job->opts->stats && ret == 0 && job->opts->stats_json)
+		report->stats_json = run_stats_json(&vm, report, job->linux_guest != NULL,
+						    job->opts->boot_marker);
+	else if (job->opts->stats && ret == 0)
+		report->stats = format_stats(&vm, job);
 	if (ret == 0)
-		report->warning = unclaimed_warning(&vm, job);
+		report->warning = run_unclaimed_warning(&vm, job->opts->mem_size);
 	report->wall_ns = vm.end_ns - vm.start_ns;
 	report->exits = vm_exits(&vm);
 	report->result = vm.result;
@@ -295,16 +225,6 @@ static bool visible_controls(const struct options *opts, unsigned int i, bool in
 	return !(i == 0 && interactive);
 }
 
-/* What a run opens besides the guests and KVM: every output file, before anything runs. */
-struct run_outputs {
-	struct serial_backend serial; /* --serial: guest 1's console */
-	struct console_log log;	      /* --console-log */
-	bool has_log;
-	struct trace_sink trace;      /* --trace, --trace-file */
-	struct trace_json trace_json; /* --trace-json */
-	bool has_trace_json;
-};
-
 static void setup_jobs(const struct options *opts, const struct kvm_host *host,
 		       const struct blk_dev *disk, struct guest_job *jobs, unsigned int njobs,
 		       bool interactive, struct run_outputs *outputs, struct run_report *report)
@@ -367,23 +287,6 @@ static int open_inputs(const struct options *opts, struct guest_job *jobs)
 	return ret < 0 ? ret : 1;
 }
 
-/* Say text (printf-style) through the caller's hook, as kind. */
-static void note(const struct run_hooks *hooks, enum run_note kind, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void note(const struct run_hooks *hooks, enum run_note kind, const char *fmt, ...)
-{
-	char text[VM_MESSAGE_MAX];
-	va_list ap;
-
-	if (!hooks || !hooks->note)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	hooks->note(hooks->opaque, kind, text);
-}
-
 /* What the guests are, before they run: warnings about odd files, and -v's description. */
 static void describe_jobs(const struct options *opts, const struct guest_job *jobs,
 			  unsigned int njobs, const struct run_hooks *hooks)
@@ -392,83 +295,16 @@ static void describe_jobs(const struct options *opts, const struct guest_job *jo
 		char text[VM_MESSAGE_MAX];
 
 		if (!jobs[i].linux_guest && jobs[i].image.looks_like)
-			note(hooks, RUN_NOTE_WARNING,
-			     "guest '%s' looks like %s; it runs as a flat binary all the same",
-			     jobs[i].image.path, jobs[i].image.looks_like);
+			run_note(hooks, RUN_NOTE_WARNING,
+				 "guest '%s' looks like %s; it runs as a flat binary all the same",
+				 jobs[i].image.path, jobs[i].image.looks_like);
 		if (jobs[i].linux_guest)
 			describe_linux(text, sizeof(text), jobs[i].label, jobs[i].linux_guest,
 				       opts);
 		else
 			describe_image(text, sizeof(text), jobs[i].label, &jobs[i].image, opts);
-		note(hooks, RUN_NOTE_VERBOSE, "%s", text);
+		run_note(hooks, RUN_NOTE_VERBOSE, "%s", text);
 	}
-}
-
-/* Open every output file and the console backend; on failure nothing stays open. */
-static int open_outputs(const struct options *opts, struct run_outputs *out,
-			const struct run_hooks *hooks)
-{
-	int ret;
-
-	memset(out, 0, sizeof(*out));
-	out->trace.fd = STDERR_FILENO;
-	out->trace.filter = opts->trace_filter;
-	ret = serial_backend_open(&out->serial, &opts->serial);
-	if (ret < 0)
-		return ret;
-	if (opts->console_log) {
-		ret = console_log_open(&out->log, opts->console_log);
-		if (ret < 0)
-			goto fail;
-		out->has_log = true;
-	}
-	if (opts->trace_file) {
-		out->trace.fd =
-			open(opts->trace_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (out->trace.fd < 0) {
-			ret = error_errno(errno, "--trace-file '%s'", opts->trace_file);
-			out->trace.fd = STDERR_FILENO;
-			goto fail;
-		}
-	}
-	if (opts->trace_json) {
-		ret = trace_json_open(&out->trace_json, opts->trace_json, opts->start_ns);
-		if (ret < 0)
-			goto fail;
-		out->has_trace_json = true;
-	}
-	if (out->serial.pty_name[0])
-		note(hooks, RUN_NOTE_ESSENTIAL,
-		     "serial console on %s (screen %s, or minicom -D %s)", out->serial.pty_name,
-		     out->serial.pty_name, out->serial.pty_name);
-	if (out->serial.listen_fd >= 0)
-		note(hooks, RUN_NOTE_ESSENTIAL,
-		     "serial console: waiting for a connection on %s (socat -,raw,echo=0 "
-		     "UNIX-CONNECT:%s)",
-		     opts->serial.path, opts->serial.path);
-	return 0;
-fail:
-	if (out->has_log)
-		console_log_close(&out->log);
-	if (out->trace.fd > STDERR_FILENO)
-		close(out->trace.fd);
-	serial_backend_close(&out->serial);
-	return ret;
-}
-
-/* Close what open_outputs() opened; the first failure to write is the result. */
-static int close_outputs(struct run_outputs *out)
-{
-	int ret = 0, r;
-
-	if (out->has_trace_json && (r = trace_json_close(&out->trace_json)) < 0)
-		ret = r;
-	if (out->has_log && (r = console_log_close(&out->log)) < 0 && !ret)
-		ret = r;
-	if (out->trace.fd > STDERR_FILENO && close(out->trace.fd) < 0 && !ret)
-		ret = error_errno(errno, "--trace-file");
-	serial_backend_close(&out->serial);
-	return ret;
 }
 
 /* A disk that could not be flushed is a VMM error, even after a clean guest exit. */
@@ -478,31 +314,6 @@ static void disk_failed(struct guest_report *r)
 		return; /* the first error stays the one reported */
 	r->result.end = VM_END_ERROR;
 	snprintf(r->result.message, sizeof(r->result.message), "%s", error_message());
-}
-
-/*
- * Standard input on a terminal: raw for the interactive guest (Linux, an --irqchip
- * OS), else left cooked with Ctrl-A ending a line, so that Ctrl-A x and Ctrl-A h
- * work for every guest (console.h). Returns the keys for the input reader.
- */
-static struct console_keys terminal_keys(bool *interactive, int in_fd,
-					 const struct run_hooks *hooks)
-{
-	struct console_keys keys = { .help_fd = STDERR_FILENO };
-	bool tty = in_fd == STDIN_FILENO && isatty(STDIN_FILENO);
-
-	if (!tty) {
-		*interactive = false;
-		return keys;
-	}
-	if (isatty(STDERR_FILENO))
-		note(hooks, RUN_NOTE_HINT, "Ctrl-A x to quit, Ctrl-A h for help");
-	keys.on_quit = quit_requested;
-	if (*interactive && terminal_raw(STDIN_FILENO) == 0)
-		return keys;
-	*interactive = false;
-	keys.cooked_terminal = terminal_escape_mode(STDIN_FILENO, CONSOLE_ESCAPE) == 0;
-	return keys;
 }
 
 int runner_run(const struct options *opts, const struct run_hooks *hooks, struct run_report *report)
@@ -532,7 +343,7 @@ int runner_run(const struct options *opts, const struct run_hooks *hooks, struct
 		if (ret < 0)
 			goto out_host;
 	}
-	ret = open_outputs(opts, &outputs, hooks);
+	ret = run_outputs_open(opts, &outputs, hooks);
 	if (ret < 0)
 		goto out_disk;
 	/*
@@ -568,7 +379,7 @@ int runner_run(const struct options *opts, const struct run_hooks *hooks, struct
 	if (ret == 0)
 		jobs[0].console.out_fd = outputs.serial.out_fd;
 
-	keys = terminal_keys(&interactive, outputs.serial.in_fd, hooks);
+	keys = run_terminal_keys(&interactive, outputs.serial.in_fd, quit_requested, hooks);
 	ret = console_input_start_keys(&input, outputs.serial.in_fd, &keys);
 	if (ret == 0)
 		jobs[0].console.input = &input;
@@ -608,7 +419,7 @@ int runner_run(const struct options *opts, const struct run_hooks *hooks, struct
 		}
 	}
 	ret = 0;
-	if (close_outputs(&outputs) < 0)
+	if (run_outputs_close(&outputs) < 0)
 		disk_failed(&report->guests[0]);
 out_disk:
 	/* After the last vCPU: whatever the guest wrote is in the file, then on disk. */
