@@ -108,6 +108,12 @@ static void report_guest(const struct guest_report *g, const struct options *opt
 			fprintf(stderr, "mini-kvm: guest '%s': %s\n", g->path, r->message);
 		if (r->dump)
 			fputs(r->dump, stderr); /* where --timeout found the vCPUs */
+		if (g->hint) /* what it was doing when it was stopped (diagnose_stopped()) */
+			fprintf(stderr, "mini-kvm: guest '%s': %s\n", g->path, g->hint);
+		break;
+	case VM_END_QUIT:
+		if (g->hint)
+			fprintf(stderr, "mini-kvm: guest '%s': %s\n", g->path, g->hint);
 		break;
 	case VM_END_HALT:
 		/* Why a halt ended the VM when it could have waited (the halt watch). */

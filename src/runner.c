@@ -154,6 +154,9 @@ static void *guest_thread(void *arg)
 	if (report->result.end == VM_END_DIED && report->result.vcpu >= 0)
 		report->hint =
 			diagnose_death(job->host, &vm, job->linux_guest ? NULL : &job->image);
+	else if (report->result.end == VM_END_TIMEOUT || report->result.end == VM_END_SIGNAL ||
+		 report->result.end == VM_END_QUIT)
+		report->hint = diagnose_stopped(&vm, job->linux_guest ? NULL : &job->image);
 	vm_destroy(&vm);
 	return NULL;
 }

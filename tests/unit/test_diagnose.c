@@ -2,6 +2,7 @@
 /* Unit tests of the right diagnoses: the wrong boot mode (src/diagnose.c), files that are no program (src/loaders/sniff.c), Linux's verdict (src/probe.c) and its command line (src/linux.c). */
 #include "unit.h"
 
+#include "arch/x86/insn.h"
 #include "arch/x86/x86.h"
 #include "diagnose.h"
 #include "linux.h"
@@ -17,23 +18,36 @@ static void test_wrong_mode(void **state)
 	char *hint;
 
 	(void)state;
-	hint = diagnose_wrong_mode(&img, 0);
+	hint = diagnose_wrong_mode(&img, 0, WRONG_MODE_DIED);
 	assert_non_null(hint);
 	assert_contains(hint, "it is a flat binary, so it started in 16-bit real mode (the "
 			      "default without --mode), and it died there");
 	assert_contains(hint, "--mode protected");
 	free(hint);
+	hint = diagnose_wrong_mode(&img, 0, WRONG_MODE_IN_ZEROS);
+	assert_contains(hint, "and it was running through zero-filled memory there");
+	free(hint);
 	/* Not when --mode chose real mode, the guest left real mode, or it is an ELF. */
 	img.mode_given = true;
-	assert_null(diagnose_wrong_mode(&img, 0));
+	assert_null(diagnose_wrong_mode(&img, 0, WRONG_MODE_DIED));
 	img.mode_given = false;
-	assert_null(diagnose_wrong_mode(&img, X86_CR0_PE));
+	assert_null(diagnose_wrong_mode(&img, X86_CR0_PE, WRONG_MODE_DIED));
 	img.format = IMAGE_ELF32;
-	assert_null(diagnose_wrong_mode(&img, 0));
+	assert_null(diagnose_wrong_mode(&img, 0, WRONG_MODE_IN_ZEROS));
 	img.format = IMAGE_FLAT;
 	img.mode = BOOT_MODE_LONG;
-	assert_null(diagnose_wrong_mode(&img, X86_CR0_PE));
-	assert_null(diagnose_wrong_mode(NULL, 0)); /* Linux */
+	assert_null(diagnose_wrong_mode(&img, X86_CR0_PE, WRONG_MODE_DIED));
+	assert_null(diagnose_wrong_mode(NULL, 0, WRONG_MODE_DIED)); /* Linux */
+}
+
+static void test_code_is_zeros(void **state)
+{
+	static const uint8_t zeros[X86_INSN_MAX], spin[] = { 0xeb, 0xfe, 0, 0 };
+
+	(void)state;
+	assert_true(diagnose_code_is_zeros(zeros, sizeof(zeros)));
+	assert_false(diagnose_code_is_zeros(spin, sizeof(spin))); /* jmp $: a loop, not a sled */
+	assert_false(diagnose_code_is_zeros(zeros, 0));
 }
 
 /* --- files that are no program ------------------------------------------------------ */
@@ -145,9 +159,8 @@ static void test_linux_cmdline(void **state)
 int main(void)
 {
 	const struct CMUnitTest plain[] = {
-		cmocka_unit_test(test_wrong_mode),
-		cmocka_unit_test(test_sniff_large),
-		cmocka_unit_test(test_linux_needs),
+		cmocka_unit_test(test_wrong_mode),    cmocka_unit_test(test_code_is_zeros),
+		cmocka_unit_test(test_sniff_large),   cmocka_unit_test(test_linux_needs),
 		cmocka_unit_test(test_linux_cmdline),
 	};
 	struct CMUnitTest sniffs[ARRAY_SIZE(sniff_cases)];
