@@ -1,26 +1,62 @@
 # mini-kvm: one `make` builds the VMM, its static twin for the nested lane, every
-# bundled guest and the unit tests. See README.md and docs/ for the targets.
+# bundled guest and the test guests, with a C toolchain alone; `make check` adds the
+# unit tests (cmocka) and the test lanes (pytest, QEMU). See README.md and docs/.
 
 BUILD      ?= build
 CC         = gcc
-CFLAGS_COMMON := -std=gnu11 -Wall -Wextra -Werror -O2 -g -D_GNU_SOURCE \
-		 -Iinclude -Isrc
 CFLAGS     ?=
 LDLIBS     := -pthread -lseccomp
+
+# -Werror (docs/install.md, "Warnings"): on where the code is developed and tested --
+# the goals of DEV_GOALS, and CI (CI=true) -- so that no warning lands; off for a plain
+# `make` or `make install`, so that a user's newer compiler with a new warning still
+# builds mini-kvm. WERROR=1 or WERROR=0 on the command line decides alone.
+DEV_GOALS  := check unit unit-build integration bench bench-smoke bench-build
+WERROR     ?= $(if $(filter true 1,$(CI))$(filter $(DEV_GOALS),$(MAKECMDGOALS)),1,0)
+WERROR_FLAG := $(if $(filter 1,$(WERROR)),-Werror)
+
+CFLAGS_COMMON := -std=gnu11 -Wall -Wextra $(WERROR_FLAG) -O2 -g -D_GNU_SOURCE \
+		 -Iinclude -Isrc
+
+# `mini-kvm version`: `git describe` in a git checkout, VERSION_FALLBACK elsewhere (a
+# release tarball, or no git installed).
+VERSION_FALLBACK := 0.1
+VERSION    := $(shell test -e .git && git describe --always --dirty 2>/dev/null || \
+		echo $(VERSION_FALLBACK))
+
+# make install (PREFIX=/usr/local DESTDIR=): where Debian's tools look for each file.
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+MANDIR     ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 
 VMM_SRCS := $(wildcard src/*.c src/arch/x86/*.c src/loaders/*.c src/devices/*.c src/virtio/*.c \
 			  src/gdb/*.c)
 VMM_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(VMM_SRCS)) $(BUILD)/obj/src/probes/blob.o
 
-.PHONY: all vmm guests test-guests check check-layers unit integration run run-os bench \
-	bench-smoke clean format asan-vmm check-asan
-all: vmm guests test-guests unit-build bench-build
+.PHONY: all vmm guests test-guests check check-layers check-license unit integration run \
+	run-os bench bench-smoke clean format install uninstall asan-vmm check-asan FORCE
+all: vmm guests test-guests
 
 vmm: $(BUILD)/mini-kvm $(BUILD)/mini-kvm-static $(BUILD)/mini-kvm-sandbox-test
 
-$(BUILD)/obj/%.o: %.c
+# The compiler and flags of the last build: objects built with others (WERROR) are rebuilt.
+FLAGS_STAMP := $(BUILD)/flags
+$(FLAGS_STAMP): FORCE
+	@mkdir -p $(@D)
+	@echo '$(CC) $(CFLAGS_COMMON) $(CFLAGS)' | cmp -s - $@ || \
+		echo '$(CC) $(CFLAGS_COMMON) $(CFLAGS)' > $@
+
+# The version, rewritten only when it changes: main.o alone depends on it.
+$(BUILD)/version: FORCE
+	@mkdir -p $(@D)
+	@echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' > $@
+$(BUILD)/obj/src/main.o: $(BUILD)/version
+$(BUILD)/obj/src/main.o: CFLAGS_VERSION = -DMINI_KVM_VERSION='"$(VERSION)"'
+
+$(BUILD)/obj/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_COMMON) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(CFLAGS_COMMON) $(CFLAGS) $(CFLAGS_VERSION) -MMD -MP -c $< -o $@
 
 $(BUILD)/mini-kvm: $(VMM_OBJS)
 	$(CC) $(CFLAGS_COMMON) $(CFLAGS) $^ -o $@ $(LDLIBS)
@@ -54,6 +90,7 @@ PYTEST_ARGS ?=
 
 check: all
 	$(MAKE) check-layers
+	$(MAKE) check-license
 	$(MAKE) unit
 	$(MAKE) integration
 
@@ -62,13 +99,18 @@ check-layers:
 	$(PYTHON) scripts/check-layers
 	$(PYTHON) scripts/check-layers --self-test
 
+# The licence line in every source file (LICENSE), and a self-test that the check bites.
+check-license:
+	$(PYTHON) scripts/check-license
+	$(PYTHON) scripts/check-license --self-test
+
 # test_bench.py (make bench QUICK=1, ~90 s) is CI's separate step, bench-smoke: it
 # would take make check too close to its 10-minute budget on 2 cores.
 integration: all
 	$(PYTHON) -m pytest tests/integration -v --ignore=tests/integration/test_bench.py \
 		$(PYTEST_ARGS)
 
-bench-smoke: all
+bench-smoke: all bench-build
 	$(PYTHON) -m pytest tests/integration/test_bench.py -v $(PYTEST_ARGS)
 
 # The sanitizer lane: the host lane's tests against the VMM built with AddressSanitizer
@@ -107,11 +149,24 @@ run-os: all
 		$(if $(GDB),--gdb $(GDB_PORT) --gdb-wait) $(BUILD)/guests/os/kernel.elf
 
 # Benchmarks (bench/run.py) -> bench/RESULTS.md; QUICK=1 runs each case once.
-bench: all
+bench: all bench-build
 	$(PYTHON) bench/run.py $(if $(QUICK),--quick) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
+
+# The VMM, its man page and its bash completion (docs/install.md). DESTDIR stages
+# the tree for a package; uninstall removes exactly these files.
+INSTALLED := $(DESTDIR)$(BINDIR)/mini-kvm $(DESTDIR)$(MANDIR)/man1/mini-kvm.1 \
+	     $(DESTDIR)$(BASHCOMPDIR)/mini-kvm
+install: $(BUILD)/mini-kvm
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR)
+	install -m 755 $(BUILD)/mini-kvm $(DESTDIR)$(BINDIR)/mini-kvm
+	install -m 644 man/mini-kvm.1 $(DESTDIR)$(MANDIR)/man1/mini-kvm.1
+	install -m 644 completion/mini-kvm.bash $(DESTDIR)$(BASHCOMPDIR)/mini-kvm
+
+uninstall:
+	rm -f $(INSTALLED)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

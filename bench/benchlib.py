@@ -88,15 +88,22 @@ def machine() -> list[str]:
             cpu = line.split(":", 1)[1].strip()
         if line.startswith("flags"):
             virtual = "hypervisor" in line.split()
-    check = subprocess.run([str(lanes.BUILD / "mini-kvm"), "check"], capture_output=True,
-                           text=True).stdout.splitlines()
+    try:
+        found = lanes.parse_check_json(subprocess.run(
+            [str(lanes.BUILD / "mini-kvm"), "check", "--json"], capture_output=True,
+            text=True).stdout)
+        kvm = (f"host KVM {found['module']} (API {found['api_version']}, up to "
+               f"{found['max_vcpus']} vCPUs; Linux guests: "
+               f"{'yes' if found['linux'] else 'no'})")
+    except ValueError:
+        kvm = "no mini-kvm check"
     qemu = subprocess.run([str(QEMU_BIN), "--version"], capture_output=True,
                           text=True).stdout.splitlines()
     return [
         f"- CPU: {cpu}, {os.cpu_count()} cores"
         + ("; this machine is itself a virtual machine (CPUID hypervisor bit), so its "
            "KVM is nested under another hypervisor" if virtual else ""),
-        f"- host kernel: {platform.release()}; {check[0] if check else 'no mini-kvm check'}",
+        f"- host kernel: {platform.release()}; {kvm}",
         f"- QEMU: {qemu[0] if qemu else 'not found'}",
         "- nested lane: the Debian kernel on QEMU TCG (`-cpu max`, emulated SVM) with "
         f"kvm_amd loaded (L1); the VMMs under test run inside it. L1 kernel "

@@ -22,13 +22,14 @@ GUEST_CPPFLAGS := -Iinclude -Iguests/lib -DMINI_KVM_GUEST
 
 # --noexecstack marks the objects as not needing an executable stack (else ld
 # warns); --fatal-warnings turns a truncated immediate into an error.
-GUEST_ASFLAGS := -Wall -Wextra -Werror -Wa,--noexecstack -Wa,--fatal-warnings
+GUEST_ASFLAGS := -Wall -Wextra $(WERROR_FLAG) -Wa,--noexecstack -Wa,--fatal-warnings
 
+# $(WERROR_FLAG): -Werror where the Makefile says (docs/install.md, "Warnings").
 # Freestanding: no libc, no libgcc, no SSE (ring-0 code may be emulated without
 # it; the guests never set up the FPU). -fno-pie: Debian's gcc defaults to PIE.
 # -fno-tree-loop-distribute-patterns: keeps gcc from turning memset's own loop
 # into a call to memset.
-GUEST_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -O2 -g \
+GUEST_CFLAGS := -std=gnu11 -Wall -Wextra $(WERROR_FLAG) -O2 -g \
 		-ffreestanding -fno-pic -fno-pie -fno-stack-protector \
 		-mgeneral-regs-only -nostdlib -fno-asynchronous-unwind-tables \
 		-fno-tree-loop-distribute-patterns

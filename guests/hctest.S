@@ -10,6 +10,7 @@
  *	puts max 5: hello [5] ok
  *	getchar: "abc\n" [4] ok	(the newline read shows as the two bytes '\' 'n')
  *	clock: ok
+ *	memsize: 128 MiB ok	(with -m 128, the default)
  *	enosys: ok
  *	preserve: ok
  *	hctest: ok
@@ -43,6 +44,9 @@
 #define ASCII_BACKSLASH 0x5c
 #define ASCII_QUOTE 0x22
 #define HC_UNKNOWN 0x7f		/* no such function: must answer HC_ENOSYS */
+#define MEMSIZE_ABI 3		/* the ABI version that has HC_MEMSIZE */
+#define PAGE_OFFSET_MASK 0xfff	/* RAM comes in whole 4 KiB pages */
+#define MIB_SHIFT 20
 
 /* Values loaded before a hypercall that the VMM must hand back untouched. */
 #define PRESERVE_EBX 0x11223344
@@ -94,6 +98,7 @@ _start:
 
 	call check_getchar
 	call check_clock
+	call check_memsize
 	call check_enosys_and_preserve
 
 	/* The verdict, and the exit status: the number of failures. */
@@ -164,6 +169,30 @@ clock_fail:
 	jmp report
 clock_pass:
 	xor %cx, %cx		/* ZF set */
+	jmp report
+
+/*
+ * memsize: the VMM's ABI (an 8-bit IN from the port) has HC_MEMSIZE, whose EDX:EAX
+ * is whole 4 KiB pages and at least 1 MiB; the size is printed in MiB.
+ */
+check_memsize:
+	LABEL str_memsize
+	mov $HC_PORT, %dx
+	in (%dx), %al
+	cmp $MEMSIZE_ABI, %al
+	jb memsize_fail
+	HC HC_MEMSIZE
+	test $PAGE_OFFSET_MASK, %eax
+	jnz memsize_fail
+	shrd $MIB_SHIFT, %edx, %eax
+	test %eax, %eax
+	jz memsize_fail
+	PUTNUM %eax
+	LABEL str_mib
+	xor %cx, %cx		/* ZF set */
+	jmp report
+memsize_fail:
+	or $1, %cx		/* ZF clear */
 	jmp report
 
 /*
@@ -244,6 +273,8 @@ str_puts:	.asciz "puts: "
 str_puts_max:	.asciz "puts max 5: "
 str_getchar:	.asciz "getchar: \""
 str_clock:	.asciz "clock: "
+str_memsize:	.asciz "memsize: "
+str_mib:	.asciz " MiB "
 str_enosys:	.asciz "enosys: "
 str_preserve:	.asciz "preserve: "
 str_hctest:	.asciz "hctest: "

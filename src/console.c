@@ -5,16 +5,54 @@
 #include <limits.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "console_log.h"
 #include "error.h"
 #include "sandbox.h"
+#include "terminal.h"
 
-/* Serializes output lines of all guests: a line goes out in one writev() under it. */
+/*
+ * Serializes output lines of all guests: a line goes out in one writev() under it;
+ * also an unprefixed guest's writes to stdout, and the side output below.
+ */
 static pthread_mutex_t output_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/*
+ * Side output (console_side_write()) held back while a guest's line is open on the
+ * file that stdout is. Guarded by output_lock.
+ */
+static struct {
+	bool mid_line;	  /* the last byte a console wrote to stdout was not a newline */
+	char *held;	  /* held output, malloc()ed */
+	size_t len, cap;  /* bytes held, and room */
+	uint64_t dropped; /* bytes given up beyond CONSOLE_SIDE_HOLD_MAX */
+	int fd;		  /* where the held output goes */
+	int shared_fd;	  /* the last fd asked about, and whether it is stdout's file */
+	bool shared;
+} side = { .fd = -1, .shared_fd = -1 };
+
+const char console_keys_help[] = "mini-kvm keys:\n"
+				 "  Ctrl-A x        quit: stop every guest (status 0)\n"
+				 "  Ctrl-A h        this list\n"
+				 "  Ctrl-A Ctrl-A   type Ctrl-A\n";
+
+/* Ctrl-A h: the keys on fd, each line ending in \r\n on a raw terminal (no OPOST). */
+static void write_keys_help(int fd, bool raw)
+{
+	for (const char *p = console_keys_help; *p;) {
+		size_t len = strcspn(p, "\n");
+
+		if (write(fd, p, len) < 0 || write(fd, raw ? "\r\n" : "\n", raw ? 2 : 1) < 0)
+			return; /* nowhere to say it: the key does nothing */
+		p += len + (p[len] == '\n');
+	}
+}
 
 void console_init(struct console *c, unsigned int index, const char *name, bool prefixed,
 		  const char *color, int out_fd)
@@ -88,6 +126,8 @@ static int write_all(struct console *c, struct iovec *iov, int iovcnt)
 				continue;
 			if (errno == EAGAIN)
 				break;
+			if (errno == EPIPE)
+				atomic_store(&c->output_closed, true);
 			return error_errno(errno, "guest output to fd %d", c->out_fd);
 		}
 		while (iovcnt > 0 && (size_t)n >= iov->iov_len) {
@@ -152,16 +192,155 @@ static void watch_output(struct console *c, const char *p, size_t n)
 	}
 }
 
+/* Write n bytes to fd whole (retrying short writes and EINTR). output_lock held. */
+static int write_fd(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return error_errno(errno, "output to fd %d", fd);
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Write out the held side output (after a guest's newline). output_lock held. */
+static int release_held(void)
+{
+	int ret = 0;
+
+	if (side.len)
+		ret = write_fd(side.fd, side.held, side.len);
+	side.len = 0;
+	return ret;
+}
+
+/*
+ * An unprefixed console's bytes, straight to out_fd; on stdout, held side output
+ * goes out after the chunk's last newline. c->lock held.
+ */
+static int put_unprefixed(struct console *c, const char *p, size_t n)
+{
+	bool tracked = c->out_fd == STDOUT_FILENO;
+	struct iovec iov;
+	int ret = 0;
+
+	if (!n)
+		return 0;
+	pthread_mutex_lock(&output_lock);
+	if (tracked && side.len) {
+		const char *nl = memrchr(p, '\n', n);
+
+		if (nl) {
+			size_t head = (size_t)(nl - p) + 1;
+
+			iov = (struct iovec){ (void *)p, head };
+			ret = write_all(c, &iov, 1);
+			if (!ret)
+				release_held();
+			p += head;
+			n -= head;
+			side.mid_line = false;
+		}
+	}
+	if (!ret && n) {
+		iov = (struct iovec){ (void *)p, n };
+		ret = write_all(c, &iov, 1);
+		if (tracked)
+			side.mid_line = p[n - 1] != '\n';
+	}
+	pthread_mutex_unlock(&output_lock);
+	return ret;
+}
+
+/* Whether fd is the file standard output is (same device and inode). output_lock held. */
+static bool shares_stdout(int fd)
+{
+	struct stat a, b;
+
+	if (fd != side.shared_fd) {
+		side.shared_fd = fd;
+		side.shared = fd == STDOUT_FILENO ||
+			      (fstat(fd, &a) == 0 && fstat(STDOUT_FILENO, &b) == 0 &&
+			       a.st_dev == b.st_dev && a.st_ino == b.st_ino);
+	}
+	return side.shared;
+}
+
+int console_side_write(int fd, const void *buf, size_t n)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&output_lock);
+	if (side.mid_line && shares_stdout(fd)) {
+		if (side.len + n > CONSOLE_SIDE_HOLD_MAX) {
+			side.dropped += n;
+		} else {
+			if (side.len + n > side.cap) {
+				size_t cap = side.cap ? side.cap * 2 : 4096;
+				char *held;
+
+				while (cap < side.len + n)
+					cap *= 2;
+				held = realloc(side.held, cap);
+				if (!held) {
+					side.dropped += n;
+					goto out;
+				}
+				side.held = held;
+				side.cap = cap;
+			}
+			memcpy(side.held + side.len, buf, n);
+			side.len += n;
+			side.fd = fd;
+		}
+	} else {
+		ret = write_fd(fd, buf, n);
+	}
+out:
+	pthread_mutex_unlock(&output_lock);
+	return ret;
+}
+
+int console_side_flush(void)
+{
+	char note[128];
+	int ret = 0;
+
+	pthread_mutex_lock(&output_lock);
+	if (side.len && side.mid_line)
+		ret = write_fd(side.fd, "\n", 1);
+	if (!ret)
+		ret = release_held();
+	if (!ret && side.dropped && side.fd >= 0) {
+		int len = snprintf(note, sizeof(note),
+				   "mini-kvm: %llu bytes of trace output were dropped while a "
+				   "guest's line stayed open\n",
+				   (unsigned long long)side.dropped);
+
+		ret = write_fd(side.fd, note, (size_t)len);
+	}
+	side.dropped = 0;
+	free(side.held);
+	side.held = NULL;
+	side.cap = side.len = 0;
+	side.mid_line = false;
+	side.shared_fd = -1;
+	pthread_mutex_unlock(&output_lock);
+	return ret;
+}
+
 /* Pass n bytes on: straight to out_fd, or whole lines when prefixed. c->lock held. */
 static int put(struct console *c, const char *p, size_t n)
 {
 	int ret = 0;
 
-	if (!c->prefixed) {
-		struct iovec iov = { (void *)p, n };
-
-		return write_all(c, &iov, 1);
-	}
+	if (!c->prefixed)
+		return put_unprefixed(c, p, n);
 	for (size_t i = 0; i < n && !ret; i++) {
 		c->line[c->len++] = p[i];
 		/* A line longer than the buffer goes out in pieces, each prefixed. */
@@ -194,7 +373,8 @@ static int put_visible(struct console *c, const char *p, size_t n)
 		if (c->c1_lead_pending) {
 			c->c1_lead_pending = false;
 			if (b >= ASCII_C1_FIRST && b < ASCII_C1_END) {
-				len += sprintf(out + len, "M-^%c", b - ASCII_C1_FIRST + ASCII_CARET);
+				len += sprintf(out + len, "M-^%c",
+					       b - ASCII_C1_FIRST + ASCII_CARET);
 				goto next;
 			}
 			out[len++] = (char)UTF8_C1_LEAD;
@@ -207,7 +387,7 @@ static int put_visible(struct console *c, const char *p, size_t n)
 			len += sprintf(out + len, "^%c", b + ASCII_CARET);
 		else
 			out[len++] = b;
-next:
+	next:
 		if (len + CONSOLE_VISIBLE_MAX >= sizeof(out)) {
 			ret = put(c, out, len);
 			len = 0;
@@ -225,8 +405,9 @@ int console_write(struct console *c, const void *buf, size_t n)
 	pthread_mutex_lock(&c->lock); /* several vCPUs may print */
 	if (c->watch.first_byte || c->watch.line)
 		watch_output(c, buf, n);
-	if (c->out_fd < 0)
-		ret = 0; /* a console that discards (probe guests) */
+	ret = c->log ? console_log_write(c->log, c, buf, n) : 0;
+	if (ret < 0 || c->out_fd < 0)
+		; /* a failed log, or a console that discards (probe guests) */
 	else if (c->visible_controls)
 		ret = put_visible(c, buf, n);
 	else
@@ -248,6 +429,8 @@ int console_flush(struct console *c)
 	}
 	if (!ret && c->prefixed && c->len)
 		ret = emit_line(c);
+	if (!ret && c->log)
+		ret = console_log_flush(c->log, c);
 	pthread_mutex_unlock(&c->lock);
 	return ret;
 }
@@ -276,6 +459,11 @@ static ssize_t filter_escapes(struct console_input *in, uint8_t *chunk, ssize_t 
 		if (c == CONSOLE_ESCAPE_QUIT) {
 			*quit = true; /* what came before still reaches the guest; nothing after */
 			break;
+		}
+		if (c == CONSOLE_ESCAPE_HELP) {
+			if (in->help_fd >= 0)
+				write_keys_help(in->help_fd, !in->cooked);
+			continue;
 		}
 		if (c != CONSOLE_ESCAPE)
 			out[len++] = CONSOLE_ESCAPE; /* not an escape after all: pass both */
@@ -322,6 +510,11 @@ static void *input_thread(void *arg)
 		eof = n <= 0;
 		if (!eof && in->on_quit)
 			n = filter_escapes(in, chunk, n, &quit);
+		/* A cooked terminal hands over the key after a lone Ctrl-A only in key mode. */
+		if (in->cooked && !eof && in->escape_pending != in->key_mode) {
+			in->key_mode = in->escape_pending;
+			terminal_key_mode(in->fd, in->key_mode);
+		}
 
 		pthread_mutex_lock(&in->lock);
 		if (eof)
@@ -352,12 +545,23 @@ static void *input_thread(void *arg)
 int console_input_start(struct console_input *in, int fd, void (*on_quit)(void *),
 			void *quit_opaque)
 {
+	const struct console_keys keys = { .on_quit = on_quit,
+					   .opaque = quit_opaque,
+					   .help_fd = -1 };
+
+	return console_input_start_keys(in, fd, &keys);
+}
+
+int console_input_start_keys(struct console_input *in, int fd, const struct console_keys *keys)
+{
 	int ret;
 
 	memset(in, 0, sizeof(*in));
 	in->fd = fd;
-	in->on_quit = on_quit;
-	in->quit_opaque = quit_opaque;
+	in->on_quit = keys->on_quit;
+	in->quit_opaque = keys->opaque;
+	in->help_fd = keys->help_fd;
+	in->cooked = keys->on_quit && keys->cooked_terminal;
 	pthread_mutex_init(&in->lock, NULL);
 	pthread_mutex_init(&in->notify_lock, NULL);
 	pthread_cond_init(&in->changed, NULL);

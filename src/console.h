@@ -23,9 +23,31 @@
 #define ASCII_CARET    '@' /* ^@ is 0x00, ^A is 0x01 ... as cat -v writes them */
 #define UTF8_C1_LEAD   0xc2
 
-/* The escape key of an interactive console, as in QEMU: Ctrl-A x quits, Ctrl-A Ctrl-A types Ctrl-A. */
+/*
+ * The escape key of a console on a terminal, as in QEMU: Ctrl-A x quits, Ctrl-A h
+ * lists the keys, Ctrl-A Ctrl-A types Ctrl-A.
+ */
 #define CONSOLE_ESCAPE	    0x01
 #define CONSOLE_ESCAPE_QUIT 'x'
+#define CONSOLE_ESCAPE_HELP 'h'
+
+/* What Ctrl-A h prints (its lines end in \r\n on a raw terminal). */
+extern const char console_keys_help[];
+
+struct console_log;
+
+/* What a terminal reader does with Ctrl-A keys (console_input_start_keys()). */
+struct console_keys {
+	void (*on_quit)(void *opaque); /* Ctrl-A x; NULL: no escapes at all */
+	void *opaque;
+	int help_fd; /* Ctrl-A h writes console_keys_help here; -1: nowhere */
+	/*
+	 * The fd is a terminal in canonical mode whose VEOL is Ctrl-A
+	 * (terminal_escape_mode()): Ctrl-A hands over the line so far, and the reader
+	 * reads the key after it in non-canonical mode (terminal_key_mode()).
+	 */
+	bool cooked_terminal;
+};
 
 /*
  * Host input, read by one thread from a file descriptor into a buffer that guests
@@ -54,6 +76,9 @@ struct console_input {
 	/* Interactive use (on_quit set): Ctrl-A escapes, see console_input_start(). */
 	void (*on_quit)(void *opaque);
 	void *quit_opaque;
+	int help_fd;	     /* Ctrl-A h: where the keys are listed, or -1 */
+	bool cooked;	     /* see struct console_keys, cooked_terminal */
+	bool key_mode;	     /* cooked: the terminal reads one key after Ctrl-A (reader only) */
 	bool escape_pending; /* the last byte read was a lone Ctrl-A (reader thread only) */
 };
 
@@ -82,7 +107,8 @@ struct console {
 	 */
 	atomic_bool cancelled;
 	atomic_uint_fast64_t dropped; /* output bytes given up after console_cancel() */
-	bool c1_lead_pending;	       /* visible_controls: a 0xc2 waits for its next byte */
+	atomic_bool output_closed;    /* out_fd's reader went away (EPIPE): see console_write() */
+	bool c1_lead_pending;	      /* visible_controls: a 0xc2 waits for its next byte */
 	pthread_mutex_t lock; /* guards line, len and the watch state (several vCPUs may print) */
 	char line[CONSOLE_LINE_MAX];
 	size_t len;
@@ -91,6 +117,9 @@ struct console {
 	bool wrote;		     /* any output yet (for watch.first_byte) */
 	char watch_line[CONSOLE_WATCH_MAX];
 	size_t watch_len;
+	struct console_log *log;	 /* --console-log: a copy of the output, or NULL */
+	char log_line[CONSOLE_LINE_MAX]; /* prefixed: the log's line so far (console_log.c) */
+	size_t log_len;
 };
 
 /*
@@ -106,11 +135,30 @@ void console_init(struct console *c, unsigned int index, const char *name, bool 
  * With c->visible_controls, control bytes other than \n, \r, \t and \b are shown
  * as cat -v shows them (ESC as ^[, DEL as ^?, a UTF-8 C1 control as M-^X), so a guest
  * cannot drive the user's terminal or fake another guest's prefix. A non-blocking
- * out_fd is waited on (poll) rather than failed. Returns 0 or -errno (e.g. -EPIPE
- * when stdout is closed) with a message; output given up after console_cancel() is
- * not an error (see cancelled).
+ * out_fd is waited on (poll) rather than failed. With c->log, the bytes also go to
+ * the log, unchanged (console_log.h). Returns 0 or -errno (e.g. -EPIPE when
+ * stdout's reader is gone: c->output_closed is then set) with a message; output
+ * given up after console_cancel() is not an error (see cancelled).
  */
 int console_write(struct console *c, const void *buf, size_t n);
+
+/*
+ * Output of mini-kvm's own (--trace lines) to fd, n bytes of whole lines. When fd
+ * is the file standard output is (stderr on the terminal the guest prints to, or
+ * 2>&1), it never splits a guest's line: while an unprefixed guest's line is open
+ * it is held (up to CONSOLE_SIDE_HOLD_MAX bytes, beyond which it is dropped and
+ * counted) and written after the guest's next newline, or by console_side_flush().
+ * Thread-safe. Returns 0 or -errno with a message.
+ */
+int console_side_write(int fd, const void *buf, size_t n);
+
+/*
+ * Write what console_side_write() holds, after a newline if a guest's line is still
+ * open (the guest has ended), and a note of what was dropped. Returns 0 or -errno.
+ */
+int console_side_flush(void);
+
+#define CONSOLE_SIDE_HOLD_MAX (1024 * 1024)
 
 /* Write out a partial last line (with a newline, when prefixed). Returns 0 or -errno. */
 int console_flush(struct console *c);
@@ -124,6 +172,13 @@ void console_destroy(struct console *c);
  */
 int console_input_start(struct console_input *in, int fd, void (*on_quit)(void *),
 			void *quit_opaque);
+
+/*
+ * console_input_start() with the keys of a terminal (struct console_keys): Ctrl-A
+ * x calls keys->on_quit, Ctrl-A h writes console_keys_help to keys->help_fd, and on
+ * a cooked terminal the key after Ctrl-A is read at once. Returns 0 or -errno.
+ */
+int console_input_start_keys(struct console_input *in, int fd, const struct console_keys *keys);
 
 /*
  * Call notify(opaque) whenever new input arrives, from the reader thread (NULL
@@ -140,7 +195,6 @@ void console_input_stop(struct console_input *in);
  * Thread-safe.
  */
 void console_cancel(struct console *c);
-
 
 /* Next input byte (0..255), waiting for one; -1 at end of input or after stop. */
 int console_getchar(struct console *c);

@@ -9,6 +9,7 @@
 #include "arch/x86/insn.h"
 #include "arch/x86/x86.h"
 #include "kvm.h"
+#include "loaders/image.h"
 #include "probe.h"
 #include "vm.h"
 
@@ -50,7 +51,59 @@ static char *blame_host(const struct kvm_host *host, enum probe_id id, const cha
 	return text;
 }
 
-char *diagnose_death(const struct kvm_host *host, const struct vm *vm)
+char *diagnose_wrong_mode(const struct guest_image *img, uint64_t cr0, enum wrong_mode_sign sign)
+{
+	char *text;
+
+	if (!img || img->format != IMAGE_FLAT || img->mode_given || img->mode != BOOT_MODE_REAL ||
+	    (cr0 & X86_CR0_PE))
+		return NULL;
+	/*
+	 * A real-mode program that died without ever leaving real mode is rare, and one
+	 * that runs through zero-filled memory rarer; 32-bit or 64-bit code decoded as
+	 * 16-bit code (the usual mistake: the protected-mode demo run without --mode
+	 * protected) does either within a few instructions: an emulating KVM fails, a
+	 * hardware one runs the zeros for ever.
+	 */
+	if (asprintf(&text,
+		     "it is a flat binary, so it started in 16-bit real mode (the default without "
+		     "--mode), and it %s: if it is 32- or 64-bit code, run it with --mode "
+		     "protected, --mode paging or --mode long (see 'Guests and boot modes' in "
+		     "docs/usage.md)",
+		     sign == WRONG_MODE_DIED ? "died there"
+					     : "was running through zero-filled memory there") < 0)
+		return NULL;
+	return text;
+}
+
+bool diagnose_code_is_zeros(const uint8_t *code, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (code[i])
+			return false;
+	return len > 0;
+}
+
+char *diagnose_stopped(const struct vm *vm, const struct guest_image *img)
+{
+	uint8_t code[X86_INSN_MAX];
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	uint64_t linear, gpa;
+
+	if (!img || !vm->nvcpus || vm->vcpus[0].fd < 0)
+		return NULL;
+	if (ioctl(vm->vcpus[0].fd, KVM_GET_SREGS, &sregs) < 0 ||
+	    ioctl(vm->vcpus[0].fd, KVM_GET_REGS, &regs) < 0 ||
+	    vcpu_read_code(&vm->vcpus[0], &regs, &sregs, &vm->mem, code, sizeof(code), &linear,
+			   &gpa) < 0 ||
+	    !diagnose_code_is_zeros(code, sizeof(code)))
+		return NULL;
+	return diagnose_wrong_mode(img, sregs.cr0, WRONG_MODE_IN_ZEROS);
+}
+
+char *diagnose_death(const struct kvm_host *host, const struct vm *vm,
+		     const struct guest_image *img)
 {
 	static const enum probe_id mode_probe[] = {
 		[BOOT_MODE_REAL] = PROBE_ID_REAL,
@@ -76,6 +129,10 @@ char *diagnose_death(const struct kvm_host *host, const struct vm *vm)
 	vcpu = &vm->vcpus[vm->result.vcpu];
 	if (ioctl(vcpu->fd, KVM_GET_SREGS, &sregs) < 0)
 		return NULL;
+	/* 2a. The wrong mode: blamed before the host, whose probes pass real mode anyway. */
+	hint = diagnose_wrong_mode(img, sregs.cr0, WRONG_MODE_DIED);
+	if (hint)
+		return hint;
 	/*
 	 * 2. Ring-0 code that KVM's emulator could not run: only when the instruction it
 	 * stopped at is one of those the emulator lacks (any other failure is not this).

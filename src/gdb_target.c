@@ -812,7 +812,7 @@ int gdb_vm_start(struct gdb_vm *g)
 {
 	const struct gdb_server_config cfg = server_config(g);
 
-	return gdb_server_start(&g->srv, &cfg);
+	return g->srv.listening ? gdb_server_run(&g->srv) : gdb_server_start(&g->srv, &cfg);
 }
 
 void gdb_vm_end(struct gdb_vm *g)

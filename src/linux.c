@@ -22,7 +22,7 @@
 #include "probe.h"
 #include "vm.h"
 
-/* The kernel command line when -p gives none: the console on the serial port. */
+/* The console on the serial port: the command line when -p gives none, else added to -p. */
 #define LINUX_DEFAULT_CMDLINE "console=ttyS0"
 /*
  * Parameters that describe mini-kvm's platform, put before the user's unless
@@ -66,10 +66,38 @@ static int kernel_is_elf(const char *path, bool *elf)
 	return ret;
 }
 
+/* Whether the command line has a parameter starting with name ("console="). */
+static bool has_param(const char *cmdline, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (const char *p = cmdline; (p = strstr(p, name)); p += len)
+		if (p == cmdline || p[-1] == ' ')
+			return true;
+	return false;
+}
+
+char *linux_cmdline(const char *params)
+{
+	const char *platform, *console;
+	char *cmdline;
+
+	if (!params)
+		params = "";
+	/* A user who says something about PCI has the last word on it. */
+	platform = has_param(params, "pci=") ? "" : LINUX_PLATFORM_CMDLINE " ";
+	/* Without a console the kernel would be silent: the serial one, unless named. */
+	console = has_param(params, "console=") ? ""
+		  : *params			? " " LINUX_DEFAULT_CMDLINE
+						: LINUX_DEFAULT_CMDLINE;
+	if (asprintf(&cmdline, "%s%s%s", platform, params, console) < 0)
+		return NULL;
+	return cmdline;
+}
+
 int linux_open(const struct options *opts, struct linux_guest **out)
 {
 	struct linux_guest *lg = calloc(1, sizeof(*lg));
-	const char *params, *platform;
 	bool elf = false;
 	int ret;
 
@@ -94,12 +122,10 @@ int linux_open(const struct options *opts, struct linux_guest **out)
 		ret = file_read_all(opts->initrd, "initrd", max, limit, &lg->initrd,
 				    &lg->initrd_size);
 	}
-	params = opts->params ? opts->params : LINUX_DEFAULT_CMDLINE;
-	/* A user who says something about PCI has the last word on it. */
-	platform = strstr(params, "pci=") ? "" : LINUX_PLATFORM_CMDLINE " ";
-	if (ret == 0 && asprintf(&lg->cmdline, "%s%s", platform, params) < 0) {
-		lg->cmdline = NULL;
-		ret = error_set(ENOMEM, "no memory for the kernel command line");
+	if (ret == 0) {
+		lg->cmdline = linux_cmdline(opts->params);
+		if (!lg->cmdline)
+			ret = error_set(ENOMEM, "no memory for the kernel command line");
 	}
 	if (ret < 0) {
 		linux_free(lg);

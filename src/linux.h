@@ -46,11 +46,18 @@ struct linux_guest {
 };
 
 /*
+ * The kernel command line for -p params (NULL: none): "pci=off " first unless
+ * params has a pci= parameter (mini-kvm has no PCI bus, and probing for one costs
+ * thousands of VM exits), then params, then " console=ttyS0" unless params names a
+ * console= (without one the kernel would print nothing). Returns malloc()ed text,
+ * or NULL without memory. Pure.
+ */
+char *linux_cmdline(const char *params);
+
+/*
  * Read a Linux guest's inputs from opts: the kernel (-k: a bzImage, or an ELF vmlinux
  * with a XEN_ELFNOTE_PHYS32_ENTRY note for a PVH boot), the initrd (-i, no
- * larger than the guest's RAM) and the command line (-p, default "console=ttyS0";
- * "pci=off" goes first unless the user says pci= themselves: mini-kvm has no PCI
- * bus, and probing for one costs thousands of VM exits). Returns 0 with *out
+ * larger than the guest's RAM) and the command line (linux_cmdline()). Returns 0 with *out
  * (free with linux_free()), or -errno with a message naming the file.
  */
 int linux_open(const struct options *opts, struct linux_guest **out);

@@ -12,7 +12,9 @@
 #include "options.h"
 #include "probe.h"
 #include "runner.h"
+#include "stats_json.h"
 
+/* The Makefile passes `git describe --always --dirty`, or its fallback outside a checkout. */
 #ifndef MINI_KVM_VERSION
 #define MINI_KVM_VERSION "0.1"
 #endif
@@ -38,6 +40,7 @@ static int exit_status(const struct vm_result *r)
 	case VM_END_RESET:
 	case VM_END_QUIT:
 	case VM_END_GDB_KILL:
+	case VM_END_OUTPUT_CLOSED:
 		return EXIT_OK;
 	case VM_END_EXIT:
 		return r->status & GUEST_STATUS_MASK;
@@ -53,9 +56,40 @@ static int exit_status(const struct vm_result *r)
 	return EXIT_VMM_ERROR;
 }
 
-static void report_guest(const struct guest_report *g)
+/* How a VM ended, in a few words (-v). */
+static const char *end_name(enum vm_end end)
+{
+	switch (end) {
+	case VM_END_RUNNING:
+		return "never ran";
+	case VM_END_HALT:
+		return "halted";
+	case VM_END_EXIT:
+		return "exited (HC_EXIT)";
+	case VM_END_DIED:
+		return "died";
+	case VM_END_ERROR:
+		return "stopped by an error";
+	case VM_END_TIMEOUT:
+		return "timed out";
+	case VM_END_SIGNAL:
+		return "stopped by a signal";
+	case VM_END_POWEROFF:
+		return "powered off";
+	case VM_END_RESET:
+		return "reset";
+	case VM_END_QUIT:
+		return "quit (Ctrl-A x)";
+	case VM_END_OUTPUT_CLOSED:
+		return "stopped: stdout was closed";
+	}
+	return "?";
+}
+
+static void report_guest(const struct guest_report *g, const struct options *opts, FILE *stats)
 {
 	const struct vm_result *r = &g->result;
+	bool quiet = opts->verbosity == VERBOSITY_QUIET;
 
 	switch (r->end) {
 	case VM_END_DIED:
@@ -75,6 +109,17 @@ static void report_guest(const struct guest_report *g)
 			fprintf(stderr, "mini-kvm: guest '%s': %s\n", g->path, r->message);
 		if (r->dump)
 			fputs(r->dump, stderr); /* where --timeout found the vCPUs */
+		if (g->hint) /* what it was doing when it was stopped (diagnose_stopped()) */
+			fprintf(stderr, "mini-kvm: guest '%s': %s\n", g->path, g->hint);
+		break;
+	case VM_END_QUIT:
+		if (g->hint)
+			fprintf(stderr, "mini-kvm: guest '%s': %s\n", g->path, g->hint);
+		break;
+	case VM_END_HALT:
+		/* Why a halt ended the VM when it could have waited (the halt watch). */
+		if (r->message[0] && !quiet)
+			fprintf(stderr, "mini-kvm: guest '%s': %s\n", g->path, r->message);
 		break;
 	default:
 		break;
@@ -87,32 +132,105 @@ static void report_guest(const struct guest_report *g)
 		fprintf(stderr, "mini-kvm: guest '%s': %.*s\n", g->path, len, line);
 		line += len + (end != NULL);
 	}
+	if (g->warning && !quiet)
+		fprintf(stderr, "mini-kvm: warning: guest '%s': %s\n", g->path, g->warning);
+	if (opts->verbosity == VERBOSITY_VERBOSE)
+		fprintf(stderr, "mini-kvm: guest '%s': %s after %.3f ms and %" PRIu64 " VM exits\n",
+			g->path, end_name(r->end), g->wall_ns / 1e6, g->exits);
 	if (g->output_dropped)
 		fprintf(stderr,
 			"mini-kvm: guest '%s': %" PRIu64 " bytes of its output were dropped: "
 			"stdout took no more when the VM stopped\n",
 			g->path, g->output_dropped);
 	if (g->stats)
-		fputs(g->stats, stderr);
+		fputs(g->stats, stats);
+}
+
+/* A note of the runner's (runner.h), printed or not as -q and -v say. */
+static void print_note(void *opaque, enum run_note kind, const char *text)
+{
+	const struct options *opts = opaque;
+
+	switch (kind) {
+	case RUN_NOTE_ESSENTIAL:
+		break;
+	case RUN_NOTE_WARNING:
+		if (opts->verbosity == VERBOSITY_QUIET)
+			return;
+		fprintf(stderr, "mini-kvm: warning: %s\n", text);
+		return;
+	case RUN_NOTE_HINT:
+		if (opts->verbosity == VERBOSITY_QUIET)
+			return;
+		break;
+	case RUN_NOTE_VERBOSE:
+		if (opts->verbosity != VERBOSITY_VERBOSE)
+			return;
+		break;
+	}
+	fprintf(stderr, "mini-kvm: %s\n", text);
+}
+
+/* --stats=json: every guest's object in one document, on one line. */
+static void print_stats_json(const struct run_report *report, FILE *out)
+{
+	bool first = true;
+
+	fprintf(out, "{\"mini_kvm_stats\":%d,\"guests\":[", STATS_JSON_VERSION);
+	for (unsigned int i = 0; i < report->nguests; i++) {
+		if (!report->guests[i].stats_json)
+			continue;
+		fprintf(out, "%s%s", first ? "" : ",", report->guests[i].stats_json);
+		first = false;
+	}
+	fputs("]}\n", out);
+}
+
+/* --stats-file: opened before anything runs, so that a bad path runs nothing. */
+static FILE *open_stats(const struct options *opts)
+{
+	FILE *f;
+
+	if (!opts->stats_file)
+		return stderr;
+	f = fopen(opts->stats_file, "we");
+	if (!f)
+		fprintf(stderr, "mini-kvm: --stats-file '%s': %s\n", opts->stats_file,
+			strerror(errno));
+	return f;
 }
 
 static int cmd_run(const struct options *opts)
 {
 	static struct run_report report;
-	int status = EXIT_OK;
-	int ret = runner_run(opts, &report);
+	const struct run_hooks hooks = { .note = print_note, .opaque = (void *)opts };
+	int status = EXIT_OK, ret;
+	FILE *stats = open_stats(opts);
 
+	if (!stats)
+		return EXIT_VMM_ERROR;
+	ret = runner_run(opts, &hooks, &report);
 	if (ret < 0) {
 		fprintf(stderr, "mini-kvm: %s\n", error_message());
+		if (stats != stderr)
+			fclose(stats);
 		return EXIT_VMM_ERROR;
 	}
 	/* The first non-zero status, in command-line order. */
 	for (unsigned int i = 0; i < report.nguests; i++) {
 		int s = exit_status(&report.guests[i].result);
 
-		report_guest(&report.guests[i]);
+		report_guest(&report.guests[i], opts, stats);
 		if (status == EXIT_OK)
 			status = s;
+	}
+	if (opts->stats && opts->stats_json)
+		print_stats_json(&report, stats);
+	if (stats != stderr && fclose(stats) != 0) {
+		fprintf(stderr, "mini-kvm: --stats-file '%s': %s\n", opts->stats_file,
+			strerror(errno));
+		if (status == EXIT_OK)
+			status = EXIT_VMM_ERROR;
 	}
 	runner_report_free(&report);
 	return status;
@@ -153,7 +271,7 @@ int main(int argc, char **argv)
 	case CMD_RUN:
 		return cmd_run(&opts);
 	case CMD_CHECK:
-		ret = probe_check_host(stdout);
+		ret = probe_check_host(stdout, opts.check_json);
 		if (ret < 0) {
 			fprintf(stderr, "mini-kvm: %s\n", error_message());
 			return EXIT_VMM_ERROR;
@@ -163,7 +281,11 @@ int main(int argc, char **argv)
 		printf("mini-kvm %s\n", MINI_KVM_VERSION);
 		return EXIT_OK;
 	case CMD_HELP:
-		fputs(options_usage, stdout);
+		fputs(options_usage_of(opts.help_topic), stdout);
+		if (opts.help_topic == CMD_HELP) {
+			fputc('\n', stdout);
+			fputs(options_usage_of(CMD_CHECK), stdout);
+		}
 		return EXIT_OK;
 	}
 	return EXIT_USAGE;

@@ -11,20 +11,24 @@
 #include "error.h"
 #include "gdb/gdb_server.h"
 #include "sandbox.h"
+#include "suggest.h"
+#include "util.h"
 #include "vm.h"
 #include "arch/x86/layout.h"
 
 const char options_usage[] =
 	"usage: mini-kvm run [OPTIONS] [GUEST ...]\n"
-	"       mini-kvm check          probe which boot modes this host's KVM runs,\n"
-	"                               and what it traps for gdb (--gdb)\n"
-	"       mini-kvm version | help\n"
+	"       mini-kvm check [--json]  probe which boot modes this host's KVM runs,\n"
+	"                                and what it traps for gdb (--gdb)\n"
+	"       mini-kvm version | help [COMMAND]\n"
 	"\n"
 	"run options:\n"
 	"  -k, --kernel FILE     Linux bzImage or vmlinux (PVH boot), or a Multiboot kernel\n"
 	"  -i, --initrd FILE     initramfs / initrd\n"
-	"  -p, --params STR      kernel command line\n"
-	"  -m, --mem SIZE        guest RAM, MiB or with K/M/G suffix (default 128M)\n"
+	"  -p, --params STR      kernel command line (console=ttyS0 is added unless it\n"
+	"                        names a console)\n"
+	"  -m, --mem SIZE        guest RAM, MiB or with K/M/G suffix (default 128M; 1M to\n"
+	"                        1T in whole 4 KiB pages)\n"
 	"  -c, --cpus N          vCPUs (default 1; more than 1 needs -k or --irqchip)\n"
 	"      --mode MODE       for flat GUEST binaries: real | protected | paging | long\n"
 	"      --load ADDR       load address of flat GUEST binaries\n"
@@ -33,7 +37,7 @@ const char options_usage[] =
 	"      --disk FILE[,ro]  with -k: a virtio-blk disk, repeatable (vda, vdb ... in order,\n"
 	"                        up to 8; ,ro: read-only); with a GUEST: the disk of the\n"
 	"                        HC_BLK_* hypercalls (one GUEST only; whole 512-byte sectors;\n"
-	"                        written through)\n"
+	"                        written through; ,ro: writes fail with HC_EROFS)\n"
 	"      --rng             with -k: a virtio entropy device (the host's getrandom())\n"
 	"      --entry ADDR      entry point, overriding the default or the ELF's\n"
 	"      --ata FILE[,ro]   an ATA (IDE) disk for bare guests, up to 4: primary master,\n"
@@ -42,13 +46,22 @@ const char options_usage[] =
 	"      --debug-exit PORT an isa-debug-exit port: a write of V exits with (V<<1)|1\n"
 	"      --vga-text        show the 80x25 text buffer (0xb8000) on the console while\n"
 	"                        the guest does not use its serial port (needs --irqchip)\n"
+	"      --serial WHERE    the guest's console: stdio (default), file:PATH, pty,\n"
+	"                        unix:PATH or unix:PATH,server\n"
+	"      --console-log FILE  a copy of everything the guests print\n"
 	"      --raw-console     pass guest output to a terminal unchanged (by default\n"
 	"                        control bytes show as ^X unless the guest is interactive)\n"
-	"      --stats           print VM-exit statistics at exit (on stderr)\n"
-	"      --trace           log every VM exit to stderr\n"
+	"      --stats[=FORMAT]  print VM-exit statistics at exit (on stderr): table\n"
+	"                        (default) or json\n"
+	"      --stats-file FILE the statistics go to FILE (implies --stats)\n"
+	"      --trace[=FILTER]  log VM exits to stderr; FILTER: io, mmio, other,\n"
+	"                        port=P[-Q], addr=A[-B], comma-separated (default: all)\n"
+	"      --trace-file FILE trace lines go to FILE (implies --trace)\n"
+	"      --trace-json FILE the VM exits and boot milestones as a Chrome/Perfetto\n"
+	"                        trace (open it in ui.perfetto.dev)\n"
 	"      --timeout SECS    stop a guest still running after SECS seconds (exit 124)\n"
-	"      --boot-marker STR with --stats and -k: time the boot to the first console\n"
-	"                        line containing STR\n"
+	"      --boot-marker STR with -k: the boot timeline (--stats) ends at the first\n"
+	"                        console line containing STR\n"
 	"      --gdb [ADDR:]PORT serve gdb's remote protocol (target remote ADDR:PORT);\n"
 	"                        ADDR defaults to 127.0.0.1, PORT 0 picks one (one guest)\n"
 	"      --gdb-wait        with --gdb: hold the guest before its first instruction\n"
@@ -56,9 +69,36 @@ const char options_usage[] =
 	"      --seccomp MODE    what a system call outside a thread's seccomp allow-list\n"
 	"                        does: kill (the default), trap (say which, then exit), off\n"
 	"      --no-seccomp      no seccomp filters (--seccomp off)\n"
+	"  -q, --quiet           errors only: no warnings, hints or notes\n"
+	"  -v, --verbose         also say what each guest is given and how it ended\n"
 	"  GUEST ...             flat binaries or ELF executables; several run concurrently,\n"
 	"                        one VM each. --mode/--load/--entry apply to the GUESTs after\n"
-	"                        them (after the last GUEST: to all without their own)\n";
+	"                        them (after the last GUEST: to all without their own)\n"
+	"keys on a terminal: Ctrl-A x quits, Ctrl-A h lists the keys\n";
+
+/* `mini-kvm check`'s own usage, after the run options in `mini-kvm help`. */
+static const char usage_check[] =
+	"usage: mini-kvm check [--json]\n"
+	"Run a tiny probe guest per capability, each in a fresh VM, and say which this\n"
+	"host's KVM runs.\n"
+	"      --json            one JSON object: the KVM module, each probe, and whether\n"
+	"                        this host runs Linux guests (\"linux\": true/false)\n";
+
+static const char usage_version[] = "usage: mini-kvm version\nPrint mini-kvm's version.\n";
+
+const char *options_usage_of(enum command topic)
+{
+	switch (topic) {
+	case CMD_CHECK:
+		return usage_check;
+	case CMD_VERSION:
+		return usage_version;
+	case CMD_RUN:
+	case CMD_HELP:
+		break;
+	}
+	return options_usage;
+}
 
 enum long_only_option {
 	OPT_MODE = 0x100,
@@ -80,6 +120,11 @@ enum long_only_option {
 	OPT_VGA_TEXT,
 	OPT_SECCOMP,
 	OPT_NO_SECCOMP,
+	OPT_STATS_FILE,
+	OPT_TRACE_FILE,
+	OPT_TRACE_JSON,
+	OPT_SERIAL,
+	OPT_CONSOLE_LOG,
 };
 
 /* --ata's suffix for a read-only disk. */
@@ -97,8 +142,8 @@ static const struct option run_options[] = {
 	{ "mode", required_argument, NULL, OPT_MODE },
 	{ "load", required_argument, NULL, OPT_LOAD },
 	{ "entry", required_argument, NULL, OPT_ENTRY },
-	{ "stats", no_argument, NULL, OPT_STATS },
-	{ "trace", no_argument, NULL, OPT_TRACE },
+	{ "stats", optional_argument, NULL, OPT_STATS },
+	{ "trace", optional_argument, NULL, OPT_TRACE },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "boot-marker", required_argument, NULL, OPT_BOOT_MARKER },
 	{ "irqchip", no_argument, NULL, OPT_IRQCHIP },
@@ -113,6 +158,13 @@ static const struct option run_options[] = {
 	{ "vga-text", no_argument, NULL, OPT_VGA_TEXT },
 	{ "seccomp", required_argument, NULL, OPT_SECCOMP },
 	{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
+	{ "stats-file", required_argument, NULL, OPT_STATS_FILE },
+	{ "trace-file", required_argument, NULL, OPT_TRACE_FILE },
+	{ "trace-json", required_argument, NULL, OPT_TRACE_JSON },
+	{ "serial", required_argument, NULL, OPT_SERIAL },
+	{ "console-log", required_argument, NULL, OPT_CONSOLE_LOG },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -166,6 +218,75 @@ static int parse_u64(const char *text, int base, uint64_t *value)
 	errno = 0;
 	*value = strtoull(text, &end, base);
 	return errno || *end ? -EINVAL : 0;
+}
+
+/*
+ * -m: a size (parse_size()) that guest RAM can have: whole 4 KiB pages, from
+ * LAYOUT_MEM_MIN to OPTIONS_MEM_MAX. Any other is bad usage, never a failure later.
+ */
+static int parse_mem(const char *text, uint64_t *bytes)
+{
+	if (parse_size(text, bytes))
+		return error_set(EINVAL, "--mem '%s': not a size (e.g. 256, 512M, 2G)", text);
+	if (*bytes < LAYOUT_MEM_MIN || *bytes > OPTIONS_MEM_MAX || *bytes % LAYOUT_PAGE_SIZE)
+		return error_set(EINVAL,
+				 "--mem '%s': guest RAM is %llu MiB to %llu GiB, in whole %llu KiB "
+				 "pages",
+				 text, LAYOUT_MEM_MIN / LAYOUT_MIB, OPTIONS_MEM_MAX / LAYOUT_GIB,
+				 LAYOUT_PAGE_SIZE / LAYOUT_KIB);
+	return 0;
+}
+
+/* --stats=FORMAT */
+static int parse_stats_format(const char *text, struct options *opts)
+{
+	opts->stats = true;
+	if (!text || !strcmp(text, "table"))
+		opts->stats_json = false;
+	else if (!strcmp(text, "json"))
+		opts->stats_json = true;
+	else
+		return error_set(EINVAL, "--stats=%s: the formats are table and json", text);
+	return 0;
+}
+
+/* The long options whose names start with name (up to an '='), for ambiguity. */
+static unsigned int prefix_matches(const char *name, const char **found, unsigned int max)
+{
+	size_t len = strcspn(name, "=");
+	unsigned int n = 0;
+
+	for (const struct option *o = run_options; o->name; o++) {
+		if (!strncmp(o->name, name, len)) {
+			if (strlen(o->name) == len)
+				return 0; /* an exact name is never ambiguous */
+			if (n < max)
+				found[n] = o->name;
+			n++;
+		}
+	}
+	return n;
+}
+
+/* An unknown or ambiguous long option (arg: "--stat" ...), with what was likely meant. */
+static int bad_long_option(const char *arg)
+{
+	const char *names[ARRAY_SIZE(run_options)], *matches[3];
+	char name[SUGGEST_MAX_LEN + 1];
+	unsigned int n = 0, m;
+	const char *best;
+
+	m = prefix_matches(arg + 2, matches, ARRAY_SIZE(matches));
+	if (m > 1)
+		return error_set(EINVAL, "option '%s' is ambiguous: --%s, --%s%s", arg, matches[0],
+				 matches[1], m > 2 ? " ..." : "");
+	snprintf(name, sizeof(name), "%.*s", (int)strcspn(arg + 2, "="), arg + 2);
+	for (const struct option *o = run_options; o->name; o++)
+		names[n++] = o->name;
+	best = suggest_word(name, names, n);
+	if (best)
+		return error_set(EINVAL, "unknown option '%s' (did you mean '--%s'?)", arg, best);
+	return error_set(EINVAL, "unknown option '%s'", arg);
 }
 
 /* Which of a guest's image options the command line set. */
@@ -233,13 +354,10 @@ static int check_devices(struct options *opts)
 			"--disk given twice ('%s', '%s'): a GUEST has one disk (HC_BLK_*); "
 			"several are for -k (virtio disks)",
 			opts->disks[0].arg, opts->disks[1].arg);
-	if (opts->ndisks && opts->disks[0].read_only)
-		return error_set(EINVAL,
-				 "--disk '%s': ',ro' is for -k's virtio disks; a GUEST's HC_BLK_* "
-				 "disk is always writable",
-				 opts->disks[0].arg);
-	if (opts->ndisks)
-		opts->disk = opts->disks[0].arg;
+	if (opts->ndisks) {
+		opts->disk = opts->disks[0].path;
+		opts->disk_ro = opts->disks[0].read_only; /* HC_BLK_WRITE answers HC_EROFS */
+	}
 	opts->ndisks = 0; /* disks[] are -k's virtio disks */
 	return 0;
 }
@@ -299,7 +417,7 @@ static int parse_run(int argc, char **argv, struct options *opts)
 	for (;;) {
 		int at = optind ? optind : 1; /* the argument getopt_long() reads next */
 
-		c = getopt_long(argc, argv, "-:k:i:p:m:c:h", run_options, NULL);
+		c = getopt_long(argc, argv, "-:k:i:p:m:c:hqv", run_options, NULL);
 		if (c == -1)
 			break;
 		switch (c) {
@@ -319,10 +437,9 @@ static int parse_run(int argc, char **argv, struct options *opts)
 			opts->params = optarg;
 			break;
 		case 'm':
-			if (parse_size(optarg, &opts->mem_size))
-				return error_set(EINVAL,
-						 "--mem '%s': not a size (e.g. 256, 512M, 2G)",
-						 optarg);
+			ret = parse_mem(optarg, &opts->mem_size);
+			if (ret < 0)
+				return ret;
 			break;
 		case 'c':
 			if (parse_u64(optarg, 10, &value) || value < 1 || value > VM_MAX_VCPUS)
@@ -352,10 +469,40 @@ static int parse_run(int argc, char **argv, struct options *opts)
 			trail.image.entry = cur.image.entry;
 			break;
 		case OPT_STATS:
+			ret = parse_stats_format(optarg, opts);
+			if (ret < 0)
+				return ret;
+			break;
+		case OPT_STATS_FILE:
 			opts->stats = true;
+			opts->stats_file = optarg;
 			break;
 		case OPT_TRACE:
 			opts->trace = true;
+			if (trace_filter_parse(optarg, &opts->trace_filter) < 0)
+				return error_wrap(EINVAL, "--trace=%s", optarg);
+			break;
+		case OPT_TRACE_FILE:
+			if (!opts->trace)
+				trace_filter_parse(NULL, &opts->trace_filter);
+			opts->trace = true;
+			opts->trace_file = optarg;
+			break;
+		case OPT_TRACE_JSON:
+			opts->trace_json = optarg;
+			break;
+		case OPT_SERIAL:
+			if (serial_spec_parse(optarg, &opts->serial) < 0)
+				return error_wrap(EINVAL, "--serial");
+			break;
+		case OPT_CONSOLE_LOG:
+			opts->console_log = optarg;
+			break;
+		case 'q':
+			opts->verbosity = VERBOSITY_QUIET;
+			break;
+		case 'v':
+			opts->verbosity = VERBOSITY_VERBOSE;
 			break;
 		case OPT_IRQCHIP:
 			opts->irqchip = true;
@@ -431,6 +578,7 @@ static int parse_run(int argc, char **argv, struct options *opts)
 			break;
 		case 'h':
 			opts->command = CMD_HELP;
+			opts->help_topic = CMD_RUN;
 			return 0;
 		case ':':
 			return error_set(EINVAL, "option '%s' needs an argument", argv[optind - 1]);
@@ -438,6 +586,8 @@ static int parse_run(int argc, char **argv, struct options *opts)
 			/* A bad letter may sit inside a cluster (-xc2): name the letter alone. */
 			if (optopt && strncmp(argv[at], "--", 2))
 				return error_set(EINVAL, "unknown option '-%c'", optopt);
+			if (!strncmp(argv[at], "--", 2))
+				return bad_long_option(argv[at]);
 			return error_set(EINVAL, "unknown option '%s'", argv[at]);
 		}
 	}
@@ -476,6 +626,15 @@ static int parse_run(int argc, char **argv, struct options *opts)
 		return error_set(EINVAL, "--gdb-wait needs --gdb [ADDR:]PORT");
 	if ((opts->initrd || opts->params) && !opts->kernel)
 		return error_set(EINVAL, "-i and -p need -k (a Linux or Multiboot kernel)");
+	if (opts->boot_marker && !opts->kernel)
+		return error_set(EINVAL, "--boot-marker needs -k: it ends a Linux guest's boot "
+					 "timeline");
+	/* One console backend, one guest: several guests share stdout, prefixed. */
+	if (opts->serial.kind != SERIAL_STDIO && opts->nguests > 1)
+		return error_set(EINVAL,
+				 "--serial: %u GUESTs given; only one guest's console "
+				 "can go elsewhere than stdio",
+				 opts->nguests);
 	/* One writer per disk file, as for --disk. */
 	if (opts->nata && opts->nguests > 1)
 		return error_set(EINVAL, "--ata: %u GUESTs given; ATA disks belong to one GUEST",
@@ -495,30 +654,99 @@ static int parse_run(int argc, char **argv, struct options *opts)
 	return 0;
 }
 
+/* The commands, for suggestions. */
+static const char *const commands[] = { "run", "check", "version", "help" };
+
+static int command_of(const char *word, enum command *cmd)
+{
+	static const enum command ids[] = { CMD_RUN, CMD_CHECK, CMD_VERSION, CMD_HELP };
+
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+		if (!strcmp(word, commands[i])) {
+			*cmd = ids[i];
+			return 0;
+		}
+	}
+	if (!strcmp(word, "--version"))
+		*cmd = CMD_VERSION;
+	else if (!strcmp(word, "--help") || !strcmp(word, "-h"))
+		*cmd = CMD_HELP;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/* An unknown command: a typo of one (chek), or a GUEST without run (hello.bin). */
+static int unknown_command(const char *word)
+{
+	const char *best = suggest_word(word, commands, ARRAY_SIZE(commands));
+
+	if (best)
+		return error_set(EINVAL, "unknown command '%s' (did you mean '%s'?)", word, best);
+	if (strpbrk(word, "./"))
+		return error_set(EINVAL, "unknown command '%s' (did you mean 'mini-kvm run %s'?)",
+				 word, word);
+	return error_set(EINVAL,
+			 "unknown command '%s' (the commands are run, check, version "
+			 "and help)",
+			 word);
+}
+
+static bool is_help_flag(const char *arg)
+{
+	return !strcmp(arg, "--help") || !strcmp(arg, "-h");
+}
+
+/* check [--json] [--help], version [--help], help [COMMAND]. */
+static int parse_other(int argc, char **argv, enum command cmd, struct options *opts)
+{
+	opts->command = cmd;
+	opts->help_topic = CMD_HELP;
+	for (int i = 2; i < argc; i++) {
+		const char *arg = argv[i];
+
+		if (cmd != CMD_HELP && is_help_flag(arg)) {
+			opts->command = CMD_HELP;
+			opts->help_topic = cmd;
+			return 0;
+		}
+		if (cmd == CMD_CHECK && !strcmp(arg, "--json")) {
+			opts->check_json = true;
+			continue;
+		}
+		if (cmd == CMD_HELP && i == 2) {
+			enum command topic;
+
+			if (command_of(arg, &topic) < 0)
+				return unknown_command(arg);
+			opts->help_topic = topic;
+			continue;
+		}
+		if (cmd == CMD_CHECK)
+			return error_set(EINVAL, "'check' takes --json and --help only, not '%s'",
+					 arg);
+		if (cmd == CMD_HELP)
+			return error_set(EINVAL, "'help' takes one COMMAND at most, not '%s'", arg);
+		return error_set(EINVAL, "'%s' takes no arguments", argv[1]);
+	}
+	return 0;
+}
+
 int options_parse(int argc, char **argv, struct options *opts)
 {
-	const char *cmd;
+	enum command cmd;
 
 	memset(opts, 0, sizeof(*opts));
 	opts->mem_size = LAYOUT_MEM_DEFAULT;
 	opts->cpus = 1;
+	opts->help_topic = CMD_HELP;
 	if (argc < 2)
 		return error_set(EINVAL, "no command given");
-	cmd = argv[1];
-	if (!strcmp(cmd, "run")) {
+	if (command_of(argv[1], &cmd) < 0)
+		return unknown_command(argv[1]);
+	if (cmd == CMD_RUN) {
 		opts->command = CMD_RUN;
 		return parse_run(argc - 1, argv + 1, opts);
 	}
-	if (argc > 2 && (!strcmp(cmd, "check") || !strcmp(cmd, "version") || !strcmp(cmd, "help")))
-		return error_set(EINVAL, "'%s' takes no arguments", cmd);
-	if (!strcmp(cmd, "check"))
-		opts->command = CMD_CHECK;
-	else if (!strcmp(cmd, "version") || !strcmp(cmd, "--version"))
-		opts->command = CMD_VERSION;
-	else if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h"))
-		opts->command = CMD_HELP;
-	else
-		return error_set(EINVAL, "unknown command '%s' (did you mean 'mini-kvm run %s'?)",
-				 cmd, cmd);
-	return 0;
+	return parse_other(argc, argv, cmd, opts);
 }

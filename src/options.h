@@ -8,8 +8,17 @@
 #include "arch/x86/layout.h"
 #include "loaders/image.h"
 #include "sandbox.h"
+#include "serial_backend.h"
+#include "trace.h"
 
 enum command { CMD_RUN, CMD_CHECK, CMD_VERSION, CMD_HELP };
+
+/* -q and -v: what mini-kvm says besides errors (main.c). */
+enum verbosity {
+	VERBOSITY_QUIET = -1,  /* -q: errors and what the user must know (a pty's name) only */
+	VERBOSITY_NORMAL = 0,  /* warnings and hints too */
+	VERBOSITY_VERBOSE = 1, /* -v: also what each guest is given and how it ended */
+};
 
 #define OPTIONS_MAX_GUESTS 64
 /* --disk files of a Linux guest: one virtio-mmio slot each (GSIs 16-23, layout.h). */
@@ -61,7 +70,18 @@ struct options {
 	bool vga_text;		  /* --vga-text: render the 80x25 text buffer on the console */
 	bool stats;
 	bool trace;
-	enum sandbox_mode seccomp; /* --seccomp / --no-seccomp; SANDBOX_DEFAULT if neither */
+	enum sandbox_mode seccomp;	  /* --seccomp / --no-seccomp; SANDBOX_DEFAULT if neither */
+	bool disk_ro;			  /* --disk FILE,ro: HC_BLK_WRITE answers HC_EROFS */
+	bool stats_json;		  /* --stats=json */
+	const char *stats_file;		  /* --stats-file: the statistics go there, not to stderr */
+	struct trace_filter trace_filter; /* --trace=FILTER (all exits without one) */
+	const char *trace_file;		  /* --trace-file: trace lines go there, not to stderr */
+	const char *trace_json;		  /* --trace-json: a Chrome/Perfetto trace of the run */
+	struct serial_spec serial;	  /* --serial: where the guest's console goes */
+	const char *console_log;	  /* --console-log: a copy of everything the guests print */
+	enum verbosity verbosity;	  /* -q, -v */
+	bool check_json;		  /* check --json */
+	enum command help_topic; /* help COMMAND, COMMAND --help: whose usage (CMD_HELP: all) */
 	double timeout;		 /* seconds; 0 = none */
 	const char *boot_marker; /* --boot-marker: console text the boot timeline waits for */
 	const char *gdb;	 /* --gdb [ADDR:]PORT (checked), or NULL */
@@ -76,7 +96,8 @@ struct options {
  * apply to the GUESTs that follow them; given after the last GUEST they apply to
  * every GUEST that has no setting of its own.
  * Returns 0, or -EINVAL with a message for bad usage (unknown command or option,
- * bad number, no guest to run). Pure apart from getopt's global state.
+ * with the likely one when it is a typo; bad number or size; options that do not go
+ * together; no guest to run). Pure apart from getopt's global state.
  */
 int options_parse(int argc, char **argv, struct options *opts);
 
@@ -87,7 +108,19 @@ int options_parse(int argc, char **argv, struct options *opts);
  */
 int parse_size(const char *text, uint64_t *bytes);
 
-/* The usage text for `mini-kvm help`. */
+/* The usage text for `mini-kvm help`: every command and option. */
 extern const char options_usage[];
+
+/*
+ * The usage text of one command (`mini-kvm help run`, `mini-kvm check --help`):
+ * CMD_RUN, CMD_CHECK, CMD_VERSION; CMD_HELP gives options_usage.
+ */
+const char *options_usage_of(enum command topic);
+
+/*
+ * Largest -m: 1 TiB. Far beyond any guest here and what most hosts can map; a
+ * larger size is a typo, refused as bad usage rather than by mmap.
+ */
+#define OPTIONS_MEM_MAX (1ULL << 40)
 
 #endif

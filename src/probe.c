@@ -12,6 +12,7 @@
 #include "error.h"
 #include "gdb/hwbp.h"
 #include "gdb_target.h"
+#include "json.h"
 #include "kvm.h"
 #include "loaders/image.h"
 #include "mini-kvm/probe_status.h"
@@ -309,27 +310,71 @@ const char *probe_what(enum probe_id id)
 	return probes[id].what;
 }
 
-int probe_check_host(FILE *out)
+bool probe_linux_ok(const bool yes[PROBE_COUNT])
 {
+	return yes[PROBE_ID_LONG] && yes[PROBE_ID_SYSCALL] && yes[PROBE_ID_INT_GATE] &&
+	       yes[PROBE_ID_IRQ_RING3];
+}
+
+/* check --json: everything at the end, in one object (a probe failing half-way prints nothing). */
+static void check_json(FILE *out, const struct kvm_host *host, const struct probe_result *r,
+		       const bool *yes)
+{
+	struct json j;
+
+	json_init(&j, out);
+	json_begin_object(&j, NULL);
+	json_string(&j, "module", host->module);
+	json_i64(&j, "api_version", host->api_version);
+	json_i64(&j, "max_vcpus", host->max_vcpus);
+	json_begin_object(&j, "capabilities");
+	for (unsigned int i = 0; i < PROBE_COUNT; i++) {
+		json_begin_object(&j, probes[i].name);
+		json_bool(&j, "available", r[i].yes);
+		json_string(&j, "what", probes[i].what);
+		json_string(&j, "detail", r[i].yes ? "" : r[i].detail);
+		json_end_object(&j);
+	}
+	json_end_object(&j);
+	json_bool(&j, "linux", probe_linux_ok(yes));
+	json_end_object(&j);
+	fputc('\n', out);
+}
+
+int probe_check_host(FILE *out, bool json)
+{
+	static struct probe_result results[PROBE_COUNT];
+	bool yes[PROBE_COUNT] = { false };
 	struct kvm_host host;
 	int ret = kvm_host_open(&host, KVM_DEVICE_PATH);
 
 	if (ret < 0)
 		return ret;
-	fprintf(out, "mini-kvm check: host KVM is %s (API %d, up to %d vCPUs)\n", host.module,
-		host.api_version, host.max_vcpus);
+	if (!json)
+		fprintf(out, "mini-kvm check: host KVM is %s (API %d, up to %d vCPUs)\n",
+			host.module, host.api_version, host.max_vcpus);
 	for (unsigned int i = 0; i < PROBE_COUNT; i++) {
-		struct probe_result r;
+		struct probe_result *r = &results[i];
 
-		if (i == PROBE_ID_FIRST_DEBUG)
+		if (i == PROBE_ID_FIRST_DEBUG && !json)
 			fprintf(out, "guest debugging (run --gdb):\n");
-		ret = probe_run(&host, i, &r);
+		ret = probe_run(&host, i, r);
 		if (ret < 0)
 			break;
-		fprintf(out, "  %-10s %-3s  %s%s%s\n", probes[i].name, r.yes ? "yes" : "no",
-			probes[i].what, r.yes ? "" : ": ", r.detail);
+		yes[i] = r->yes;
+		if (json)
+			continue;
+		fprintf(out, "  %-10s %-3s  %s%s%s\n", probes[i].name, r->yes ? "yes" : "no",
+			probes[i].what, r->yes ? "" : ": ", r->detail);
 		fflush(out);
 	}
+	if (ret == 0 && json)
+		check_json(out, &host, results, yes);
+	else if (ret == 0)
+		fprintf(out, "Linux guests (-k) %s here%s\n",
+			probe_linux_ok(yes) ? "run" : "do not run",
+			probe_linux_ok(yes) ? ""
+					    : ": they need long, syscall, int-gate and irq-ring3");
 	kvm_host_close(&host);
 	return ret;
 }

@@ -55,9 +55,19 @@ const char *probe_what(enum probe_id id);
 
 /*
  * `mini-kvm check`: open /dev/kvm, run every probe and print one line per
- * capability on out: "<name> yes|no <detail>", after a header naming the KVM module.
- * Returns 0, or -errno with a message when KVM cannot be opened.
+ * capability on out: "<name> yes|no <detail>", after a header naming the KVM module,
+ * and a last line saying whether Linux guests run here (probe_linux_ok()). With
+ * json, one JSON object instead (docs/usage.md, "Knowing the host"): {"module",
+ * "api_version", "max_vcpus", "capabilities": {NAME: {"available", "what",
+ * "detail"}}, "linux"}. Returns 0, or -errno with a message when KVM cannot be opened.
  */
-int probe_check_host(FILE *out);
+int probe_check_host(FILE *out, bool json);
+
+/*
+ * Whether Linux guests (-k) run on a host whose probes said yes[]: long mode, and
+ * system calls, int3 and interrupts crossing rings (syscall, int-gate, irq-ring3:
+ * what the kernel and its user space do from the first instruction on). Pure.
+ */
+bool probe_linux_ok(const bool yes[PROBE_COUNT]);
 
 #endif

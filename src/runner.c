@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "describe.h"
 #include "devices/blk.h"
 #include "diagnose.h"
 #include "error.h"
@@ -18,6 +19,7 @@
 #include "probe.h"
 #include "pc.h"
 #include "sandbox.h"
+#include "run_outputs.h"
 #include "terminal.h"
 #include "util.h"
 #include "virtio/virtio_blk.h"
@@ -35,15 +37,19 @@ struct guest_job {
 	struct console console;
 	struct guest_report *report;
 	pthread_t thread;
-	struct vm *vm; /* live VM, or NULL; guarded by live_lock */
+	struct vm *vm;			   /* live VM, or NULL; guarded by live_lock */
+	char label[CONSOLE_NAME_MAX + 16]; /* "[N:name]", for --trace */
+	struct trace trace;		   /* --trace: this VM's label and the run's sink */
+	struct trace_json *trace_json;	   /* --trace-json: the run's trace file, or NULL */
 };
 
 /* The signal thread and Ctrl-A x stop live VMs; the guest threads publish them here. */
 static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct guest_job *live_jobs;
 static unsigned int live_njobs;
-static enum vm_end stop_end; /* VM_END_RUNNING until a signal or Ctrl-A x; guarded */
-static int stop_status;	     /* guarded by live_lock */
+static enum vm_end stop_end;	   /* VM_END_RUNNING until a signal or Ctrl-A x; guarded */
+static int stop_status;		   /* guarded by live_lock */
+static atomic_bool stop_requested; /* stop_end is set: a wait before the guests run gives up */
 
 /* -k's virtio disks: opened with the other inputs, flushed and closed after the VM. */
 static struct virtio_blk virtio_disks[OPTIONS_MAX_DISKS];
@@ -83,6 +89,7 @@ static void stop_all(enum vm_end end, int status)
 	if (stop_end == VM_END_RUNNING) {
 		stop_end = end;
 		stop_status = status;
+		atomic_store(&stop_requested, true);
 	}
 	for (unsigned int i = 0; i < live_njobs; i++)
 		if (live_jobs[i].vm)
@@ -196,6 +203,8 @@ static void *guest_thread(void *arg)
 		return NULL;
 	}
 	ret = load_guest(job, &vm);
+	if (ret == 0 && job->trace_json)
+		ret = run_exit_logs_start(&vm);
 	/* Built and loaded: from here on, only what a guest thread needs (sandbox.c). */
 	if (ret == 0)
 		ret = sandbox_enter(SANDBOX_GUEST);
@@ -208,14 +217,29 @@ static void *guest_thread(void *arg)
 	}
 	timeline_mark(&vm.timeline, TIMELINE_END, vm.end_ns ? vm.end_ns : now_ns(), vm_exits(&vm));
 	console_flush(&job->console);
+	run_exit_logs_finish(&vm, job->trace_json, report->index, job->label);
 	report->output_dropped = atomic_load(&job->console.dropped);
-	if (job->opts->stats && ret == 0)
+	/* A reader that went away (head, a closed pipe) ends the guest quietly, as cat. */
+	if (vm.result.end == VM_END_ERROR && atomic_load(&job->console.output_closed))
+		vm.result.end = VM_END_OUTPUT_CLOSED;
+	if (job->opts->stats && ret == 0 && job->opts->stats_json)
+		report->stats_json = run_stats_json(&vm, report, job->linux_guest != NULL,
+						    job->opts->boot_marker);
+	else if (job->opts->stats && ret == 0)
 		report->stats = format_stats(&vm, job);
+	if (ret == 0)
+		report->warning = run_unclaimed_warning(&vm, job->opts->mem_size);
+	report->wall_ns = vm.end_ns - vm.start_ns;
+	report->exits = vm_exits(&vm);
 	report->result = vm.result;
 	vm.result.dump = NULL; /* the report owns it now */
 	report->notes = vm_virtio_notes(&vm.virtio);
 	if (report->result.end == VM_END_DIED && report->result.vcpu >= 0)
-		report->hint = diagnose_death(job->host, &vm);
+		report->hint =
+			diagnose_death(job->host, &vm, job->linux_guest ? NULL : &job->image);
+	else if (report->result.end == VM_END_TIMEOUT || report->result.end == VM_END_SIGNAL ||
+		 report->result.end == VM_END_QUIT)
+		report->hint = diagnose_stopped(&vm, job->linux_guest ? NULL : &job->image);
 	vm_destroy(&vm);
 	return NULL;
 }
@@ -301,14 +325,15 @@ static int open_images(const struct options *opts, struct guest_job *jobs)
 
 /*
  * Whether guest i's control bytes are shown as ^X on the terminal (console.h): yes
- * when stdout is a terminal, unless the user said --raw-console or the guest is
- * the interactive one (raw stdin: Linux or an OS with its own console drives the
- * terminal like any program in a terminal does). Several guests never share a
- * terminal raw: one could fake another's prefix.
+ * when its console is stdout and a terminal, unless the user said --raw-console or
+ * the guest is the interactive one (raw stdin: Linux or an OS with its own console
+ * drives the terminal like any program in a terminal does). Several guests never
+ * share a terminal raw: one could fake another's prefix.
  */
-static bool visible_controls(const struct options *opts, unsigned int i, bool interactive)
+static bool visible_controls(const struct options *opts, unsigned int i, bool interactive,
+			     int out_fd)
 {
-	if (!isatty(STDOUT_FILENO) || opts->raw_console)
+	if (out_fd != STDOUT_FILENO || !isatty(STDOUT_FILENO) || opts->raw_console)
 		return false;
 	return !(i == 0 && interactive);
 }
@@ -336,7 +361,8 @@ static void setup_pc_config(const struct options *opts, struct guest_job *job, s
 
 static void setup_jobs(const struct options *opts, const struct kvm_host *host,
 		       const struct blk_dev *disk, struct ata_disk *ata, struct guest_job *jobs,
-		       unsigned int njobs, bool interactive, struct run_report *report)
+		       unsigned int njobs, bool interactive, struct run_outputs *outputs,
+		       struct run_report *report)
 {
 	const char *no_color = getenv("NO_COLOR");
 	bool several = njobs > 1;
@@ -345,6 +371,7 @@ static void setup_jobs(const struct options *opts, const struct kvm_host *host,
 	for (unsigned int i = 0; i < njobs; i++) {
 		struct guest_job *job = &jobs[i];
 		struct guest_report *r = &report->guests[i];
+		int out_fd = i == 0 ? outputs->serial.out_fd : STDOUT_FILENO;
 
 		r->index = i + 1;
 		if (job->linux_guest) {
@@ -360,17 +387,23 @@ static void setup_jobs(const struct options *opts, const struct kvm_host *host,
 		job->opts = opts;
 		job->host = host;
 		job->report = r;
+		snprintf(job->label, sizeof(job->label), "[%u:%s]", r->index, r->name);
+		job->trace = (struct trace){ .label = job->label, .sink = &outputs->trace };
+		job->trace_json = outputs->has_trace_json ? &outputs->trace_json : NULL;
 		console_init(&job->console, r->index, r->name, several,
-			     color ? guest_colors[i % ARRAY_SIZE(guest_colors)] : NULL,
-			     STDOUT_FILENO);
-		job->console.visible_controls = visible_controls(opts, i, interactive && !several);
+			     color ? guest_colors[i % ARRAY_SIZE(guest_colors)] : NULL, out_fd);
+		job->console.visible_controls =
+			visible_controls(opts, i, interactive && !several, out_fd);
+		job->console.log = outputs->has_log ? &outputs->log : NULL;
 		job->config = (struct vm_config){
 			.index = r->index,
 			.name = r->name,
 			.mem_size = opts->mem_size,
 			.cpus = opts->cpus,
-			.trace = opts->trace,
+			.trace = opts->trace ? &job->trace : NULL,
 			.irqchip = opts->kernel != NULL || opts->irqchip,
+			/* One vCPU, no Linux: nothing but an interrupt can wake a halt. */
+			.halt_watch = job->linux_guest == NULL && opts->irqchip && opts->cpus == 1,
 			.process_start_ns = opts->start_ns,
 			.console = &job->console,
 			.disk = disk, /* options.c allows --disk with one GUEST only */
@@ -468,6 +501,26 @@ static int open_virtio_disks(const struct options *opts)
 	return 0;
 }
 
+/* What the guests are, before they run: warnings about odd files, and -v's description. */
+static void describe_jobs(const struct options *opts, const struct guest_job *jobs,
+			  unsigned int njobs, const struct run_hooks *hooks)
+{
+	for (unsigned int i = 0; i < njobs; i++) {
+		char text[VM_MESSAGE_MAX];
+
+		if (!jobs[i].linux_guest && jobs[i].image.looks_like)
+			run_note(hooks, RUN_NOTE_WARNING,
+				 "guest '%s' looks like %s; it runs as a flat binary all the same",
+				 jobs[i].image.path, jobs[i].image.looks_like);
+		if (jobs[i].linux_guest)
+			describe_linux(text, sizeof(text), jobs[i].label, jobs[i].linux_guest,
+				       opts);
+		else
+			describe_image(text, sizeof(text), jobs[i].label, &jobs[i].image, opts);
+		run_note(hooks, RUN_NOTE_VERBOSE, "%s", text);
+	}
+}
+
 /* A disk that could not be flushed is a VMM error, even after a clean guest exit. */
 static void disk_failed(struct guest_report *r)
 {
@@ -477,12 +530,14 @@ static void disk_failed(struct guest_report *r)
 	snprintf(r->result.message, sizeof(r->result.message), "%s", error_message());
 }
 
-int runner_run(const struct options *opts, struct run_report *report)
+int runner_run(const struct options *opts, const struct run_hooks *hooks, struct run_report *report)
 {
 	static struct guest_job jobs[OPTIONS_MAX_GUESTS];
 	static struct blk_dev disk = { .fd = -1 };
 	static struct ata_disk ata[OPTIONS_MAX_ATA];
+	static struct run_outputs outputs;
 	struct console_input input;
+	struct console_keys keys;
 	struct vm_gdb_config gdb_host = { 0 };
 	struct kvm_host host;
 	pthread_t sig_thread;
@@ -502,7 +557,8 @@ int runner_run(const struct options *opts, struct run_report *report)
 	if (ret < 0)
 		goto out_inputs;
 	if (opts->disk) {
-		ret = blk_open(&disk, opts->disk);
+		ret = opts->disk_ro ? blk_open_read_only(&disk, opts->disk)
+				    : blk_open(&disk, opts->disk);
 		if (ret < 0)
 			goto out_host;
 	}
@@ -516,6 +572,9 @@ int runner_run(const struct options *opts, struct run_report *report)
 		if (ret < 0)
 			goto out_disks;
 	}
+	ret = run_outputs_open(opts, &outputs, hooks);
+	if (ret < 0)
+		goto out_disks;
 	/*
 	 * stdin belongs to the first guest. A Linux guest, or one with --irqchip (an OS
 	 * with its own interrupt-driven console), on a terminal gets it raw, with Ctrl-A
@@ -525,13 +584,16 @@ int runner_run(const struct options *opts, struct run_report *report)
 	if (opts->gdb) {
 		ret = gdb_probe_host(&host, &gdb_host);
 		if (ret < 0)
-			goto out_disks;
+			goto out_outputs;
 	}
-	interactive = (opts->kernel || opts->irqchip) && isatty(STDIN_FILENO);
-	setup_jobs(opts, &host, opts->disk ? &disk : NULL, ata, jobs, njobs, interactive, report);
+	interactive = (opts->kernel || opts->irqchip) && isatty(STDIN_FILENO) &&
+		      opts->serial.kind == SERIAL_STDIO;
+	setup_jobs(opts, &host, opts->disk ? &disk : NULL, ata, jobs, njobs, interactive, &outputs,
+		   report);
 	jobs[0].config.gdb.host_known = gdb_host.host_known;
 	jobs[0].config.gdb.kernel = gdb_host.kernel;
 	jobs[0].config.gdb.user = gdb_host.user;
+	describe_jobs(opts, jobs, njobs, hooks);
 
 	/* Signals go to one thread, which stops the VMs: every exit path is an orderly one. */
 	stop_signal_set(&signals);
@@ -541,17 +603,29 @@ int runner_run(const struct options *opts, struct run_report *report)
 	live_njobs = njobs;
 	stop_end = VM_END_RUNNING;
 	atomic_store(&signals_done, false);
+	atomic_store(&stop_requested, false);
 	ret = sandbox_thread_create(&sig_thread, SANDBOX_SIGNALS, signal_thread, &signals);
 	if (ret < 0)
-		goto out_disk;
+		goto out_outputs;
 
-	if (interactive && terminal_raw(STDIN_FILENO) < 0)
-		interactive = false;
-	ret = console_input_start(&input, STDIN_FILENO, interactive ? quit_requested : NULL, NULL);
+	/* unix:PATH,server: the guest starts once a client is there (or a signal says stop). */
+	ret = serial_backend_accept(&outputs.serial, &stop_requested);
+	if (ret < 0 && ret != -ECANCELED) {
+		for (int i = 0; i < njobs; i++) {
+			report->guests[i].result.end = VM_END_ERROR;
+			snprintf(report->guests[i].result.message, VM_MESSAGE_MAX, "%s",
+				 error_message());
+		}
+	}
+	if (ret == 0)
+		jobs[0].console.out_fd = outputs.serial.out_fd;
+
+	keys = run_terminal_keys(&interactive, outputs.serial.in_fd, quit_requested, hooks);
+	ret = console_input_start_keys(&input, outputs.serial.in_fd, &keys);
 	if (ret == 0)
 		jobs[0].console.input = &input;
 
-	for (int i = 0; i < njobs; i++) {
+	for (int i = 0; i < njobs && !report->guests[i].result.end; i++) {
 		ret = pthread_create(&jobs[i].thread, NULL, guest_thread, &jobs[i]);
 		if (ret) {
 			report->guests[i].result.end = VM_END_ERROR;
@@ -576,16 +650,28 @@ int runner_run(const struct options *opts, struct run_report *report)
 	if (jobs[0].console.input)
 		console_input_stop(&input);
 	terminal_restore();
+	console_side_flush();
 	atomic_store(&signals_done, true);
 	pthread_kill(sig_thread, SIGNAL_THREAD_WAKE);
 	pthread_join(sig_thread, NULL);
 	pthread_mutex_lock(&live_lock);
 	live_njobs = 0;
 	pthread_mutex_unlock(&live_lock);
+	/* A stop before any guest ran (a signal while waiting for a client) is how they ended. */
+	for (int i = 0; i < njobs; i++) {
+		if (!jobs[i].thread && report->guests[i].result.end == VM_END_RUNNING &&
+		    stop_end == VM_END_SIGNAL) {
+			report->guests[i].result.end = VM_END_SIGNAL;
+			report->guests[i].result.status = stop_status;
+			snprintf(report->guests[i].result.message, VM_MESSAGE_MAX,
+				 "stopped by signal %d", stop_status);
+		}
+	}
 	ret = 0;
-out_disk:
+	if (run_outputs_close(&outputs) < 0)
+		disk_failed(&report->guests[0]);
 	/* After the last vCPU: whatever the guest wrote is in the file, then on disk. */
-	if (blk_close(&disk) < 0 && ret == 0)
+	if (blk_close(&disk) < 0)
 		disk_failed(&report->guests[0]);
 	/* The VM and its I/O threads are gone: what the guest wrote goes to stable storage. */
 	if (close_virtio_disks() < 0)
@@ -594,6 +680,8 @@ out_disk:
 		if (ata_disk_close(&ata[i]) < 0)
 			disk_failed(&report->guests[0]);
 	goto out_host;
+out_outputs:
+	run_outputs_close(&outputs);
 out_disks:
 	/* Opened before the failure: closed, with nothing to flush (no guest ran). */
 	for (unsigned int i = 0; i < OPTIONS_MAX_ATA; i++)
@@ -616,8 +704,10 @@ void runner_report_free(struct run_report *report)
 	for (unsigned int i = 0; i < report->nguests; i++) {
 		free(report->guests[i].result.dump);
 		free(report->guests[i].stats);
+		free(report->guests[i].stats_json);
 		free(report->guests[i].hint);
 		free(report->guests[i].notes);
+		free(report->guests[i].warning);
 	}
 	report->nguests = 0;
 }

@@ -2,6 +2,7 @@
 #include "sandbox.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/kvm.h>
 #include <malloc.h>
 #include <sched.h>
@@ -54,6 +55,9 @@ struct rule {
 #define ALLOW_KVM_IOCTLS \
 	ALLOW_IF(ioctl, IOCTL_REQUEST_ARG, IOCTL_TYPE_MASK, (uint64_t)KVMIO << _IOC_TYPESHIFT)
 
+/* newfstatat(dirfd, path, buf, flags): its flags. */
+#define NEWFSTATAT_FLAGS_ARG 3
+
 /* Memory is never made executable after setup: mmap()/mprotect()'s prot without PROT_EXEC. */
 #define PROT_ARG 2
 
@@ -63,7 +67,11 @@ struct rule {
  * signal masking around pthread_kill() and thread exit, kicking a vCPU
  * (pthread_kill(): getpid, tgkill), the clock (clock_gettime and gettimeofday when
  * the vDSO cannot answer), malloc (brk, mmap, mprotect, mremap for realloc, munmap,
- * madvise; glibc also madvises a dead thread's stack away), and messages on stderr.
+ * madvise; glibc also madvises a dead thread's stack away), messages on stderr, and
+ * fstat() of an open file (stdio's first write to a FILE; whether an output is stdout's
+ * file): glibc 2.36 makes it newfstatat(fd, "", AT_EMPTY_PATH), allowed with that flag
+ * only (seccomp cannot read the path: a thread could stat a path it names, never open
+ * one).
  */
 static const struct rule common_rules[] = {
 	ALLOW(futex),
@@ -85,6 +93,8 @@ static const struct rule common_rules[] = {
 	ALLOW(madvise),
 	ALLOW_IF_EQ(write, 0, STDERR_FILENO),
 	ALLOW_IF_EQ(prctl, 0, PR_SET_NAME),
+	ALLOW(fstat),
+	ALLOW_IF(newfstatat, NEWFSTATAT_FLAGS_ARG, AT_EMPTY_PATH, AT_EMPTY_PATH),
 };
 
 /*
@@ -131,7 +141,8 @@ static const struct rule guest_rules[] = {
  * fallocate, and an ATA FLUSH CACHE's fdatasync; the interrupts of the UART and the
  * ATA channels, KVM_IRQ_LINE on the VM; a virtio queue notification without
  * KVM_IOEVENTFD, an eventfd write); its register dump when it dies or times out
- * (KVM_GET_REGS, KVM_GET_SREGS, KVM_GET_VCPU_EVENTS, KVM_TRANSLATE); with --gdb, its
+ * (KVM_GET_REGS, KVM_GET_SREGS, KVM_GET_VCPU_EVENTS, KVM_TRANSLATE); the halt watch's
+ * look at a halted vCPU (KVM_GET_MP_STATE, vcpu_idle.c); with --gdb, its
  * registers and debug state as gdb sets them (KVM_SET_GUEST_DEBUG, KVM_SET_REGS,
  * KVM_SET_SREGS, KVM_GET_FPU, KVM_SET_FPU) and the gdb server's wake-up pipe.
  */
@@ -141,6 +152,7 @@ static const struct rule vcpu_rules[] = {
 	ALLOW_IOCTL(KVM_GET_REGS),
 	ALLOW_IOCTL(KVM_GET_SREGS),
 	ALLOW_IOCTL(KVM_GET_VCPU_EVENTS),
+	ALLOW_IOCTL(KVM_GET_MP_STATE),
 	ALLOW_IOCTL(KVM_TRANSLATE),
 	ALLOW_IOCTL(KVM_SET_GUEST_DEBUG),
 	ALLOW_IOCTL(KVM_SET_REGS),
@@ -160,12 +172,16 @@ static const struct rule vcpu_rules[] = {
 /*
  * The stdin reader: waits for input or its stop (poll on stdin and an eventfd), reads,
  * and hands the input to the first guest's UART, which raises its interrupt
- * (KVM_IRQ_LINE); Ctrl-A x stops every VM (pthread_kill, in the common rules).
+ * (KVM_IRQ_LINE); Ctrl-A x stops every VM (pthread_kill, in the common rules); on a
+ * cooked terminal, a lone Ctrl-A switches it to key mode and back (tcsetattr(TCSANOW)).
  */
 static const struct rule stdin_rules[] = {
 	ALLOW(read),
 	ALLOW(poll),
+	ALLOW(write), /* Ctrl-A h's help on stderr (or the console's fd) */
 	ALLOW_IOCTL(KVM_IRQ_LINE),
+	ALLOW_IOCTL(TCGETS), /* tcsetattr() */
+	ALLOW_IOCTL(TCSETS), /* a cooked terminal's key mode after a lone Ctrl-A */
 };
 
 /* The signal thread: sigwait(), then stops every VM (pthread_kill, in the common rules). */

@@ -45,6 +45,8 @@ void stats_add_io(struct vcpu_stats *s, bool mmio, uint64_t addr, bool write, bo
 	io->unclaimed = unclaimed;
 	if (unclaimed)
 		s->unclaimed += count;
+	if (unclaimed && mmio)
+		s->unclaimed_mmio += count;
 }
 
 void stats_merge(struct vcpu_stats *into, const struct vcpu_stats *from)
@@ -53,6 +55,7 @@ void stats_merge(struct vcpu_stats *into, const struct vcpu_stats *from)
 	into->run_ns += from->run_ns;
 	into->vmm_ns += from->vmm_ns;
 	into->unclaimed += from->unclaimed;
+	into->unclaimed_mmio += from->unclaimed_mmio;
 	for (unsigned int i = 0; i < STATS_MAX_REASONS; i++) {
 		into->reasons[i].count += from->reasons[i].count;
 		into->reasons[i].run_ns += from->reasons[i].run_ns;

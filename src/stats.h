@@ -38,6 +38,7 @@ struct vcpu_stats {
 	unsigned int nio;
 	struct io_stat other_io; /* everything beyond STATS_MAX_IO distinct keys */
 	uint64_t unclaimed;	 /* accesses no device claimed */
+	uint64_t unclaimed_mmio; /* of those, MMIO ones (RAM too small, a wild pointer ...) */
 };
 
 /* Count one exit of reason that spent run_ns in KVM_RUN and vmm_ns in the VMM. */
@@ -46,6 +47,13 @@ void stats_add_exit(struct vcpu_stats *s, uint32_t reason, uint64_t run_ns, uint
 /* Count one I/O access (count elements of a string I/O) to addr taking vmm_ns. */
 void stats_add_io(struct vcpu_stats *s, bool mmio, uint64_t addr, bool write, bool unclaimed,
 		  uint64_t count, uint64_t vmm_ns);
+
+/*
+ * Unclaimed MMIO accesses that are "many": a guest that writes past the end of its
+ * RAM (-m too small) makes thousands, a wild pointer a few. Beyond this many, mini-kvm
+ * warns even without --stats (runner.c).
+ */
+#define STATS_UNCLAIMED_MMIO_WARN 256
 
 /* Add every counter of from into into (for totals over vCPUs). */
 void stats_merge(struct vcpu_stats *into, const struct vcpu_stats *from);

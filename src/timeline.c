@@ -13,6 +13,11 @@ static const char *const event_names[TIMELINE_EVENTS] = {
 	[TIMELINE_END] = "end",
 };
 
+const char *timeline_event_name(enum timeline_event event)
+{
+	return event < TIMELINE_EVENTS ? event_names[event] : "?";
+}
+
 void timeline_init(struct timeline *t, uint64_t origin_ns)
 {
 	memset(t, 0, sizeof(*t));

@@ -31,6 +31,9 @@ void timeline_init(struct timeline *t, uint64_t origin_ns);
  */
 void timeline_mark(struct timeline *t, enum timeline_event event, uint64_t now_ns, uint64_t exits);
 
+/* The event's name as --stats prints it ("first KVM_RUN", "Linux version" ...). */
+const char *timeline_event_name(enum timeline_event event);
+
 /* Print the events seen, with time since start, exits, and the phase between events. */
 void timeline_print(FILE *out, const char *label, const struct timeline *t, const char *marker);
 

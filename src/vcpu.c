@@ -15,7 +15,10 @@
 #include "clock.h"
 #include "error.h"
 #include "kvm.h"
+#include "trace.h"
+#include "trace_json.h"
 #include "util.h"
+#include "vcpu_idle.h"
 
 int vcpu_create(struct vcpu *vcpu, int vm_fd, const struct kvm_host *host, unsigned int index,
 		unsigned int ncpus, const struct vcpu_env *env)
@@ -101,19 +104,13 @@ static struct exit_record *record_exit(struct vcpu *vcpu)
 	return rec;
 }
 
-static void trace_exit(const struct vcpu *vcpu, const struct exit_record *rec)
+/* --trace-json: the exit just handled, with the times --stats counted it by. */
+static void vcpu_log_exit(struct vcpu *vcpu, uint64_t t0, uint64_t t1, uint64_t t2)
 {
-	const char *label = vcpu->env.trace_label;
+	const struct exit_record *rec = &vcpu->ring[(vcpu->nexits - 1) % VCPU_EXIT_RING];
 
-	if (rec->reason == KVM_EXIT_IO || rec->reason == KVM_EXIT_MMIO)
-		fprintf(stderr,
-			"%s vcpu%u %s rip=0x%" PRIx64 " %s 0x%" PRIx64
-			" size=%u count=%u data=0x%" PRIx64 "\n",
-			label, vcpu->index, kvm_exit_reason_name(rec->reason), rec->rip,
-			rec->write ? "write" : "read", rec->addr, rec->size, rec->count, rec->data);
-	else
-		fprintf(stderr, "%s vcpu%u %s rip=0x%" PRIx64 "\n", label, vcpu->index,
-			kvm_exit_reason_name(rec->reason), rec->rip);
+	exit_log_add(vcpu->exit_log, t0, t1, t2, rec->reason, rec->addr, rec->size, rec->count,
+		     rec->write);
 }
 
 /* An outcome that needs words: vcpu->message says why. */
@@ -290,8 +287,8 @@ enum vcpu_outcome vcpu_handle_exit(struct vcpu *vcpu)
 			    kvm_exit_reason_name(run->exit_reason));
 		break;
 	}
-	if (vcpu->env.trace_label)
-		trace_exit(vcpu, rec);
+	if (vcpu->env.trace)
+		trace_exit(vcpu->env.trace, vcpu->index, rec); /* a lost trace line is no error */
 	/* A device may have ended the VM (HC_EXIT) while its exit itself went fine. */
 	if (o == VCPU_CONTINUE && atomic_load(vcpu->env.stopping))
 		o = VCPU_STOPPED;
@@ -331,6 +328,10 @@ enum vcpu_outcome vcpu_run(struct vcpu *vcpu)
 		if (ret < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				vcpu->run->immediate_exit = 0;
+				/* A kick may come from the VM's halt watch (vcpu_idle.h). */
+				if (atomic_exchange(&vcpu->idle_check, false) &&
+				    (o = vcpu_idle_check(vcpu)) != VCPU_CONTINUE)
+					return o;
 				continue;
 			}
 			return outcome(vcpu, VCPU_KVM_ERROR, "KVM_RUN on vCPU %u: %s", vcpu->index,
@@ -339,6 +340,8 @@ enum vcpu_outcome vcpu_run(struct vcpu *vcpu)
 		o = vcpu_handle_exit(vcpu);
 		t2 = now_ns();
 		stats_add_exit(&vcpu->stats, vcpu->run->exit_reason, t1 - t0, t2 - t1);
+		if (vcpu->exit_log)
+			vcpu_log_exit(vcpu, t0, t1, t2);
 		if (o != VCPU_CONTINUE && (o = ended(vcpu, o)) != VCPU_CONTINUE)
 			return o;
 	}

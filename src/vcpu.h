@@ -14,8 +14,10 @@
 #include "memory.h"
 #include "stats.h"
 
+struct exit_log;
 struct kvm_host;
 struct vcpu;
+struct trace;
 
 /*
  * What a vCPU reports after an exit; the VM decides what it means for the guest
@@ -86,8 +88,9 @@ struct vcpu_env {
 	const struct bus *pio;
 	const struct bus *mmio;
 	const atomic_bool *stopping;
-	const char *trace_label;	/* "[1:name]": one stderr line per exit; NULL: no trace */
 	const struct vcpu_debug *debug; /* a debugger's hooks, or NULL (no --gdb) */
+	const struct trace *trace;	/* --trace: a line per exit (trace.h); NULL: no trace */
+	bool halt_watch; /* end the VM when the vCPU halts with nothing to wake it (vcpu_idle.h) */
 };
 
 struct vcpu {
@@ -102,6 +105,9 @@ struct vcpu {
 	uint64_t nexits; /* exits so far; ring[nexits % VCPU_EXIT_RING] is next */
 	struct vcpu_stats stats;
 	char message[VCPU_MESSAGE_MAX]; /* why, for VCPU_FAILED, VCPU_IO_ERROR, VCPU_KVM_ERROR */
+	struct exit_log *exit_log;	/* --trace-json: every exit, or NULL (trace_json.h) */
+	atomic_bool idle_check;		/* the VM asks the vCPU to look at its halt state */
+	uint64_t idle_seen_exits;	/* nexits when the VM last looked (VM thread only) */
 };
 
 /* The signal that kicks a vCPU thread out of KVM_RUN (with run->immediate_exit). */

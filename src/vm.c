@@ -21,6 +21,7 @@
 #include "mini-kvm/hypercall.h"
 #include "sandbox.h"
 #include "util.h"
+#include "vcpu_idle.h"
 
 /* How often a stopping VM's vCPU threads are kicked again until they leave. */
 #define VCPU_REKICK_NS (50 * NS_PER_MSEC)
@@ -558,7 +559,8 @@ int vm_create(struct vm *vm, const struct kvm_host *host, const struct vm_config
 		const struct vcpu_env env = { .pio = &vm->pio,
 					      .mmio = &vm->mmio,
 					      .stopping = &vm->stopping,
-					      .trace_label = config->trace ? vm->trace_label : NULL,
+					      .trace = config->trace,
+					      .halt_watch = config->halt_watch,
 					      .debug = vm->gdb ? gdb_vm_hooks(vm->gdb)
 							       : config->debug };
 
@@ -713,7 +715,10 @@ void vm_vcpu_ended(struct vm *vm, const struct vcpu *vcpu, enum vcpu_outcome o)
 	case VCPU_STOPPED:
 		break;
 	case VCPU_HALTED:
-		vm_stop(vm, VM_END_HALT, 0, index, NULL);
+		if (vcpu->message[0]) /* the halt watch says why (vcpu_idle.h) */
+			vm_stop(vm, VM_END_HALT, 0, index, "%s", vcpu->message);
+		else
+			vm_stop(vm, VM_END_HALT, 0, index, NULL);
 		break;
 	case VCPU_SHUTDOWN:
 		if (vm->policy.triple_fault_resets)
@@ -779,20 +784,33 @@ static void wait_for_stop(struct vm *vm, uint64_t deadline_ns, uint64_t timeout_
 {
 	bool timed_out = false;
 
+	/* The halt watch (vcpu_idle.h) wakes this thread now and then; nothing else does. */
+	uint64_t next_look = vm->config->halt_watch ? now_ns() + VCPU_IDLE_CHECK_NS : 0;
+
 	pthread_mutex_lock(&vm->lock);
 	while (!atomic_load(&vm->stopping) && !timed_out) {
+		uint64_t wake = deadline_ns, now;
 		struct timespec until;
 
-		if (!deadline_ns) {
+		if (next_look && (!wake || next_look < wake))
+			wake = next_look;
+		if (!wake) {
 			pthread_cond_wait(&vm->stopped, &vm->lock);
 			continue;
 		}
-		if (now_ns() >= deadline_ns) {
+		now = now_ns();
+		if (deadline_ns && now >= deadline_ns) {
 			timed_out = true;
 			break;
 		}
-		until.tv_sec = deadline_ns / NS_PER_SEC;
-		until.tv_nsec = deadline_ns % NS_PER_SEC;
+		if (next_look && now >= next_look) {
+			for (unsigned int i = 0; i < vm->nvcpus; i++)
+				vcpu_idle_poll(&vm->vcpus[i]);
+			next_look = now + VCPU_IDLE_CHECK_NS;
+			continue;
+		}
+		until.tv_sec = wake / NS_PER_SEC;
+		until.tv_nsec = wake % NS_PER_SEC;
 		pthread_cond_timedwait(&vm->stopped, &vm->lock, &until);
 	}
 	pthread_mutex_unlock(&vm->lock);

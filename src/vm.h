@@ -43,7 +43,8 @@ enum vm_end {
 	VM_END_POWEROFF, /* the guest powered off (ACPI S5): status 0 */
 	VM_END_RESET, /* the guest reset itself (8042, ACPI reset; for Linux a triple fault): 0 */
 	VM_END_QUIT,  /* the user typed Ctrl-A x: status 0 */
-	VM_END_GDB_KILL, /* gdb's kill: status 0, as Ctrl-A x */
+	VM_END_GDB_KILL,      /* gdb's kill: status 0, as Ctrl-A x */
+	VM_END_OUTPUT_CLOSED, /* stdout's reader went away (EPIPE): status 0, quietly, as cat */
 };
 
 #define VM_MESSAGE_MAX 512
@@ -87,12 +88,13 @@ struct vm_gdb_config {
 #define VM_ATA_DISKS (2 * ATA_DRIVES)
 
 struct vm_config {
-	unsigned int index; /* 1-based guest number, for messages */
-	const char *name;   /* guest name, for messages */
-	uint64_t mem_size;  /* bytes */
-	unsigned int cpus;  /* 1..VM_MAX_VCPUS (options.c checks) */
-	bool trace;	    /* one line per VM exit on stderr */
-	bool irqchip;	    /* in-kernel PIC, IOAPIC, LAPIC and PIT (HLT then stays in KVM) */
+	unsigned int index;	   /* 1-based guest number, for messages */
+	const char *name;	   /* guest name, for messages */
+	uint64_t mem_size;	   /* bytes */
+	unsigned int cpus;	   /* 1..VM_MAX_VCPUS (options.c checks) */
+	const struct trace *trace; /* --trace: one line per VM exit (trace.h), or NULL */
+	bool halt_watch;	   /* end the VM when its vCPU halts with IF=0 (vcpu_idle.h) */
+	bool irqchip; /* in-kernel PIC, IOAPIC, LAPIC and PIT (HLT then stays in KVM) */
 	uint64_t process_start_ns; /* when mini-kvm started, for the boot timeline */
 	struct console *console;
 	const struct blk_dev *disk; /* --disk, for HC_BLK_*; NULL for none */

@@ -22,7 +22,6 @@ L1_BENCH = "/bench"
 # EXITLOOP_COUNT_NESTED for the nested lane's exitloop-nested-*.bin.
 _EXITLOOP_COUNT = re.compile(r"^(EXITLOOP_COUNT(?:_NESTED)?) := (\d+)$", re.M)
 _FLOOR = re.compile(r"user_exits (\d+) ns (\d+)")
-_STATS = re.compile(r"stats: (\d+) exits in ([\d.]+) ms")
 CASES = ("mini-kvm", "kvm-floor", "in-kernel PIT port")
 LANES = ("host", "nested1")
 # Seconds a nested run may take (measured: ~1 s for 20000 exits).
@@ -75,11 +74,12 @@ def time_exits(case: str, lane=None) -> Run:
     else:
         vmm, floor, bins = "/bin/mini-kvm", f"{L1_BENCH}/kvm-floor", L1_BENCH
     if case == "mini-kvm":
-        _, err = run_command(lane, [vmm, "run", "--stats", f"{bins}/exitloop-hc.bin"])
-        m = _STATS.search(err)
-        if not m:
-            raise BenchFailure(f"exits: mini-kvm printed no stats line: {err[-800:]}")
-        return Run(int(m[1]), float(m[2]) * 1e6)
+        _, err = run_command(lane, [vmm, "run", "--stats=json", f"{bins}/exitloop-hc.bin"])
+        try:
+            stats = lanes.stats_of(lanes.parse_stats(err))
+        except (ValueError, KeyError) as e:
+            raise BenchFailure(f"exits: mini-kvm printed no --stats=json: {e}") from e
+        return Run(stats["total"]["exits"], float(stats["wall_ns"]))
     pit = case == "in-kernel PIT port"
     guest = f"{bins}/exitloop-pit.bin" if pit else f"{bins}/exitloop-hc.bin"
     out, _ = run_command(lane, [floor, *(["--pit"] if pit else []), guest])

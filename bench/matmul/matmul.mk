@@ -14,7 +14,7 @@
 # same offsets within a cache line in every executable.
 
 MATMUL_OUT := $(BENCH_OUT)/matmul
-MATMUL_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -O2 -g -ffp-contract=off \
+MATMUL_CFLAGS := -std=gnu11 -Wall -Wextra $(WERROR_FLAG) -O2 -g -ffp-contract=off \
 		 -ffreestanding -fno-pic -fno-pie -fno-stack-protector -mno-red-zone \
 		 -fno-asynchronous-unwind-tables -fno-tree-loop-distribute-patterns \
 		 -falign-functions=64 -m64 -mcmodel=small

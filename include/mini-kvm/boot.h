@@ -11,8 +11,10 @@
 /*
  * The version of the guest ABI as a whole: this header and the hypercalls
  * (mini-kvm/hypercall.h). An 8-bit IN from MKVM_HYPERCALL_PORT reads it.
+ * 2: the HC_BLK_* calls. 3: HC_MEMSIZE, and HC_EROFS from HC_BLK_WRITE on a
+ * read-only disk (--disk FILE,ro).
  */
-#define MKVM_ABI_VERSION 2
+#define MKVM_ABI_VERSION 3
 
 /* Constants get their ULL suffix only in C: as and ld reject suffixes. */
 #if defined(__ASSEMBLER__) || defined(LINKER_SCRIPT)

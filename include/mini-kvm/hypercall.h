@@ -56,12 +56,22 @@
  * changed some of its sectors. Writes go straight to the file (no guest-visible
  * cache), so the file holds them when mini-kvm exits, whichever way the VM ends.
  */
-#define HC_BLK_INFO	   7 /* OUT EAX = disk size in sectors, or HC_ENODEV            */
-#define HC_BLK_READ	   8 /* IN EBX, ECX, ESI as above; OUT EAX = 0 or a HC_E* error  */
-#define HC_BLK_WRITE	   9 /* IN EBX, ECX, ESI as above; OUT EAX = 0 or a HC_E* error  */
+#define HC_BLK_INFO 7 /* OUT EAX = disk size in sectors, or HC_ENODEV            */
+#define HC_BLK_READ 8 /* IN EBX, ECX, ESI as above; OUT EAX = 0 or a HC_E* error  */
+#define HC_BLK_WRITE \
+	9 /* IN EBX, ECX, ESI as above; OUT EAX = 0 or a HC_E* error,
+				HC_EROFS on a read-only disk (--disk FILE,ro; ABI 3)   */
 #define HC_BLK_SECTOR_SIZE 512
 /* The largest disk: sizes are returned in EAX, negative values are errors. */
 #define HC_BLK_MAX_SECTORS 0x7fffffffU
+
+/*
+ * ABI 3: the guest's RAM, so that a guest can refuse to run in too little of it.
+ * RAM runs from GPA 0 up to the size, except that above MKVM_MMIO_HOLE (3 GiB) it
+ * continues at 4 GiB (mini-kvm/boot.h). An older VMM answers HC_ENOSYS in EAX and
+ * leaves EDX alone: read HC_ABI_VERSION first.
+ */
+#define HC_MEMSIZE 10 /* OUT EDX:EAX = guest RAM in bytes (-m)                        */
 
 /* Results in EAX, as 32-bit two's complement (Linux errno values, negated). */
 #define HC_EOF	  (-1)
@@ -69,6 +79,7 @@
 #define HC_EFAULT (-14)
 #define HC_ENODEV (-19)
 #define HC_EINVAL (-22)
+#define HC_EROFS  (-30)
 #define HC_ENOSYS (-38)
 
 #if !defined(__ASSEMBLER__) && defined(MINI_KVM_GUEST)
@@ -143,6 +154,24 @@ static inline uint64_t hc_clock(void)
 	return ((uint64_t)edx << 32) | eax;
 }
 
+/* The ABI version of the VMM (HC_ABI_VERSION of the header it was built with). */
+static inline uint8_t hc_abi_version(void)
+{
+	uint8_t version;
+
+	__asm__ volatile("inb %%dx, %%al" : "=a"(version) : "d"((uint16_t)HC_PORT));
+	return version;
+}
+
+/* Guest RAM in bytes (ABI 3: check hc_abi_version() >= 3 first). */
+static inline uint64_t hc_memsize(void)
+{
+	uint32_t eax = HC_MEMSIZE, edx = HC_PORT; /* DX carries the port in, the high half out */
+
+	__asm__ volatile("outb %%al, %%dx" : "+a"(eax), "+d"(edx) : : "memory");
+	return ((uint64_t)edx << 32) | eax;
+}
+
 /* Disk size in sectors, or HC_ENODEV without --disk. */
 static inline int32_t hc_blk_info(void)
 {
@@ -155,7 +184,7 @@ static inline int32_t hc_blk_read(uint32_t sector, uint32_t gpa, uint32_t count)
 	return (int32_t)hc_call3(HC_BLK_READ, sector, gpa, count);
 }
 
-/* Write count sectors from the guest-physical buffer gpa to sector; 0 or HC_E*. */
+/* Write count sectors from the guest-physical buffer gpa to sector; 0 or HC_E* (HC_EROFS). */
 static inline int32_t hc_blk_write(uint32_t sector, uint32_t gpa, uint32_t count)
 {
 	return (int32_t)hc_call3(HC_BLK_WRITE, sector, gpa, count);

@@ -62,7 +62,8 @@ To try a lane by hand (the first two from scripts/):
 """
 
 from .api import (CAPABILITIES, TERM, TERM_COLS, TERM_ROWS, Lane, LaneError, LaneTimeout,
-                  LaneUnavailable, Result, default_signals, parse_capabilities)
+                  LaneUnavailable, Result, default_signals, io_entry, parse_capabilities,
+                  parse_check_json, parse_stats, reason_count, stats_of)
 from .assets import (ASSETS, GUEST_MARKERS, L1_HOST_TOOLS, LINUX_DISK_INITRD_DEST,
                      LINUX_INITRD_DEST, LINUX_KERNEL_DEST, LINUX_ROOTFS_DEST,
                      LINUX_VMLINUX_DEST, build_nested_assets, default_payload, disk_assets,
@@ -83,5 +84,6 @@ __all__ = [
     "Result", "build_nested_assets", "default_payload", "default_signals", "default_vmm",
     "disk_assets", "guest_markers", "host_kvm_problem", "host_program_payload",
     "kernel_version", "linux_assets",
-    "parse_capabilities", "run_assets_sh",
+    "io_entry", "parse_capabilities", "parse_check_json", "parse_stats", "reason_count",
+    "run_assets_sh", "stats_of",
 ]

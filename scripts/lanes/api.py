@@ -3,13 +3,15 @@ two lanes share (capability parsing, exit statuses, signal dispositions)."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
 from dataclasses import dataclass
 
-# The capabilities `mini-kvm check` reports, one a line: "NAME yes|no DETAIL" (the
-# probes of src/probes/probes.mk).
+# The capabilities `mini-kvm check` reports (the probes of src/probes/probes.mk): as
+# `check --json`'s "capabilities" object, which the lanes read, and one a line in the
+# text form: "NAME yes|no DETAIL".
 CAPABILITIES = ("real", "protected", "paging", "long", "ring3", "syscall", "int-gate",
                 "irq-ring3", "ring0-sse",
                 # guest debugging (run --gdb), in ring 0 and in ring 3
@@ -60,13 +62,54 @@ class Result:
 
 
 def parse_capabilities(text: str) -> dict[str, tuple[bool, str]]:
-    """`mini-kvm check` output -> {name: (available, detail)}; other lines are headers."""
+    """`mini-kvm check` text output -> {name: (available, detail)}; other lines are
+    headers. (The lanes read `check --json`: parse_check_json().)"""
     caps = {}
     for line in text.splitlines():
         m = _CAPABILITY_LINE.match(line)
         if m:
             caps[m.group(1)] = (m.group(2) == "yes", m.group(3).strip())
     return caps
+
+
+def parse_check_json(text: str) -> dict:
+    """`mini-kvm check --json` -> its object, with "capabilities" as {name: (available,
+    detail)} like parse_capabilities()'s. Raises ValueError if it is not that JSON."""
+    doc = json.loads(text)
+    if not isinstance(doc, dict) or not isinstance(doc.get("capabilities"), dict):
+        raise ValueError(f"not mini-kvm check --json output: {text[:200]!r}")
+    doc["capabilities"] = {name: (bool(c["available"]), c["detail"])
+                           for name, c in doc["capabilities"].items()}
+    return doc
+
+
+def parse_stats(stderr: str) -> dict:
+    """The --stats=json document in mini-kvm's stderr (its own line, after any error
+    messages and register dumps): {"mini_kvm_stats": 1, "guests": [...]}. Raises
+    ValueError when there is none."""
+    for line in reversed(stderr.splitlines()):
+        if line.startswith('{"mini_kvm_stats":'):
+            return json.loads(line)
+    raise ValueError(f"no --stats=json line in:\n{stderr[-2000:]}")
+
+
+def stats_of(doc: dict, index: int = 1) -> dict:
+    """One guest's object of a --stats=json document, by its 1-based index."""
+    for guest in doc["guests"]:
+        if guest["index"] == index:
+            return guest
+    raise KeyError(f"no guest {index} in {doc}")
+
+
+def reason_count(figures: dict, reason: str) -> int:
+    """Exits of one reason ("IO", "HLT" ...) in a "total" or "vcpus" entry; 0 if none."""
+    return sum(r["count"] for r in figures["reasons"] if r["reason"] == reason)
+
+
+def io_entry(figures: dict, access: str, addr: int) -> dict | None:
+    """The "io" row of an access ("out", "in", "mmio write", "mmio read") at addr."""
+    return next((io for io in figures["io"] if io["access"] == access and io["addr"] == addr),
+                None)
 
 
 def shell_status(returncode: int) -> int:
@@ -108,6 +151,7 @@ class Lane:
 
     def __init__(self):
         self._capabilities: dict[str, tuple[bool, str]] | None = None
+        self._check: dict = {}
         self.check_output = ""
 
     def run(self, args: list[str], stdin: bytes = b"", timeout: float = 60) -> Result:
@@ -191,17 +235,28 @@ class Lane:
         pass
 
     def capabilities(self) -> dict[str, tuple[bool, str]]:
-        """`mini-kvm check`, parsed (once per lane). {} when it could not run."""
+        """`mini-kvm check --json`, parsed (once per lane). {} when it could not run."""
         if self._capabilities is None:
             try:
-                r = self.run(["check"], timeout=120)
-            except LaneError as e:
-                self.check_output = f"mini-kvm check could not run: {e}"
+                r = self.run(["check", "--json"], timeout=120)
+                self.check_output = r.out + r.err
+                self._check = parse_check_json(r.out)
+            except (LaneError, ValueError) as e:
+                self.check_output += f"mini-kvm check --json could not run: {e}"
                 self._capabilities = {}
             else:
-                self.check_output = r.out + r.err
-                self._capabilities = parse_capabilities(r.out)
+                self._capabilities = self._check["capabilities"]
         return self._capabilities
+
+    def kvm_module(self) -> str:
+        """The host KVM module `mini-kvm check` names (kvm_intel, kvm_amd, kvm_pvm), or ""."""
+        self.capabilities()
+        return self._check.get("module", "")
+
+    def runs_linux(self) -> bool:
+        """`mini-kvm check --json`'s summary: Linux guests run in this lane."""
+        self.capabilities()
+        return bool(self._check.get("linux"))
 
     def capability(self, name: str) -> tuple[bool, str] | None:
         """(available, detail) for one capability, or None when check did not say."""

@@ -12,17 +12,18 @@
 #include "error.h"
 #include "mini-kvm/hypercall.h"
 
-int blk_open(struct blk_dev *blk, const char *path)
+static int open_disk(struct blk_dev *blk, const char *path, bool read_only)
 {
 	struct stat st;
 	int fd, ret;
 
 	blk->fd = -1;
 	blk->path = path;
-	fd = open(path, O_RDWR | O_CLOEXEC);
+	blk->read_only = read_only;
+	fd = open(path, (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
 	if (fd < 0)
-		return error_set(errno, "disk '%s': cannot open it read-write: %s", path,
-				 strerror(errno));
+		return error_set(errno, "disk '%s': cannot open it %s: %s", path,
+				 read_only ? "read-only" : "read-write", strerror(errno));
 	if (fstat(fd, &st) < 0) {
 		ret = error_set(errno, "disk '%s': %s", path, strerror(errno));
 		goto fail;
@@ -43,8 +44,11 @@ int blk_open(struct blk_dev *blk, const char *path)
 				HC_BLK_MAX_SECTORS);
 		goto fail;
 	}
-	/* Two VMs writing one file would interleave their writes: one owner at a time. */
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+	/*
+	 * Two VMs writing one file would interleave their writes: one writer at a time,
+	 * and readers only while nobody writes.
+	 */
+	if (flock(fd, (read_only ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0) {
 		ret = error_set(errno == EWOULDBLOCK ? EBUSY : errno,
 				"disk '%s': in use by another process (locked)", path);
 		goto fail;
@@ -57,13 +61,23 @@ fail:
 	return ret;
 }
 
+int blk_open(struct blk_dev *blk, const char *path)
+{
+	return open_disk(blk, path, false);
+}
+
+int blk_open_read_only(struct blk_dev *blk, const char *path)
+{
+	return open_disk(blk, path, true);
+}
+
 int blk_close(struct blk_dev *blk)
 {
 	int ret = 0;
 
 	if (blk->fd < 0)
 		return 0;
-	if (fsync(blk->fd) < 0)
+	if (!blk->read_only && fsync(blk->fd) < 0)
 		ret = error_set(errno, "disk '%s': flushing it failed: %s", blk->path,
 				strerror(errno));
 	close(blk->fd); /* drops the lock */
@@ -102,6 +116,8 @@ static int32_t transfer(const struct blk_dev *blk, const struct guest_memory *me
 
 	if (!blk)
 		return HC_ENODEV;
+	if (write && blk->read_only)
+		return HC_EROFS;
 	/* 64-bit sums of 32-bit values: no overflow. */
 	if ((uint64_t)sector + count > blk->sectors)
 		return HC_EINVAL;

@@ -2,14 +2,16 @@
 #ifndef MINI_KVM_DEV_BLK_H
 #define MINI_KVM_DEV_BLK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "memory.h"
 
 struct blk_dev {
-	int fd;		  /* the --disk file, open read-write and locked; -1 when closed */
+	int fd;		  /* the --disk file, open and locked; -1 when closed */
 	const char *path; /* for messages */
 	uint32_t sectors; /* disk size in HC_BLK_SECTOR_SIZE sectors */
+	bool read_only;	  /* --disk FILE,ro: opened read-only, writes answer HC_EROFS */
 };
 
 /*
@@ -24,6 +26,14 @@ struct blk_dev {
 int blk_open(struct blk_dev *blk, const char *path);
 
 /*
+ * blk_open() for a read-only disk (--disk FILE,ro): the file is opened read-only
+ * (a file mini-kvm may not write is fine) under a shared lock, so that several
+ * read-only users may share it but none with a writer; blk_write() answers
+ * HC_EROFS. Returns 0 or -errno with a message, as blk_open().
+ */
+int blk_open_read_only(struct blk_dev *blk, const char *path);
+
+/*
  * Flush the disk's data to stable storage (fsync) and close it; a closed blk_dev
  * (fd -1) is left alone. Returns 0, or -errno with a message if fsync failed.
  */
@@ -34,8 +44,9 @@ int blk_close(struct blk_dev *blk);
  * (HC_BLK_READ: disk to guest; HC_BLK_WRITE: guest to disk, written through to the
  * file before returning). blk may be NULL (no --disk). Thread-safe: pread/pwrite.
  * Returns 0 or a negative HC_E* result for the guest: HC_ENODEV (no disk),
- * HC_EINVAL (the range passes the disk's end), HC_EFAULT (the buffer is not all in
- * guest RAM), HC_EIO (the host read or write failed or came up short).
+ * HC_EROFS (a write to a read-only disk), HC_EINVAL (the range passes the disk's
+ * end), HC_EFAULT (the buffer is not all in guest RAM), HC_EIO (the host read or
+ * write failed or came up short).
  * Source: include/mini-kvm/hypercall.h, the ABI.
  */
 int32_t blk_read(const struct blk_dev *blk, const struct guest_memory *mem, uint32_t sector,

@@ -93,6 +93,11 @@ int hypercall_bus_call(void *opaque, uint64_t offset, const void *data, uint32_t
 		regs->rdx = (uint32_t)(now >> 32);
 		cpu->changed = true;
 		return 0;
+	case HC_MEMSIZE:
+		regs->rax = (uint32_t)hc->mem->ram_size;
+		regs->rdx = (uint32_t)(hc->mem->ram_size >> 32);
+		cpu->changed = true;
+		return 0;
 	default:
 		set_result(cpu, HC_ENOSYS);
 		return 0;

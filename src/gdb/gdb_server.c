@@ -369,14 +369,14 @@ fail:
 
 int gdb_server_start(struct gdb_server *srv, const struct gdb_server_config *cfg)
 {
-	int ret;
+	int ret = gdb_server_listen(srv, cfg);
 
-	if (!srv->listening) {
-		ret = gdb_server_listen(srv, cfg);
-		if (ret < 0)
-			return ret;
-	}
-	ret = sandbox_thread_create(&srv->thread, SANDBOX_GDB, server_thread, srv);
+	return ret < 0 ? ret : gdb_server_run(srv);
+}
+
+int gdb_server_run(struct gdb_server *srv)
+{
+	int ret = sandbox_thread_create(&srv->thread, SANDBOX_GDB, server_thread, srv);
 	if (ret < 0) {
 		close_sockets(srv);
 		return error_wrap(-ret, "gdb: server thread");

@@ -62,7 +62,13 @@ int gdb_server_parse_address(const char *spec, struct sockaddr_storage *addr, so
 int gdb_server_listen(struct gdb_server *srv, const struct gdb_server_config *cfg);
 
 /*
- * Listen on cfg->address unless gdb_server_listen() did, and start the server thread, which
+ * Start the server thread of a server gdb_server_listen() set up: as gdb_server_start()
+ * without the listening. Returns 0, or -errno with a message (the sockets are closed).
+ */
+int gdb_server_run(struct gdb_server *srv);
+
+/*
+ * Listen on cfg->address (gdb_server_listen()) and start the server thread, which
  * accepts one gdb at a time (gdb_stub_attach()), feeds it to the engine, answers a
  * second client with GDB_SERVER_BUSY_LINE and closes it, treats a closed
  * connection as a detach (gdb_stub_detach()), and delivers the stub's posted

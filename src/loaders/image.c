@@ -10,6 +10,7 @@
 
 #include "error.h"
 #include "file.h"
+#include "loaders/sniff.h"
 #include "arch/x86/layout.h"
 
 /* The mode an image asks for when the command line names none. */
@@ -145,11 +146,13 @@ int image_open(const char *path, const struct image_options *opts, uint64_t ram_
 		if (opts->has_load)
 			load = opts->load;
 		ret = flat_parse(img->file, img->file_size, load, img);
+		img->looks_like = image_sniff(img->file, img->file_size);
 	}
 	if (ret < 0)
 		goto fail;
 
 	img->mode = opts->mode ? opts->mode : natural_mode(img);
+	img->mode_given = opts->mode != BOOT_MODE_AUTO;
 	ret = check_mode_fits(img);
 	if (ret < 0)
 		goto fail;

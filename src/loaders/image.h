@@ -30,9 +30,11 @@ struct guest_image {
 	uint8_t *file;
 	size_t file_size;
 	enum image_format format;
-	enum boot_mode mode; /* resolved: never BOOT_MODE_AUTO */
-	uint64_t entry;	     /* linear address the vCPU starts at */
-	bool higher_half;    /* ELF: some PT_LOAD has p_vaddr != p_paddr */
+	enum boot_mode mode;	/* resolved: never BOOT_MODE_AUTO */
+	bool mode_given;	/* --mode chose it (else the image's format did) */
+	const char *looks_like; /* a flat binary that is plainly no code: what (sniff.h), or NULL */
+	uint64_t entry;		/* linear address the vCPU starts at */
+	bool higher_half;	/* ELF: some PT_LOAD has p_vaddr != p_paddr */
 	struct image_segment segs[IMAGE_MAX_SEGMENTS];
 	unsigned int nsegs;
 };

@@ -2,18 +2,18 @@
 
 TEST_GUEST_OUT := $(BUILD)/test-guests
 TEST_GUEST_OBJ := $(TEST_GUEST_OUT)/obj
-TEST_GUESTS := exit7 exit9 spin wild_io triple_fault hostile disk flood disk_write
+TEST_GUESTS := exit7 exit9 spin wild_io triple_fault hostile disk flood disk_write mmio_flood
 TEST_GUEST_BINS := $(TEST_GUESTS:%=$(TEST_GUEST_OUT)/%.bin)
 
 # Flat binaries; real-mode ones load at 0, protected- and long-mode ones at MKVM_FLAT_LOAD.
-test_guest_origin = $(if $(filter triple_fault hostile disk disk_write,$1),0x1000,0x0)
+test_guest_origin = $(if $(filter triple_fault hostile disk disk_write mmio_flood,$1),0x1000,0x0)
 test_guest_src = $(if $(filter exit%,$1),tests/guests/exit_status.S,tests/guests/$1.S)
 test_guest_defs = $(if $(filter exit%,$1),-DSTATUS=$(patsubst exit%,%,$1))
 
 test-guests: $(TEST_GUEST_BINS)
 
 $(TEST_GUEST_OBJ)/%.o: tests/guests/exit_status.S tests/guests/spin.S tests/guests/wild_io.S \
-		tests/guests/triple_fault.S tests/guests/hostile.S tests/guests/disk.S tests/guests/flood.S tests/guests/disk_write.S \
+		tests/guests/triple_fault.S tests/guests/hostile.S tests/guests/disk.S tests/guests/flood.S tests/guests/disk_write.S tests/guests/mmio_flood.S \
 		guests/lib/hc.inc \
 		include/mini-kvm/hypercall.h include/mini-kvm/boot.h
 	@mkdir -p $(@D)

@@ -4,6 +4,8 @@ import re
 
 import pytest
 
+import lanes
+
 MULTIPLICATION = "".join(f"{a} x {b} = {a * b}\n" for a in range(2, 10) for b in range(1, 10))
 
 HCTEST_LINES = [
@@ -13,6 +15,7 @@ HCTEST_LINES = [
     "puts max 5: hello [5] ok",
     None,  # the getchar line depends on stdin
     "clock: ok",
+    "memsize: 128 MiB ok",  # HC_MEMSIZE, with the default -m
     "enosys: ok",
     "preserve: ok",
     "hctest: ok",
@@ -57,12 +60,14 @@ def test_multiplication_has_72_lines(lane):
 @pytest.mark.needs("real")
 def test_multiplication_stats_count_one_exit_per_hypercall(lane):
     """10 hypercalls per line, 72 lines, then HLT: 721 VM exits, all on port 0x500."""
-    r = lane.run(["run", "--stats", lane.guest("multiplication.bin")])
+    r = lane.run(["run", "--stats=json", lane.guest("multiplication.bin")])
     assert r.status == 0, r
-    assert re.search(r": 721 exits in ", r.err), r.err
-    assert re.search(r"^\s+IO\s+720\s", r.err, re.M), r.err
-    assert re.search(r"^\s+HLT\s+1\s", r.err, re.M), r.err
-    assert re.search(r"^\s+out 0x500\s+720\s.*hypercall", r.err, re.M), r.err
+    total = lanes.stats_of(lanes.parse_stats(r.err))["total"]
+    assert total["exits"] == 721, total
+    assert lanes.reason_count(total, "IO") == 720, total
+    assert lanes.reason_count(total, "HLT") == 1, total
+    out = lanes.io_entry(total, "out", 0x500)
+    assert out and out["count"] == 720 and out["device"] == "hypercall", total
 
 
 @pytest.mark.needs("real")

@@ -11,6 +11,8 @@ import re
 
 import pytest
 
+import lanes
+
 from test_bad_input import assert_one_line_error
 from test_linux import DONE, LINUX_NEEDS, PARAMS, linux_args, run_linux
 
@@ -23,7 +25,7 @@ def batch_report(r) -> dict[str, str]:
 
 
 def boots_with_cpus(lane, cpus: int):
-    r = run_linux(lane, PARAMS + " quiet mkvm.batch", "-c", str(cpus), "--stats")
+    r = run_linux(lane, PARAMS + " quiet mkvm.batch", "-c", str(cpus), "--stats=json")
     assert r.status == 0, r
     report = batch_report(r)
     online = "0" if cpus == 1 else f"0-{cpus - 1}"
@@ -37,7 +39,8 @@ def boots_with_cpus(lane, cpus: int):
 @pytest.mark.needs(*LINUX_NEEDS)
 def test_linux_one_vcpu(lane):
     r = boots_with_cpus(lane, 1)
-    assert "vCPU 0:" not in r.err, r.err  # one vCPU: the total says it all
+    stats = lanes.stats_of(lanes.parse_stats(r.err))
+    assert len(stats["vcpus"]) == 1 and stats["vcpus"][0]["exits"] == stats["total"]["exits"]
 
 
 @pytest.mark.lanes("host", "nested1")
@@ -46,13 +49,11 @@ def test_linux_one_vcpu(lane):
 def test_linux_vcpus_all_online(lane, cpus):
     r = boots_with_cpus(lane, cpus)
     # --stats: the total, then each vCPU, whose exits add up to the total.
-    total = re.search(r"\[1:[^\]]+\] stats: (\d+) exits in", r.err)
-    assert total, r.err
-    per_vcpu = [int(n) for n in re.findall(r"\[1:[^\]]+\] vCPU \d+: (\d+) exits in",
-                                           r.err)]
-    assert len(per_vcpu) == cpus, r.err
-    assert all(n > 0 for n in per_vcpu), r.err  # each AP ran (and exited) at least once
-    assert sum(per_vcpu) == int(total[1]), r.err
+    stats = lanes.stats_of(lanes.parse_stats(r.err))
+    per_vcpu = [v["exits"] for v in stats["vcpus"]]
+    assert len(per_vcpu) == cpus, stats
+    assert all(n > 0 for n in per_vcpu), stats  # each AP ran (and exited) at least once
+    assert sum(per_vcpu) == stats["total"]["exits"], stats
 
 
 @pytest.mark.parametrize("cpus", ["255", "1000"])

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 
 #include "devices/blk.h"
 #include "error.h"
@@ -141,6 +142,43 @@ static void test_second_owner_refused(void **state)
 	assert_int_equal(second.fd, -1);
 }
 
+/*
+ * Read-only disks share: under a shared lock, with each other but not with a writer;
+ * a write answers HC_EROFS and changes nothing; a file mini-kvm may not write opens.
+ */
+static void test_read_only(void **state)
+{
+	struct disk_fixture *f = *state;
+	struct blk_dev a, b;
+	uint8_t before[SECTOR], after[SECTOR];
+	char path[UNIT_TEMP_PATH_MAX];
+
+	/* f->blk holds the file read-write: a reader must wait its turn. */
+	assert_int_equal(blk_open_read_only(&a, f->path), -EBUSY);
+	assert_int_equal(blk_close(&f->blk), 0);
+	assert_int_equal(blk_open_read_only(&a, f->path), 0);
+	assert_int_equal(blk_open_read_only(&b, f->path), 0);
+	assert_true(a.read_only && b.read_only);
+	assert_int_equal(blk_open(&f->blk, f->path), -EBUSY);
+	assert_int_equal(blk_info(&a), DISK_SECTORS);
+	assert_int_equal(blk_read(&a, &f->mem, 1, BUF_GPA, 1), 0);
+	file_bytes(f->path, SECTOR, before, sizeof(before));
+	assert_int_equal(blk_write(&a, &f->mem, 3, BUF_GPA, 1), HC_EROFS);
+	file_bytes(f->path, SECTOR, after, sizeof(after));
+	assert_memory_equal(before, after, sizeof(before));
+	assert_int_equal(blk_close(&a), 0);
+	assert_int_equal(blk_close(&b), 0);
+	assert_int_equal(blk_open(&f->blk, f->path), 0); /* for teardown */
+
+	/* Mode 0444: read-only works where read-write is refused (unless root). */
+	unit_temp_file(before, sizeof(before), path);
+	assert_int_equal(chmod(path, 0444), 0);
+	assert_int_equal(blk_open_read_only(&a, path), 0);
+	assert_int_equal(blk_info(&a), 1);
+	assert_int_equal(blk_close(&a), 0);
+	unlink(path);
+}
+
 static void test_open_errors(void **state)
 {
 	static const uint8_t ragged[SECTOR + 1];
@@ -173,6 +211,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_write_reaches_the_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ranges, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_second_owner_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_only, setup, teardown),
 		cmocka_unit_test(test_open_errors),
 	};
 

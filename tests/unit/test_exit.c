@@ -1,6 +1,8 @@
 /* Unit tests of VM-exit handling (vcpu_handle_exit() in src/vcpu.c) with fake exits and no KVM. */
 #include "unit.h"
 
+#include "trace.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -479,32 +481,51 @@ static void test_exit_ring(void **state)
 	assert_int_equal(vcpu->stats.exits, 0);
 }
 
-static void test_trace(void **state)
+/* Run a PUTNUM-less hypercall and a HLT through a trace with filter; what the sink got. */
+static void traced_exits(struct fake_vcpu *f, const char *filter, char *out, size_t size)
 {
-	struct fake_vcpu *f = *state;
 	const uint8_t fn = HC_NEWLINE;
-	int err[2], saved = dup(STDERR_FILENO);
-	char line[256] = "";
+	struct trace_sink sink;
+	struct trace trace = { .label = "[1:fake]", .sink = &sink };
+	int pipefd[2];
 	ssize_t n;
 
-	assert_int_equal(pipe(err), 0);
-	assert_int_equal(dup2(err[1], STDERR_FILENO), STDERR_FILENO);
-	f->vcpu.env.trace_label = "[1:fake]";
+	assert_int_equal(pipe(pipefd), 0);
+	sink.fd = pipefd[1];
+	assert_int_equal(trace_filter_parse(filter, &sink.filter), 0);
+	f->vcpu.env.trace = &trace;
 	fake_regs(f)->rip = GUEST_RIP;
 	fake_io(f, true, HC_PORT, 1, 1, &fn);
 	handle(f);
 	f->run->exit_reason = KVM_EXIT_HLT;
 	handle(f);
-	fflush(stderr);
-	dup2(saved, STDERR_FILENO);
-	close(saved);
-	close(err[1]);
-	n = read(err[0], line, sizeof(line) - 1);
-	close(err[0]);
-	assert_true(n > 0);
-	line[n] = '\0';
+	f->vcpu.env.trace = NULL;
+	close(pipefd[1]);
+	n = read(pipefd[0], out, size - 1);
+	close(pipefd[0]);
+	out[n > 0 ? n : 0] = '\0';
+}
+
+static void test_trace(void **state)
+{
+	char line[512];
+
+	traced_exits(*state, NULL, line, sizeof(line));
 	assert_contains(line, "[1:fake] vcpu0 IO rip=0x1234 write 0x500 size=1 count=1 data=0x3\n");
 	assert_contains(line, "[1:fake] vcpu0 HLT rip=0x1234\n");
+}
+
+static void test_trace_filtered(void **state)
+{
+	char line[512];
+
+	traced_exits(*state, "other", line, sizeof(line));
+	assert_string_equal(line, "[1:fake] vcpu0 HLT rip=0x1234\n");
+	traced_exits(*state, "io,port=0x3f8-0x3ff", line, sizeof(line));
+	assert_string_equal(line, "");
+	traced_exits(*state, "port=0x500", line, sizeof(line));
+	assert_string_equal(line,
+			    "[1:fake] vcpu0 IO rip=0x1234 write 0x500 size=1 count=1 data=0x3\n");
 }
 
 int main(void)
@@ -551,6 +572,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_exit_ring, fake_vcpu_setup,
 						fake_vcpu_teardown),
 		cmocka_unit_test_setup_teardown(test_trace, fake_vcpu_setup, fake_vcpu_teardown),
+		cmocka_unit_test_setup_teardown(test_trace_filtered, fake_vcpu_setup,
+						fake_vcpu_teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

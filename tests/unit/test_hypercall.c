@@ -267,7 +267,7 @@ static void test_exit_real_mode(void **state)
 
 static void test_unknown_function(void **state)
 {
-	static const uint8_t unknown[] = { HC_BLK_WRITE + 1, 0x7f, 0xff };
+	static const uint8_t unknown[] = { HC_MEMSIZE + 1, 0x7f, 0xff };
 	struct fake_vcpu *f = *state;
 
 	for (size_t i = 0; i < ARRAY_SIZE(unknown); i++) {
@@ -326,6 +326,58 @@ static void test_blk_calls(void **state)
 	unlink(path);
 }
 
+/* HC_MEMSIZE: EDX:EAX = RAM bytes, whole registers in real mode too; nothing printed. */
+static void test_memsize(void **state)
+{
+	struct fake_vcpu *f = *state;
+
+	for (int real = 0; real <= 1; real++) {
+		fake_real_mode(f, real);
+		fake_regs(f)->rax = JUNK_HIGH | HC_MEMSIZE;
+		fake_regs(f)->rdx = JUNK_HIGH | HC_PORT;
+		f->run->kvm_dirty_regs = 0;
+		assert_int_equal(call(f, HC_MEMSIZE), 0);
+		assert_int_equal(fake_regs(f)->rax, (uint32_t)FAKE_RAM);
+		assert_int_equal(fake_regs(f)->rdx, (uint32_t)((uint64_t)FAKE_RAM >> 32));
+		assert_true(regs_dirty(f));
+	}
+	/* Above 4 GiB the high half is in EDX. */
+	f->mem.ram_size = 5ULL << 30;
+	assert_int_equal(call(f, HC_MEMSIZE), 0);
+	assert_int_equal(fake_regs(f)->rax, (uint32_t)(5ULL << 30));
+	assert_int_equal(fake_regs(f)->rdx, 1);
+	f->mem.ram_size = FAKE_RAM;
+	assert_string_equal(fake_output(f), "");
+	assert_false(f->stopping);
+}
+
+/* A read-only disk (--disk FILE,ro): reads work, writes answer HC_EROFS. */
+static void test_blk_write_read_only(void **state)
+{
+	static const uint8_t sectors[HC_BLK_SECTOR_SIZE] = { 'R' };
+	struct fake_vcpu *f = *state;
+	char path[UNIT_TEMP_PATH_MAX];
+	struct blk_dev disk;
+	uint8_t byte = 0;
+
+	unit_temp_file(sectors, sizeof(sectors), path);
+	assert_int_equal(blk_open_read_only(&disk, path), 0);
+	f->hypercall.disk = &disk;
+	fake_regs(f)->rbx = 0;
+	fake_regs(f)->rcx = STRING_GPA;
+	fake_regs(f)->rsi = 1;
+	assert_int_equal(call(f, HC_BLK_READ), 0);
+	assert_int_equal(eax(f), 0);
+	assert_int_equal(guest_read(&f->mem, STRING_GPA, &byte, 1), 0);
+	assert_int_equal(byte, 'R');
+	assert_int_equal(call(f, HC_BLK_WRITE), 0);
+	assert_int_equal((int32_t)eax(f), HC_EROFS);
+	assert_int_equal(HC_EROFS, -30);
+	f->hypercall.disk = NULL;
+	assert_int_equal(blk_close(&disk), 0);
+	unlink(path);
+}
+
 static void test_read_abi_version(void **state)
 {
 	struct fake_vcpu *f = *state;
@@ -333,6 +385,7 @@ static void test_read_abi_version(void **state)
 
 	assert_int_equal(hypercall_bus_read(&f->hypercall, 0, &version, 1), 0);
 	assert_int_equal(version, HC_ABI_VERSION);
+	assert_int_equal(version, 3); /* HC_MEMSIZE and HC_EROFS came with 3 */
 }
 
 static void test_output_failure(void **state)
@@ -381,6 +434,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_blk_calls, fake_vcpu_setup,
 						fake_vcpu_teardown),
 		cmocka_unit_test_setup_teardown(test_read_abi_version, fake_vcpu_setup,
+						fake_vcpu_teardown),
+		cmocka_unit_test_setup_teardown(test_memsize, fake_vcpu_setup, fake_vcpu_teardown),
+		cmocka_unit_test_setup_teardown(test_blk_write_read_only, fake_vcpu_setup,
 						fake_vcpu_teardown),
 		cmocka_unit_test_setup_teardown(test_output_failure, fake_vcpu_setup,
 						fake_vcpu_teardown),

@@ -340,7 +340,25 @@ static void test_unknown_option(void **state)
 	(void)state;
 	assert_usage_error("unknown option '--bogus'", "run", "--bogus", "g.bin");
 	assert_usage_error("unknown option '-x'", "run", "-x", "g.bin");
-	assert_usage_error("unknown option '--stats=1'", "run", "--stats=1", "g.bin");
+	assert_usage_error("--stats=1: the formats are table and json", "run", "--stats=1",
+			   "g.bin");
+}
+
+/* A typo of a long option names the likely one; a prefix of several names them. */
+static void test_option_suggestions(void **state)
+{
+	(void)state;
+	assert_usage_error("unknown option '--irqchp' (did you mean '--irqchip'?)", "run",
+			   "--irqchp", "g.bin");
+	assert_usage_error("unknown option '--tmeout=3' (did you mean '--timeout'?)", "run",
+			   "--tmeout=3", "g.bin");
+	assert_usage_error("option '--stat' is ambiguous: --stats, --stats-file", "run", "--stat",
+			   "g.bin");
+	assert_usage_error("option '--trace-' is ambiguous: --trace-file, --trace-json", "run",
+			   "--trace-", "g.bin");
+	/* Nothing close: no suggestion rather than a wild one. */
+	assert_usage_error("unknown option '--frobnicate'", "run", "--frobnicate", "g.bin");
+	assert_not_contains(error_message(), "did you mean");
 }
 
 static void test_unknown_option_in_cluster(void **state)
@@ -418,9 +436,6 @@ static void test_disk_and_irqchip(void **state)
 	assert_usage_error("--disk given twice ('a.img', 'b.img'): a GUEST has one disk "
 			   "(HC_BLK_*); several are for -k (virtio disks)",
 			   "run", "--disk", "a.img", "--disk", "b.img", "g.bin");
-	assert_usage_error("--disk 'd.img,ro': ',ro' is for -k's virtio disks; a GUEST's "
-			   "HC_BLK_* disk is always writable",
-			   "run", "--disk", "d.img,ro", "g.bin");
 	assert_usage_error("--rng: a virtio entropy device is for -k (Linux)", "run", "--rng",
 			   "g.bin");
 }
@@ -695,16 +710,147 @@ static void test_command_errors(void **state)
 	struct options o;
 
 	(void)state;
-	assert_usage_error("'check' takes no arguments", "check", "extra");
+	assert_usage_error("'check' takes --json and --help only, not 'extra'", "check", "extra");
 	assert_usage_error("'version' takes no arguments", "version", "extra");
-	assert_usage_error("'help' takes no arguments", "help", "run");
+	assert_usage_error("'help' takes one COMMAND at most, not 'check'", "help", "run", "check");
 	assert_usage_error("unknown command 'hello.bin' (did you mean 'mini-kvm run hello.bin'?)",
 			   "hello.bin");
-	assert_usage_error("did you mean 'mini-kvm run", "start", "g.bin");
+	assert_usage_error(
+		"unknown command 'start' (the commands are run, check, version and help)", "start",
+		"g.bin");
+	/* A typo of a command: the command, not `run chek`. */
+	assert_usage_error("unknown command 'chek' (did you mean 'check'?)", "chek");
+	assert_usage_error("unknown command 'rnu' (did you mean 'run'?)", "rnu", "g.bin");
+	assert_usage_error("unknown command 'verison' (did you mean 'version'?)", "verison");
+	assert_usage_error("unknown command 'hlep' (did you mean 'help'?)", "help", "hlep");
 
 	error_clear();
 	assert_int_equal(options_parse(1, (char *[]){ PROGRAM, NULL }, &o), -EINVAL);
 	assert_contains(error_message(), "no command given");
+}
+
+/* help COMMAND and COMMAND --help give that command's usage; check --json. */
+static void test_help_topics(void **state)
+{
+	struct options o;
+
+	(void)state;
+	assert_int_equal(parse(&o, "help"), 0);
+	assert_int_equal(o.command, CMD_HELP);
+	assert_int_equal(o.help_topic, CMD_HELP);
+	assert_int_equal(parse(&o, "help", "run"), 0);
+	assert_int_equal(o.help_topic, CMD_RUN);
+	assert_int_equal(parse(&o, "help", "check"), 0);
+	assert_int_equal(o.help_topic, CMD_CHECK);
+	assert_int_equal(parse(&o, "check", "--help"), 0);
+	assert_int_equal(o.command, CMD_HELP);
+	assert_int_equal(o.help_topic, CMD_CHECK);
+	assert_int_equal(parse(&o, "version", "-h"), 0);
+	assert_int_equal(o.help_topic, CMD_VERSION);
+	assert_int_equal(parse(&o, "run", "g.bin", "--help"), 0);
+	assert_int_equal(o.help_topic, CMD_RUN);
+	assert_contains(options_usage_of(CMD_CHECK), "--json");
+	assert_contains(options_usage_of(CMD_RUN), "--stats[=FORMAT]");
+	assert_int_equal(parse(&o, "check"), 0);
+	assert_false(o.check_json);
+	assert_int_equal(parse(&o, "check", "--json"), 0);
+	assert_int_equal(o.command, CMD_CHECK);
+	assert_true(o.check_json);
+}
+
+/* Every bad size is bad usage (status 2), caught here rather than when RAM is mapped. */
+static void test_mem_range(void **state)
+{
+	struct options o;
+
+	(void)state;
+	assert_usage_error("--mem '512K': guest RAM is 1 MiB to", "run", "-m", "512K", "g.bin");
+	assert_usage_error("in whole 4 KiB pages", "run", "-m", "1025K", "g.bin");
+	assert_usage_error("--mem '2048G'", "run", "-m", "2048G", "g.bin");
+	assert_int_equal(parse(&o, "run", "-m", "1M", "g.bin"), 0);
+	assert_int_equal(o.mem_size, LAYOUT_MEM_MIN);
+	assert_int_equal(parse(&o, "run", "-m", "1024G", "g.bin"), 0);
+	assert_int_equal(o.mem_size, OPTIONS_MEM_MAX);
+	assert_int_equal(parse(&o, "run", "-m", "1028K", "g.bin"), 0);
+}
+
+/* The options of the usability round: stats, trace, console, verbosity, read-only disk. */
+static void test_output_options(void **state)
+{
+	struct options o;
+
+	(void)state;
+	assert_int_equal(parse(&o, "run", "--stats=json", "--stats-file", "s.json", "g.bin"), 0);
+	assert_true(o.stats);
+	assert_true(o.stats_json);
+	assert_string_equal(o.stats_file, "s.json");
+	assert_int_equal(parse(&o, "run", "--stats-file", "s.txt", "g.bin"), 0);
+	assert_true(o.stats);
+	assert_false(o.stats_json);
+	assert_int_equal(parse(&o, "run", "--stats=table", "g.bin"), 0);
+	assert_true(o.stats && !o.stats_json);
+
+	assert_int_equal(parse(&o, "run", "--trace=io,port=0x3f8", "g.bin"), 0);
+	assert_true(o.trace);
+	assert_true(o.trace_filter.io);
+	assert_false(o.trace_filter.mmio);
+	assert_int_equal(o.trace_filter.nports, 1);
+	assert_int_equal(parse(&o, "run", "--trace-file", "t.log", "g.bin"), 0);
+	assert_true(o.trace);
+	assert_true(o.trace_filter.io && o.trace_filter.mmio && o.trace_filter.other);
+	assert_string_equal(o.trace_file, "t.log");
+	assert_int_equal(parse(&o, "run", "--trace=mmio", "--trace-file", "t.log", "g.bin"), 0);
+	assert_true(o.trace_filter.mmio && !o.trace_filter.io); /* the filter stays */
+	assert_usage_error("--trace=bogus: unknown item 'bogus'", "run", "--trace=bogus", "g.bin");
+	assert_int_equal(parse(&o, "run", "--trace-json", "t.json", "g.bin"), 0);
+	assert_string_equal(o.trace_json, "t.json");
+
+	assert_int_equal(parse(&o, "run", "--serial", "unix:/tmp/s,server", "g.bin"), 0);
+	assert_int_equal(o.serial.kind, SERIAL_UNIX);
+	assert_true(o.serial.server);
+	assert_usage_error("--serial: 'tcp:1234'", "run", "--serial", "tcp:1234", "g.bin");
+	assert_usage_error("only one guest's console", "run", "--serial", "pty", "a.bin", "b.bin");
+	assert_int_equal(parse(&o, "run", "--serial", "stdio", "a.bin", "b.bin"), 0);
+	assert_int_equal(parse(&o, "run", "--console-log", "c.log", "a.bin", "b.bin"), 0);
+	assert_string_equal(o.console_log, "c.log");
+
+	assert_int_equal(parse(&o, "run", "-q", "g.bin"), 0);
+	assert_int_equal(o.verbosity, VERBOSITY_QUIET);
+	assert_int_equal(parse(&o, "run", "--verbose", "g.bin"), 0);
+	assert_int_equal(o.verbosity, VERBOSITY_VERBOSE);
+	assert_int_equal(parse(&o, "run", "-v", "-q", "g.bin"), 0);
+	assert_int_equal(o.verbosity, VERBOSITY_QUIET); /* the last one says */
+	assert_int_equal(parse(&o, "run", "g.bin"), 0);
+	assert_int_equal(o.verbosity, VERBOSITY_NORMAL);
+}
+
+static void test_disk_read_only(void **state)
+{
+	struct options o;
+
+	(void)state;
+	assert_int_equal(parse(&o, "run", "--disk", "d.img,ro", "g.bin"), 0);
+	assert_string_equal(o.disk, "d.img");
+	assert_true(o.disk_ro);
+	assert_int_equal(parse(&o, "run", "--disk", "d.img", "g.bin"), 0);
+	assert_string_equal(o.disk, "d.img");
+	assert_false(o.disk_ro);
+	/* Only a whole ",ro" suffix: a file named "x,rom" is a file. */
+	assert_int_equal(parse(&o, "run", "--disk", "x,rom", "g.bin"), 0);
+	assert_string_equal(o.disk, "x,rom");
+	assert_false(o.disk_ro);
+	assert_usage_error("--disk ',ro': no file name", "run", "--disk", ",ro", "g.bin");
+}
+
+/* --boot-marker times a Linux boot: without -k it is bad usage, not ignored. */
+static void test_boot_marker_needs_kernel(void **state)
+{
+	struct options o;
+
+	(void)state;
+	assert_usage_error("--boot-marker needs -k", "run", "--boot-marker", "x", "g.bin");
+	assert_int_equal(parse(&o, "run", "-k", "bz", "--boot-marker", "x"), 0);
+	assert_string_equal(o.boot_marker, "x");
 }
 
 static void test_reparse_after_error(void **state)
@@ -756,7 +902,10 @@ static void test_usage_names_every_option(void **state)
 		"--disk FILE[,ro]", "--rng",	      "--gdb [ADDR:]PORT",
 		"--gdb-wait",	    "mini-kvm check", "mini-kvm version | help",
 		"--ata FILE[,ro]",  "--boot-disk",    "--debug-exit PORT",
-		"--vga-text",	    "--seccomp MODE", "--no-seccomp"
+		"--vga-text",	    "--seccomp MODE", "--no-seccomp",
+		"--stats-file",	    "--trace-file",   "--trace-json",
+		"--serial",	    "--console-log",  "-q, --quiet",
+		"-v, --verbose",    "Ctrl-A x"
 	};
 
 	(void)state;
@@ -781,6 +930,12 @@ int main(void)
 		cmocka_unit_test(test_addresses),
 		cmocka_unit_test(test_unknown_option),
 		cmocka_unit_test(test_unknown_option_in_cluster),
+		cmocka_unit_test(test_option_suggestions),
+		cmocka_unit_test(test_help_topics),
+		cmocka_unit_test(test_mem_range),
+		cmocka_unit_test(test_output_options),
+		cmocka_unit_test(test_disk_read_only),
+		cmocka_unit_test(test_boot_marker_needs_kernel),
 		cmocka_unit_test(test_missing_argument),
 		cmocka_unit_test(test_unknown_mode),
 		cmocka_unit_test(test_nothing_to_run),

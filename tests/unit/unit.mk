@@ -49,6 +49,9 @@ UNIT_TESTS += pvh multiboot bootsector
 
 # The classic PC: the --vga-text renderer.
 UNIT_TESTS += vga_text pc
+# The usability round: the command line's helpers, the outputs (JSON, console log,
+# held trace lines, --serial backends), the diagnoses.
+UNIT_TESTS += cli outputs diagnose
 
 # The gdb stub: codec, engine and socket side with a fake target; all-stop run control.
 UNIT_TESTS += gdb_rsp gdb_stub gdb_server gdb_runctl gdb_target
@@ -73,7 +76,7 @@ unit: unit-build
 	if [ -n "$$failed" ]; then echo "unit: FAILED:$$failed"; exit 1; fi; \
 	echo "unit: all $(words $(UNIT_BINS)) test binaries passed"
 
-$(UNIT_OBJ)/%.o: %.c
+$(UNIT_OBJ)/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -MMD -MP -c $< -o $@
 

@@ -77,12 +77,34 @@ static int timer_start(void)
 	return 1;
 }
 
+/*
+ * Refuse to run in less RAM than the kernel manages: page_init() would thread its
+ * free list through memory that is not there (writes to nothing, reads of all
+ * ones). HC_MEMSIZE says how much there is; a mini-kvm older than ABI 3 cannot say.
+ */
+static void check_ram(void)
+{
+	uint64_t ram;
+
+	if (hc_abi_version() < OS_ABI_MEMSIZE)
+		return;
+	ram = hc_memsize();
+	if (ram >= OS_RAM_END)
+		return;
+	kprintf("kernel: %llu KiB of RAM, but the kernel needs %llu MiB: run it with -m %llu "
+		"or more\n",
+		(unsigned long long)(ram >> 10), (unsigned long long)(OS_RAM_END >> 20),
+		(unsigned long long)(OS_RAM_END >> 20));
+	hc_exit(OS_EXIT_TOO_LITTLE_RAM);
+}
+
 void kmain(void)
 {
 	int have_timer, pid;
 
 	console_init();
 	kprintf("\nmini-kvm teaching OS\n");
+	check_ram();
 	gdt_init();
 	trap_init();
 	page_init(virt_to_phys(__kernel_end), OS_RAM_END);

@@ -26,8 +26,12 @@
 #define KERNEL_VBASE	 OS_U64(0xffffffff80000000)
 #define KERNEL_LOAD_PHYS OS_U64(0x100000)
 #define OS_RAM_END	 OS_U64(0x2000000) /* 32 MiB managed; mini-kvm's default is 128 */
-#define PAGE_SIZE	 OS_U64(0x1000)
-#define PAGE_SHIFT	 12
+/* HC_EXIT status when the VM has less RAM than OS_RAM_END: EX_CONFIG (sysexits.h). */
+#define OS_EXIT_TOO_LITTLE_RAM 78
+/* The ABI version that has HC_MEMSIZE (mini-kvm/hypercall.h). */
+#define OS_ABI_MEMSIZE 3
+#define PAGE_SIZE      OS_U64(0x1000)
+#define PAGE_SHIFT     12
 
 /* Per-process kernel stack (static, one per process slot). */
 #define KSTACK_SIZE OS_U64(0x4000)
