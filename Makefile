@@ -6,10 +6,11 @@ CC         = gcc
 CFLAGS_COMMON := -std=gnu11 -Wall -Wextra -Werror -O2 -g -D_GNU_SOURCE \
 		 -Iinclude -Isrc
 CFLAGS     ?=
-LDLIBS     := -pthread
+# zlib: the CRC-32 of snapshot files (src/snapshot/format.c).
+LDLIBS     := -pthread -lz
 
 VMM_SRCS := $(wildcard src/*.c src/arch/x86/*.c src/loaders/*.c src/devices/*.c src/virtio/*.c \
-			  src/gdb/*.c)
+			  src/gdb/*.c src/snapshot/*.c)
 VMM_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(VMM_SRCS)) $(BUILD)/obj/src/probes/blob.o
 
 .PHONY: all vmm guests test-guests check check-layers unit integration run run-os bench \

@@ -37,6 +37,7 @@ static int exit_status(const struct vm_result *r)
 	case VM_END_POWEROFF:
 	case VM_END_RESET:
 	case VM_END_QUIT:
+	case VM_END_SNAPSHOT:
 		return EXIT_OK;
 	case VM_END_EXIT:
 		return r->status & GUEST_STATUS_MASK;
@@ -142,6 +143,7 @@ int main(int argc, char **argv)
 	opts.start_ns = start_ns;
 	switch (opts.command) {
 	case CMD_RUN:
+	case CMD_RESTORE:
 		return cmd_run(&opts);
 	case CMD_CHECK:
 		ret = probe_check_host(stdout);
