@@ -532,7 +532,23 @@ static int set_tsc_khz(const struct vm *vm, const struct snapshot *snap, const s
 	return 0;
 }
 
-/* KVM_SET_MSRS of the saved MSRs with index == only (deadline) or != only (the rest). */
+/* Whether vcpu's MSR e.index reads e.data now (KVM_GET_MSRS). */
+static bool msr_reads(const struct vcpu *vcpu, const struct kvm_msr_entry *e)
+{
+	struct {
+		struct kvm_msrs header;
+		struct kvm_msr_entry entry;
+	} one = { .header.nmsrs = 1, .entry.index = e->index };
+
+	return ioctl(vcpu->fd, KVM_GET_MSRS, &one) == 1 && one.entry.data == e->data;
+}
+
+/*
+ * KVM_SET_MSRS of the saved MSRs that are IA32_TSC_DEADLINE (deadline) or all the
+ * others (!deadline). KVM stops at the first one it refuses: one that already
+ * holds the saved value is skipped (KVM reads some it will not take back, as
+ * MSR_KVM_ASYNC_PF_INT without an in-kernel local APIC), any other refusal fails.
+ */
 static int set_msrs(const struct snapshot *snap, const struct vcpu *vcpu, bool deadline)
 {
 	uint64_t len;
@@ -540,22 +556,39 @@ static int set_msrs(const struct snapshot *snap, const struct vcpu *vcpu, bool d
 		snapshot_find(snap, SNAPSHOT_SEC_MSRS, vcpu->index, &len);
 	size_t n = len / sizeof(*saved);
 	struct kvm_msrs *msrs = calloc(1, sizeof(*msrs) + (n + 1) * sizeof(*saved));
-	int ret = 0, done;
+	uint32_t count = 0;
+	int ret = 0;
 
 	if (!msrs)
 		return error_set(ENOMEM, "no memory for %zu MSRs", n);
 	for (size_t i = 0; i < n; i++)
 		if ((saved[i].index == MSR_IA32_TSC_DEADLINE) == deadline)
-			msrs->entries[msrs->nmsrs++] = saved[i];
-	done = msrs->nmsrs ? ioctl(vcpu->fd, KVM_SET_MSRS, msrs) : 0;
-	if (done < 0)
-		ret = error_errno(errno, "KVM_SET_MSRS on vCPU %u", vcpu->index);
-	else if ((uint32_t)done < msrs->nmsrs)
-		ret = error_set(EINVAL,
-				"KVM_SET_MSRS on vCPU %u refused the snapshot's MSR 0x%x = "
-				"0x%llx",
-				vcpu->index, msrs->entries[done].index,
-				(unsigned long long)msrs->entries[done].data);
+			msrs->entries[count++] = saved[i];
+	while (count) {
+		struct kvm_msr_entry refused;
+		int done;
+
+		msrs->nmsrs = count;
+		done = ioctl(vcpu->fd, KVM_SET_MSRS, msrs);
+		if (done < 0) {
+			ret = error_errno(errno, "KVM_SET_MSRS on vCPU %u", vcpu->index);
+			break;
+		}
+		if ((uint32_t)done == count)
+			break;
+		refused = msrs->entries[done];
+		if (!msr_reads(vcpu, &refused)) {
+			ret = error_set(EINVAL,
+					"KVM_SET_MSRS on vCPU %u refused the snapshot's MSR 0x%x = "
+					"0x%llx",
+					vcpu->index, refused.index,
+					(unsigned long long)refused.data);
+			break;
+		}
+		/* Go on with the ones after it. */
+		count -= (uint32_t)done + 1;
+		memmove(msrs->entries, msrs->entries + done + 1, count * sizeof(*saved));
+	}
 	free(msrs);
 	return ret;
 }

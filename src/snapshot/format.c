@@ -150,7 +150,8 @@ int snapshot_builder_finish(struct snapshot_builder *b, uint8_t **meta, size_t *
 			memcpy(buf + table[i].offset, b->data[i], table[i].length);
 		table[i].crc = snapshot_crc32(0, b->data[i], table[i].length);
 	}
-	memcpy(buf + pos, b->extents, extents_len);
+	if (extents_len)
+		memcpy(buf + pos, b->extents, extents_len);
 	table[b->nsections] = (struct snapshot_section){
 		.type = SNAPSHOT_SEC_RAM_EXTENTS,
 		.offset = pos,
@@ -492,8 +493,10 @@ static int check_extents(const struct snapshot_reader *r, const struct snapshot 
 		const struct snapshot_ram_extent *e = &snap->extents[i];
 		const struct snapshot_ram_extent *prev = i ? &snap->extents[i - 1] : NULL;
 
+		if (e->flags)
+			return bad(r, "RAM extent %zu has flags 0x%x (none are defined)", i, e->flags);
 		if (e->gpa % SNAPSHOT_PAGE_SIZE || e->size % SNAPSHOT_PAGE_SIZE || !e->size ||
-		    e->offset % SNAPSHOT_PAGE_SIZE || e->flags)
+		    e->offset % SNAPSHOT_PAGE_SIZE)
 			return bad(r,
 				   "RAM extent %zu (GPA 0x%llx, 0x%llx bytes at %llu) is not "
 				   "page-aligned",
