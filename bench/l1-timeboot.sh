@@ -4,16 +4,18 @@
 # output line containing MARKER ("-" if none came), to its end, its exit status (124:
 # LIMIT ran out) and its peak RSS in KiB:
 #   timeboot ready=9.81 end=10.42 status=0 maxrss_kib=301234
-# Times come from /proc/uptime (10 ms steps: enough for boots of seconds).
+# Times come from /proc/uptime (10 ms steps: enough for boots of seconds). CMD's stdin
+# is empty, or TIMEBOOT_INPUT (printf escapes: a line for a restored guest's shell).
 limit=$1 marker=$2
 shift 2
 out=/tmp/timeboot.$$
+printf '%b' "${TIMEBOOT_INPUT-}" >"$out.in"
 start=$(cut -d ' ' -f 1 /proc/uptime)
 # busybox time -v reports the peak RSS (of the largest process below it: timeout's child),
 # but as if ru_maxrss counted pages: busybox 1.35 multiplies the KiB by the page size
 # over 1 KiB, which is undone below. timeout kills CMD itself, so that nothing keeps the
 # pipe open. The awk stamps the marker as it streams by.
-{ time -v timeout "$limit" "$@" 2>"$out.err"; echo "status $?" >"$out.status"; } </dev/null |
+{ time -v timeout "$limit" "$@" 2>"$out.err"; echo "status $?" >"$out.status"; } <"$out.in" |
 	awk -v m="$marker" -v t0="$start" '
 		index($0, m) && !seen {
 			getline u < "/proc/uptime"; close("/proc/uptime")

@@ -11,6 +11,6 @@ run and appear in RESULTS.md. Each module has:
 
 ctx is benchlib.Context: ctx.nested() is the nested1 lane, booted on first use."""
 
-from . import boot, exits, matmul, smp
+from . import boot, exits, matmul, restore, smp
 
-BENCHMARKS = {"exits": exits, "matmul": matmul, "boot": boot, "smp": smp}
+BENCHMARKS = {"exits": exits, "matmul": matmul, "boot": boot, "restore": restore, "smp": smp}

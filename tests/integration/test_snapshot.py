@@ -212,12 +212,15 @@ def test_os_disk_follows_the_snapshot(lane):
 
 
 @pytest.mark.needs(*LINUX_NEEDS)
-def test_linux_restored_twice_at_once(lane):
-    """Linux snapshotted at its shell prompt, then restored twice at the same time: each
-    VM runs a command, and a file one of them makes is not in the other."""
-    snap = scratch(lane, "linux.snap")
+@pytest.mark.parametrize("boot", ["bzimage", "pvh"])
+def test_linux_restored_twice_at_once(lane, boot):
+    """Linux (booted compressed or through its PVH entry) snapshotted at its shell prompt,
+    then restored twice at the same time: each VM runs a command, and a file one of them
+    makes is not in the other."""
+    snap = scratch(lane, f"linux-{boot}.snap")
     r = run_linux(lane, PARAMS + " quiet", "--snapshot-at", LINUX_PROMPT,
-                  "--snapshot-and-exit", "--snapshot", snap)
+                  "--snapshot-and-exit", "--snapshot", snap,
+                  kernel=lane.linux_vmlinux() if boot == "pvh" else None)
     assert r.status == 0, r
     assert SAVED.search(r.err), r
     assert LINUX_PROMPT in r.out, r
