@@ -326,7 +326,7 @@ static int save_machine(struct snapshot_builder *b, const struct vm *vm, bool li
 	return snapshot_builder_add(b, SNAPSHOT_SEC_MACHINE, 0, &m, sizeof(m), 0);
 }
 
-static int save_devices(struct snapshot_builder *b, struct vm *vm)
+int vm_snapshot_save_devices(struct vm *vm, struct snapshot_builder *b)
 {
 	struct snapshot_device devices[VM_SNAPSHOT_MAX_DEVICES];
 	size_t n = vm_devices(vm, devices);
@@ -382,7 +382,7 @@ static int save_state(struct snapshot_builder *b, struct vm *vm, bool linux_gues
 	for (unsigned int i = 0; i < vm->nvcpus && ret == 0; i++)
 		ret = save_vcpu(b, vm, &vm->vcpus[i], msrs);
 	if (ret == 0)
-		ret = save_devices(b, vm);
+		ret = vm_snapshot_save_devices(vm, b);
 	if (ret == 0 && vm->config->disk)
 		ret = save_disk(b, vm->config->disk);
 	return ret;
@@ -688,7 +688,7 @@ static int restore_clock(const struct vm *vm, const struct snapshot *snap)
 	return 0;
 }
 
-static int restore_devices(struct vm *vm, const struct snapshot *snap)
+int vm_snapshot_restore_devices(struct vm *vm, const struct snapshot *snap)
 {
 	struct snapshot_device devices[VM_SNAPSHOT_MAX_DEVICES];
 	size_t n = vm_devices(vm, devices);
@@ -746,7 +746,7 @@ static int restore(struct vm *vm, const struct snapshot_in *in)
 	if (ret == 0)
 		ret = restore_clock(vm, snap);
 	if (ret == 0)
-		ret = restore_devices(vm, snap);
+		ret = vm_snapshot_restore_devices(vm, snap);
 	if (ret < 0)
 		return error_wrap(-ret, "snapshot '%s'", in->path);
 	vm->boot_mode = (enum boot_mode)m->boot_mode;

@@ -51,6 +51,17 @@ int vm_snapshot_config(const struct snapshot *snap, struct vm_config *config);
 int vm_snapshot_restore(struct vm *vm, const struct snapshot_in *in);
 
 /*
+ * The devices' part, which needs no KVM (exposed for unit tests on a vm_init() VM):
+ * save adds a SNAPSHOT_SEC_DEVICE section per device of the table in vm_snapshot.c
+ * (its X_save() struct) to b; restore gives each device its section's state
+ * (X_restore()), leaving one the snapshot lacks at its reset state, and refuses (-EINVAL
+ * with a message, or the device's error) a device the VM lacks or a state of the
+ * wrong size. Both return 0 or -errno.
+ */
+int vm_snapshot_save_devices(struct vm *vm, struct snapshot_builder *b);
+int vm_snapshot_restore_devices(struct vm *vm, const struct snapshot *snap);
+
+/*
  * The disk the snapshot's VM had (--disk; its contents are not in the snapshot): its
  * path as saved (absolute) and its size in bytes in *size, or NULL if it had none.
  */

@@ -50,7 +50,7 @@ UNIT_FAKES_gdb_stub := tests/unit/gdb_fake_target.c
 UNIT_FAKES_gdb_server := tests/unit/gdb_fake_target.c
 
 # Snapshots: the file format, the RAM scan and files on disk, CPUID compatibility.
-UNIT_TESTS += snapshot snapshot_ram
+UNIT_TESTS += snapshot snapshot_ram vm_snapshot
 
 UNIT_BINS := $(UNIT_TESTS:%=$(UNIT_OUT)/test_%)
 UNIT_OBJS := $(sort $(UNIT_TESTS:%=$(UNIT_OBJ)/tests/unit/test_%.o) \
