@@ -84,7 +84,14 @@ static size_t vm_devices(struct vm *vm, struct snapshot_device out[VM_SNAPSHOT_M
 	return ARRAY_SIZE(table);
 }
 
-/* --- vCPU state ----------------------------------------------------------- */
+/*
+ * --- vCPU state -----------------------------------------------------------
+ *
+ * Source for every ioctl below: Linux Documentation/virt/kvm/api.rst, section 4 (its
+ * structures in include/uapi/linux/kvm.h and arch/x86/include/uapi/asm/kvm.h). Its
+ * rule for saving (KVM_RUN, "the corresponding operations are complete ... only after
+ * userspace has re-entered the kernel with KVM_RUN") is what vm_pause() keeps.
+ */
 
 /* A fixed-size piece of a vCPU's state and the ioctls that read and write it. */
 struct vcpu_part {

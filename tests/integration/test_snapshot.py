@@ -241,6 +241,24 @@ def test_linux_restored_twice_at_once(lane, boot):
     assert "shared" not in out_b, r
 
 
+@pytest.mark.lanes("host", "nested1")
+@pytest.mark.needs(*LINUX_NEEDS)
+def test_linux_two_vcpus_restored(lane):
+    """A guest with two vCPUs (the second one idle in its own halt, with its own local
+    APIC timer) comes back with both online and its timers running: `sleep` returns."""
+    snap = scratch(lane, "smp.snap")
+    r = run_linux(lane, PARAMS + " quiet", "-c", "2", "--snapshot-at", LINUX_PROMPT,
+                  "--snapshot-and-exit", "--snapshot", snap)
+    assert r.status == 0 and SAVED.search(r.err), r
+    r = lane.run(["restore", "--timeout", str(STEP_TIMEOUT), snap],
+                 stdin=b"cat /sys/devices/system/cpu/online\n"
+                       b"sleep 1; echo slept-$((1+1))\npoweroff -f\n",
+                 timeout=2 * STEP_TIMEOUT)
+    assert r.status == 0, r
+    assert re.search(r"(?m)^0-1\r?$", r.out), r
+    assert re.search(r"(?m)^slept-2\r?$", r.out), r
+
+
 # --- hostile files ---------------------------------------------------------------------
 
 
