@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "arch/x86/layout.h"
 #include "clock.h"
 #include "devices/blk.h"
 #include "diagnose.h"
@@ -150,11 +151,12 @@ static void snapshot_requested(struct vm *vm, unsigned int requests, void *opaqu
 			vm_stop(vm, VM_END_ERROR, 0, -1, "%s", error_message());
 		return;
 	}
-	say("guest '%s': snapshot saved to %s (%.1f MiB of RAM in %zu extents; the guest paused "
+	say("guest '%s': snapshot saved to %s (%.1f %s of RAM in %zu extents; the guest paused "
 	    "%.1f ms, %.1f ms in all)",
-	    job->report->path, job->snapshot_path, info.ram_written / (double)(1 << 20),
-	    info.nextents, info.paused_ns / (double)NS_PER_MSEC,
-	    info.total_ns / (double)NS_PER_MSEC);
+	    job->report->path, job->snapshot_path,
+	    info.ram_written / (double)(info.ram_written < LAYOUT_MIB ? LAYOUT_KIB : LAYOUT_MIB),
+	    info.ram_written < LAYOUT_MIB ? "KiB" : "MiB", info.nextents,
+	    info.paused_ns / (double)NS_PER_MSEC, info.total_ns / (double)NS_PER_MSEC);
 	if (and_exit)
 		vm_stop(vm, VM_END_SNAPSHOT, 0, -1, "snapshot saved to %s", job->snapshot_path);
 }
