@@ -5,6 +5,7 @@ set -euo pipefail
 packages=(
 	build-essential		# gcc, make, binutils (as, ld, objcopy): the VMM and the guests
 	libcmocka-dev		# unit tests
+	zlib1g-dev		# the CRC-32 of snapshot files (crc32(); libz.a for the static twin)
 	python3-pytest		# integration tests (run by /usr/bin/python3)
 	python3-pexpect		# interactive console tests
 	qemu-system-x86		# the nested lane: QEMU TCG with emulated SVM
