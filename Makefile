@@ -5,7 +5,9 @@
 BUILD      ?= build
 CC         = gcc
 CFLAGS     ?=
-LDLIBS     := -pthread -lseccomp
+# libseccomp: the sandboxes (src/sandbox.c); zlib: the CRC-32 of snapshot files
+# (src/snapshot/format.c).
+LDLIBS     := -pthread -lseccomp -lz
 
 # -Werror (docs/install.md, "Warnings"): on where the code is developed and tested --
 # the goals of DEV_GOALS, and CI (CI=true) -- so that no warning lands; off for a plain
@@ -31,7 +33,7 @@ MANDIR     ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 
 VMM_SRCS := $(wildcard src/*.c src/arch/x86/*.c src/loaders/*.c src/devices/*.c src/virtio/*.c \
-			  src/gdb/*.c)
+			  src/gdb/*.c src/snapshot/*.c)
 VMM_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(VMM_SRCS)) $(BUILD)/obj/src/probes/blob.o
 
 .PHONY: all vmm guests test-guests check check-layers check-license unit integration run \

@@ -7,16 +7,18 @@
 # Times come from /proc/uptime (10 ms steps: enough for boots of seconds). With
 # TIMEBOOT_KEEP=PREFIX in the environment, CMD's output is also kept in PREFIX.out and its
 # stderr (with time -v's report) in PREFIX.err, for the caller to read. CMD's standard
-# input is /dev/null, or the file TIMEBOOT_STDIN names.
+# input is the file TIMEBOOT_STDIN names, or TIMEBOOT_INPUT (printf escapes: a line for
+# a restored guest's shell), or empty.
 limit=$1 marker=$2 keep=${TIMEBOOT_KEEP:-}
 shift 2
 out=/tmp/timeboot.$$
+printf '%b' "${TIMEBOOT_INPUT-}" >"$out.in"
 start=$(cut -d ' ' -f 1 /proc/uptime)
 # busybox time -v reports the peak RSS (of the largest process below it: timeout's child),
 # but as if ru_maxrss counted pages: busybox 1.35 multiplies the KiB by the page size
 # over 1 KiB, which is undone below. timeout kills CMD itself, so that nothing keeps the
 # pipe open. The awk stamps the marker as it streams by.
-{ time -v timeout "$limit" "$@" 2>"$out.err"; echo "status $?" >"$out.status"; } <"${TIMEBOOT_STDIN:-/dev/null}" |
+{ time -v timeout "$limit" "$@" 2>"$out.err"; echo "status $?" >"$out.status"; } <"${TIMEBOOT_STDIN:-$out.in}" |
 	awk -v m="$marker" -v t0="$start" -v keep="${keep:+$keep.out}" '
 		keep != "" { print > keep }
 		index($0, m) && !seen {

@@ -17,8 +17,12 @@ phase of the machine hits every case alike, and reports min / median / max):
           under TCG, and natively inside Linux under TCG; the checksums of C must agree
           bit for bit, or the benchmark fails;
   boot    the Debian kernel to its init's ready line and to power-off, mini-kvm against
-          QEMU's microvm machine, both under the same L1 kvm_amd (the nested1 lane), with
-          the peak RSS of each VMM process;
+          QEMU's microvm machine, both under the same L1 kvm_amd (the nested1 lane), each
+          booting the bzImage and the vmlinux through its PVH entry, with the peak RSS of
+          each VMM process;
+  restore a Linux guest restored from a snapshot taken at its shell prompt, to the
+          output of its first command, against mini-kvm's cold boot to that prompt
+          (the nested1 lane), with what saving the snapshot cost;
   smp     the same work (N shell busy loops in the guest) on 1 vCPU and on N vCPUs,
           timed inside the guest; the ratio is the parallel speed-up;
   disk    virtio-blk: the guest booted from an ext4 root on a virtio disk runs O_DIRECT

@@ -17,12 +17,13 @@ _mini_kvm_files()
 _mini_kvm()
 {
 	local cur prev cword words
-	local commands="run check version help"
+	local commands="run restore check version help"
 	local run_options="--kernel --initrd --params --mem --cpus --mode --load --entry
 		--irqchip --disk --serial --console-log --raw-console --stats --stats=json
 		--stats=table --stats-file --trace --trace= --trace-file --trace-json --timeout
 		--boot-marker --quiet --verbose --help --rng --ata --boot-disk --debug-exit
-		--vga-text --gdb --gdb-wait --seccomp --no-seccomp -k -i -p -m -c -q -v -h"
+		--vga-text --gdb --gdb-wait --seccomp --no-seccomp --snapshot --snapshot-at
+		--snapshot-and-exit -k -i -p -m -c -q -v -h"
 
 	COMPREPLY=()
 	if declare -F _init_completion >/dev/null 2>&1; then
@@ -56,12 +57,21 @@ _mini_kvm()
 		return
 		;;
 	run) ;;
+	restore)
+		if [[ $cur == -* ]]; then
+			mapfile -t COMPREPLY < <(compgen -W "--disk --verify --stats --trace --timeout
+				--raw-console --snapshot --snapshot-at --snapshot-and-exit --help" -- "$cur")
+		else
+			_mini_kvm_files "$cur"
+		fi
+		return
+		;;
 	*) return ;;
 	esac
 
 	case $prev in
 	-k | --kernel | -i | --initrd | --disk | --ata | --console-log | --stats-file | \
-		--trace-file | --trace-json)
+		--trace-file | --trace-json | --snapshot)
 		_mini_kvm_files "$cur"
 		return
 		;;

@@ -37,10 +37,12 @@ static struct {
 	bool shared;
 } side = { .fd = -1, .shared_fd = -1 };
 
-const char console_keys_help[] = "mini-kvm keys:\n"
-				 "  Ctrl-A x        quit: stop every guest (status 0)\n"
-				 "  Ctrl-A h        this list\n"
-				 "  Ctrl-A Ctrl-A   type Ctrl-A\n";
+const char console_keys_help[] =
+	"mini-kvm keys:\n"
+	"  Ctrl-A x        quit: stop every guest (status 0)\n"
+	"  Ctrl-A h        this list\n"
+	"  Ctrl-A s        snapshot every guest (they run on; docs/snapshot.md)\n"
+	"  Ctrl-A Ctrl-A   type Ctrl-A\n";
 
 /* Ctrl-A h: the keys on fd, each line ending in \r\n on a raw terminal (no OPOST). */
 static void write_keys_help(int fd, bool raw)
@@ -398,11 +400,45 @@ static int put_visible(struct console *c, const char *p, size_t n)
 	return ret;
 }
 
+void console_set_trigger(struct console *c, const char *text, void (*fire)(void *), void *opaque)
+{
+	pthread_mutex_lock(&c->lock);
+	c->trigger = (struct console_trigger){ .text = text, .fire = fire, .opaque = opaque };
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* Keep the current line's last bytes, and fire once they end with the trigger's text. */
+static void watch_trigger(struct console *c, const char *p, size_t n)
+{
+	struct console_trigger *t = &c->trigger;
+	size_t want = strnlen(t->text, sizeof(t->tail));
+
+	if (!want)
+		return;
+	for (size_t i = 0; i < n && !t->fired; i++) {
+		if (p[i] == '\n') {
+			t->len = 0;
+			continue;
+		}
+		if (t->len == want) {
+			memmove(t->tail, t->tail + 1, want - 1);
+			t->len--;
+		}
+		t->tail[t->len++] = p[i];
+		if (t->len == want && !memcmp(t->tail, t->text, want)) {
+			t->fired = true;
+			t->fire(t->opaque);
+		}
+	}
+}
+
 int console_write(struct console *c, const void *buf, size_t n)
 {
 	int ret;
 
 	pthread_mutex_lock(&c->lock); /* several vCPUs may print */
+	if (c->trigger.text && !c->trigger.fired)
+		watch_trigger(c, buf, n);
 	if (c->watch.first_byte || c->watch.line)
 		watch_output(c, buf, n);
 	ret = c->log ? console_log_write(c->log, c, buf, n) : 0;
@@ -440,7 +476,8 @@ int console_flush(struct console *c)
  * more byte). Returns the bytes to pass on; sets *quit on Ctrl-A x. A Ctrl-A at
  * the end of a chunk waits for the next byte (in->escape_pending).
  */
-static ssize_t filter_escapes(struct console_input *in, uint8_t *chunk, ssize_t n, bool *quit)
+static ssize_t filter_escapes(struct console_input *in, uint8_t *chunk, ssize_t n, bool *quit,
+			      bool *snapshot, bool can_snapshot)
 {
 	uint8_t out[CONSOLE_INPUT_BUF + 1];
 	ssize_t len = 0;
@@ -465,6 +502,10 @@ static ssize_t filter_escapes(struct console_input *in, uint8_t *chunk, ssize_t 
 				write_keys_help(in->help_fd, !in->cooked);
 			continue;
 		}
+		if (c == CONSOLE_ESCAPE_SNAPSHOT && can_snapshot) {
+			*snapshot = true; /* after this chunk's bytes reach the guest */
+			continue;
+		}
 		if (c != CONSOLE_ESCAPE)
 			out[len++] = CONSOLE_ESCAPE; /* not an escape after all: pass both */
 		out[len++] = c;
@@ -483,7 +524,9 @@ static void *input_thread(void *arg)
 
 	for (;;) {
 		uint8_t chunk[CONSOLE_INPUT_BUF + 1];
-		bool quit = false, eof, stopping;
+		bool quit = false, snapshot = false, eof, stopping;
+		void (*on_snapshot)(void *);
+		void *snapshot_opaque;
 		size_t room;
 		ssize_t n;
 
@@ -508,8 +551,12 @@ static void *input_thread(void *arg)
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		eof = n <= 0;
+		pthread_mutex_lock(&in->notify_lock);
+		on_snapshot = in->on_snapshot;
+		snapshot_opaque = in->snapshot_opaque;
+		pthread_mutex_unlock(&in->notify_lock);
 		if (!eof && in->on_quit)
-			n = filter_escapes(in, chunk, n, &quit);
+			n = filter_escapes(in, chunk, n, &quit, &snapshot, on_snapshot != NULL);
 		/* A cooked terminal hands over the key after a lone Ctrl-A only in key mode. */
 		if (in->cooked && !eof && in->escape_pending != in->key_mode) {
 			in->key_mode = in->escape_pending;
@@ -530,6 +577,8 @@ static void *input_thread(void *arg)
 		if (n > 0 && in->notify)
 			in->notify(in->notify_opaque);
 		pthread_mutex_unlock(&in->notify_lock);
+		if (snapshot)
+			on_snapshot(snapshot_opaque);
 		if (quit)
 			in->on_quit(in->quit_opaque);
 		if (eof || quit)
@@ -601,6 +650,14 @@ void console_input_set_notify(struct console_input *in, void (*notify)(void *), 
 	pthread_mutex_lock(&in->notify_lock);
 	in->notify = notify;
 	in->notify_opaque = opaque;
+	pthread_mutex_unlock(&in->notify_lock);
+}
+
+void console_input_set_snapshot(struct console_input *in, void (*on_snapshot)(void *), void *opaque)
+{
+	pthread_mutex_lock(&in->notify_lock);
+	in->on_snapshot = on_snapshot;
+	in->snapshot_opaque = opaque;
 	pthread_mutex_unlock(&in->notify_lock);
 }
 

@@ -25,11 +25,14 @@
 
 /*
  * The escape key of a console on a terminal, as in QEMU: Ctrl-A x quits, Ctrl-A h
- * lists the keys, Ctrl-A Ctrl-A types Ctrl-A.
+ * lists the keys, Ctrl-A s takes a snapshot, Ctrl-A Ctrl-A types Ctrl-A.
  */
-#define CONSOLE_ESCAPE	    0x01
-#define CONSOLE_ESCAPE_QUIT 'x'
-#define CONSOLE_ESCAPE_HELP 'h'
+#define CONSOLE_ESCAPE		0x01
+#define CONSOLE_ESCAPE_QUIT	'x'
+#define CONSOLE_ESCAPE_HELP	'h'
+#define CONSOLE_ESCAPE_SNAPSHOT 's' /* Ctrl-A s: take a snapshot (console_input_set_snapshot()) */
+/* The longest text a console trigger looks for (console_set_trigger()). */
+#define CONSOLE_TRIGGER_MAX 256
 
 /* What Ctrl-A h prints (its lines end in \r\n on a raw terminal). */
 extern const char console_keys_help[];
@@ -80,6 +83,9 @@ struct console_input {
 	bool cooked;	     /* see struct console_keys, cooked_terminal */
 	bool key_mode;	     /* cooked: the terminal reads one key after Ctrl-A (reader only) */
 	bool escape_pending; /* the last byte read was a lone Ctrl-A (reader thread only) */
+	/* Ctrl-A s, when set (under notify_lock): called from the reader thread. */
+	void (*on_snapshot)(void *opaque);
+	void *snapshot_opaque;
 };
 
 /*
@@ -90,6 +96,21 @@ struct console_watch {
 	void (*first_byte)(void *opaque);
 	void (*line)(void *opaque, const char *line); /* NUL-terminated, without its newline */
 	void *opaque;
+};
+
+/*
+ * Text to look for in a console's output, once: fire(opaque) runs when the current
+ * line (from the last newline) first contains it, on the thread that wrote the byte
+ * that completed it, under the console's lock (so fire may only take later locks:
+ * vm->lock). A line need not end: a shell's prompt has no newline.
+ */
+struct console_trigger {
+	const char *text; /* NULL: none; at most CONSOLE_TRIGGER_MAX bytes */
+	void (*fire)(void *opaque);
+	void *opaque;
+	bool fired;
+	size_t len; /* bytes of the line's tail kept in tail, up to strlen(text) */
+	char tail[CONSOLE_TRIGGER_MAX]; /* the current line's last bytes */
 };
 
 struct console {
@@ -120,6 +141,7 @@ struct console {
 	struct console_log *log;	 /* --console-log: a copy of the output, or NULL */
 	char log_line[CONSOLE_LINE_MAX]; /* prefixed: the log's line so far (console_log.c) */
 	size_t log_len;
+	struct console_trigger trigger; /* console_set_trigger() */
 };
 
 /*
@@ -160,6 +182,13 @@ int console_side_flush(void);
 
 #define CONSOLE_SIDE_HOLD_MAX (1024 * 1024)
 
+/*
+ * Arm c's trigger (struct console_trigger): fire(opaque) once, when a line of the
+ * guest's output (its raw bytes) first contains text (1 to CONSOLE_TRIGGER_MAX
+ * bytes; longer is truncated). Call before the guest runs.
+ */
+void console_set_trigger(struct console *c, const char *text, void (*fire)(void *), void *opaque);
+
 /* Write out a partial last line (with a newline, when prefixed). Returns 0 or -errno. */
 int console_flush(struct console *c);
 void console_destroy(struct console *c);
@@ -185,6 +214,14 @@ int console_input_start_keys(struct console_input *in, int fd, const struct cons
  * to stop; when this returns, no call to the old hook is running). Thread-safe.
  */
 void console_input_set_notify(struct console_input *in, void (*notify)(void *), void *opaque);
+
+/*
+ * Make Ctrl-A s on an interactive input (one started with on_quit) call
+ * on_snapshot(opaque) from the reader thread, the two bytes not passed on; NULL:
+ * Ctrl-A s passes both bytes as before. Thread-safe.
+ */
+void console_input_set_snapshot(struct console_input *in, void (*on_snapshot)(void *),
+				void *opaque);
 
 /* Stop and join the reader thread; wake anyone blocked in console_getchar(). */
 void console_input_stop(struct console_input *in);

@@ -137,6 +137,18 @@ int linux_open(const struct options *opts, struct linux_guest **out)
 	return 0;
 }
 
+int linux_open_restored(const struct options *opts, struct linux_guest **out)
+{
+	struct linux_guest *lg = calloc(1, sizeof(*lg));
+
+	if (!lg)
+		return error_set(ENOMEM, "no memory for a Linux guest");
+	pthread_mutex_init(&lg->lock, NULL);
+	lg->boot_marker = opts->boot_marker;
+	*out = lg;
+	return 0;
+}
+
 /* --- what the guest's ends mean, and its console -------------------------- */
 
 static void console_first_byte(void *opaque)

@@ -64,6 +64,14 @@ int linux_open(const struct options *opts, struct linux_guest **out);
 void linux_free(struct linux_guest *lg);
 
 /*
+ * A Linux guest resumed from a snapshot (mini-kvm restore): nothing to read, its
+ * kernel and initrd are in the snapshot's RAM; what linux_attach() gives the VM
+ * (its policy, the console watch: panics, opts' --boot-marker). Returns 0 with *out
+ * (free with linux_free()), or -ENOMEM with a message.
+ */
+int linux_open_restored(const struct options *opts, struct linux_guest **out);
+
+/*
  * Load lg into vm (created with an irqchip) on host: ACPI tables (hardware-reduced,
  * with the MADT) and an MP table for vm->nvcpus vCPUs; then a bzImage, initrd and
  * command line (bzimage_place()) with vCPU 0 at the 64-bit entry point and RSI = zero

@@ -41,6 +41,7 @@ static int exit_status(const struct vm_result *r)
 	case VM_END_QUIT:
 	case VM_END_GDB_KILL:
 	case VM_END_OUTPUT_CLOSED:
+	case VM_END_SNAPSHOT:
 		return EXIT_OK;
 	case VM_END_EXIT:
 		return r->status & GUEST_STATUS_MASK;
@@ -82,6 +83,10 @@ static const char *end_name(enum vm_end end)
 		return "quit (Ctrl-A x)";
 	case VM_END_OUTPUT_CLOSED:
 		return "stopped: stdout was closed";
+	case VM_END_GDB_KILL:
+		return "killed by gdb";
+	case VM_END_SNAPSHOT:
+		return "stopped after a snapshot";
 	}
 	return "?";
 }
@@ -269,6 +274,7 @@ int main(int argc, char **argv)
 	opts.start_ns = start_ns;
 	switch (opts.command) {
 	case CMD_RUN:
+	case CMD_RESTORE:
 		return cmd_run(&opts);
 	case CMD_CHECK:
 		ret = probe_check_host(stdout, opts.check_json);

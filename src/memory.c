@@ -10,7 +10,6 @@
 
 int guest_memory_init(struct guest_memory *mem, uint64_t ram_size)
 {
-	uint64_t low;
 	void *map;
 
 	memset(mem, 0, sizeof(*mem));
@@ -42,15 +41,39 @@ int guest_memory_init(struct guest_memory *mem, uint64_t ram_size)
 	}
 	mem->map = map;
 	mem->ram_size = ram_size;
-	low = ram_size < LAYOUT_MMIO_HOLE ? ram_size : LAYOUT_MMIO_HOLE;
-	mem->regions[0] = (struct guest_region){ .gpa = 0, .size = low, .hva = mem->map };
-	mem->nregions = 1;
-	if (ram_size > low) {
-		mem->regions[1] = (struct guest_region){ .gpa = LAYOUT_4GIB,
-							 .size = ram_size - low,
-							 .hva = mem->map + low };
-		mem->nregions = 2;
-	}
+	mem->nregions = guest_memory_layout(ram_size, mem->regions);
+	for (unsigned int i = 0; i < mem->nregions; i++)
+		mem->regions[i].hva = mem->map + (uintptr_t)mem->regions[i].hva;
+	return 0;
+}
+
+unsigned int guest_memory_layout(uint64_t ram_size, struct guest_region out[GUEST_MAX_REGIONS])
+{
+	uint64_t low = ram_size < LAYOUT_MMIO_HOLE ? ram_size : LAYOUT_MMIO_HOLE;
+
+	out[0] = (struct guest_region){ .gpa = 0, .size = low, .hva = NULL };
+	if (ram_size == low)
+		return 1;
+	out[1] = (struct guest_region){ .gpa = LAYOUT_4GIB,
+					.size = ram_size - low,
+					.hva = (uint8_t *)(uintptr_t)low };
+	return 2;
+}
+
+int guest_memory_map_file(struct guest_memory *mem, gpa_t gpa, uint64_t size, int fd,
+			  uint64_t offset)
+{
+	uint8_t *hva = guest_ptr(mem, gpa, size);
+
+	if (!hva || !size)
+		return error_set(EFAULT, "GPA 0x%llx + 0x%llx is not guest RAM",
+				 (unsigned long long)gpa, (unsigned long long)size);
+	/* MAP_FIXED replaces the anonymous pages in place: the KVM slot's HVA stays valid. */
+	if (mmap(hva, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED | MAP_NORESERVE, fd,
+		 (off_t)offset) == MAP_FAILED)
+		return error_errno(errno, "mmap of %llu KiB at file offset 0x%llx over GPA 0x%llx",
+				   (unsigned long long)(size / LAYOUT_KIB),
+				   (unsigned long long)offset, (unsigned long long)gpa);
 	return 0;
 }
 

@@ -33,6 +33,24 @@ struct guest_memory {
  */
 int guest_memory_init(struct guest_memory *mem, uint64_t ram_size);
 
+/*
+ * The RAM map of a guest with ram_size bytes, as guest_memory_init() lays it out:
+ * [0, min(ram_size, LAYOUT_MMIO_HOLE)) and the rest from 4 GiB up, into out[] (hva
+ * is the byte offset into the host mapping, as a pointer from NULL). Pure: for
+ * parsers that check addresses against a RAM they have not mapped (snapshots).
+ * Returns the number of regions (1 or 2).
+ */
+unsigned int guest_memory_layout(uint64_t ram_size, struct guest_region out[GUEST_MAX_REGIONS]);
+
+/*
+ * Put size bytes of file fd at offset (page-aligned) in place of guest RAM at gpa
+ * (page-aligned, the range wholly in one region), copy-on-write (MAP_PRIVATE): the
+ * guest reads the file and its writes stay in this process. A snapshot's RAM.
+ * Returns 0, -EFAULT if the range is not guest RAM, or -errno of mmap with a message.
+ */
+int guest_memory_map_file(struct guest_memory *mem, gpa_t gpa, uint64_t size, int fd,
+			  uint64_t offset);
+
 /* Unmap guest RAM. Safe on a zeroed or already destroyed struct. */
 void guest_memory_destroy(struct guest_memory *mem);
 

@@ -18,6 +18,7 @@
 
 const char options_usage[] =
 	"usage: mini-kvm run [OPTIONS] [GUEST ...]\n"
+	"       mini-kvm restore [OPTIONS] FILE   resume a snapshot (docs/snapshot.md)\n"
 	"       mini-kvm check [--json]  probe which boot modes this host's KVM runs,\n"
 	"                                and what it traps for gdb (--gdb)\n"
 	"       mini-kvm version | help [COMMAND]\n"
@@ -69,12 +70,21 @@ const char options_usage[] =
 	"      --seccomp MODE    what a system call outside a thread's seccomp allow-list\n"
 	"                        does: kill (the default), trap (say which, then exit), off\n"
 	"      --no-seccomp      no seccomp filters (--seccomp off)\n"
+	"      --snapshot FILE   where snapshots go (Ctrl-A s, SIGUSR2, --snapshot-at);\n"
+	"                        default NAME.snap (NAME-N.snap with several GUESTs)\n"
+	"      --snapshot-at STR snapshot at the first console line containing STR\n"
+	"      --snapshot-and-exit  stop after saving a snapshot (exit status 0)\n"
 	"  -q, --quiet           errors only: no warnings, hints or notes\n"
 	"  -v, --verbose         also say what each guest is given and how it ended\n"
 	"  GUEST ...             flat binaries or ELF executables; several run concurrently,\n"
 	"                        one VM each. --mode/--load/--entry apply to the GUESTs after\n"
 	"                        them (after the last GUEST: to all without their own)\n"
-	"keys on a terminal: Ctrl-A x quits, Ctrl-A h lists the keys\n";
+	"keys on a terminal: Ctrl-A x quits, Ctrl-A h lists the keys, Ctrl-A s snapshots\n"
+	"\n"
+	"restore options: --disk FILE (instead of the saved path), --verify (check every RAM\n"
+	"  page's CRC first), --stats, --trace, --timeout, --raw-console, --snapshot,\n"
+	"  --snapshot-at, --snapshot-and-exit; the VM's RAM, vCPUs and devices are the\n"
+	"  snapshot's\n";
 
 /* `mini-kvm check`'s own usage, after the run options in `mini-kvm help`. */
 static const char usage_check[] =
@@ -94,6 +104,7 @@ const char *options_usage_of(enum command topic)
 	case CMD_VERSION:
 		return usage_version;
 	case CMD_RUN:
+	case CMD_RESTORE:
 	case CMD_HELP:
 		break;
 	}
@@ -125,6 +136,10 @@ enum long_only_option {
 	OPT_TRACE_JSON,
 	OPT_SERIAL,
 	OPT_CONSOLE_LOG,
+	OPT_SNAPSHOT,
+	OPT_SNAPSHOT_AT,
+	OPT_SNAPSHOT_AND_EXIT,
+	OPT_VERIFY,
 };
 
 /* --ata's suffix for a read-only disk. */
@@ -165,9 +180,62 @@ static const struct option run_options[] = {
 	{ "console-log", required_argument, NULL, OPT_CONSOLE_LOG },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
+	{ "snapshot", required_argument, NULL, OPT_SNAPSHOT },
+	{ "snapshot-at", required_argument, NULL, OPT_SNAPSHOT_AT },
+	{ "snapshot-and-exit", no_argument, NULL, OPT_SNAPSHOT_AND_EXIT },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
+
+/* `restore`: the run options that make sense for a VM whose machine is the snapshot's. */
+static const struct option restore_options[] = {
+	{ "disk", required_argument, NULL, OPT_DISK },
+	{ "verify", no_argument, NULL, OPT_VERIFY },
+	{ "stats", no_argument, NULL, OPT_STATS },
+	{ "trace", no_argument, NULL, OPT_TRACE },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "raw-console", no_argument, NULL, OPT_RAW_CONSOLE },
+	{ "snapshot", required_argument, NULL, OPT_SNAPSHOT },
+	{ "snapshot-at", required_argument, NULL, OPT_SNAPSHOT_AT },
+	{ "snapshot-and-exit", no_argument, NULL, OPT_SNAPSHOT_AND_EXIT },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* The options run and restore share about snapshots: 1 if c was one, 0 if not, or -EINVAL. */
+static int snapshot_option(int c, const char *arg, struct options *opts)
+{
+	switch (c) {
+	case OPT_SNAPSHOT:
+		if (!*arg)
+			return error_set(EINVAL, "--snapshot: an empty file name");
+		opts->snapshot = arg;
+		return 1;
+	case OPT_SNAPSHOT_AT:
+		if (!*arg || strlen(arg) > OPTIONS_SNAPSHOT_AT_MAX)
+			return error_set(EINVAL,
+					 "--snapshot-at: give 1 to %d characters to look for",
+					 OPTIONS_SNAPSHOT_AT_MAX);
+		opts->snapshot_at = arg;
+		return 1;
+	case OPT_SNAPSHOT_AND_EXIT:
+		opts->snapshot_and_exit = true;
+		return 1;
+	}
+	return 0;
+}
+
+static int parse_timeout(const char *arg, double *timeout)
+{
+	char *end;
+
+	*timeout = strtod(arg, &end);
+	if (*end || !(*timeout > 0) || *timeout > TIMEOUT_MAX_SECONDS)
+		return error_set(EINVAL,
+				 "--timeout '%s': not a positive number of seconds (at most %.0f)",
+				 arg, TIMEOUT_MAX_SECONDS);
+	return 0;
+}
 
 int parse_size(const char *text, uint64_t *bytes)
 {
@@ -408,7 +476,6 @@ static int parse_run(int argc, char **argv, struct options *opts)
 	/* cur: the settings so far; trail: those given since the last GUEST. */
 	struct pending cur = { 0 }, trail = { 0 };
 	uint64_t value;
-	char *end;
 	int c, ret;
 
 	optind = 0; /* glibc: full re-initialization, so tests can parse repeatedly */
@@ -569,12 +636,16 @@ static int parse_run(int argc, char **argv, struct options *opts)
 			opts->boot_marker = optarg;
 			break;
 		case OPT_TIMEOUT:
-			opts->timeout = strtod(optarg, &end);
-			if (*end || !(opts->timeout > 0) || opts->timeout > TIMEOUT_MAX_SECONDS)
-				return error_set(
-					EINVAL,
-					"--timeout '%s': not a positive number of seconds (at most %.0f)",
-					optarg, TIMEOUT_MAX_SECONDS);
+			ret = parse_timeout(optarg, &opts->timeout);
+			if (ret < 0)
+				return ret;
+			break;
+		case OPT_SNAPSHOT:
+		case OPT_SNAPSHOT_AT:
+		case OPT_SNAPSHOT_AND_EXIT:
+			ret = snapshot_option(c, optarg, opts);
+			if (ret < 0)
+				return ret;
 			break;
 		case 'h':
 			opts->command = CMD_HELP;
@@ -651,15 +722,92 @@ static int parse_run(int argc, char **argv, struct options *opts)
 				 "-c %u: several vCPUs start through the local APIC (INIT/SIPI): "
 				 "give --irqchip (or -k)",
 				 opts->cpus);
+	if (opts->snapshot && opts->nguests > 1)
+		return error_set(EINVAL,
+				 "--snapshot '%s': %u GUESTs given; a snapshot file holds "
+				 "one VM (leave it out: each gets NAME-N.snap)",
+				 opts->snapshot, opts->nguests);
+	return 0;
+}
+
+/* `mini-kvm restore [OPTIONS] FILE`. */
+static int parse_restore(int argc, char **argv, struct options *opts)
+{
+	int c, ret;
+
+	optind = 0;
+	opterr = 0;
+	for (;;) {
+		int at = optind ? optind : 1;
+
+		c = getopt_long(argc, argv, "-:h", restore_options, NULL);
+		if (c == -1)
+			break;
+		ret = snapshot_option(c, optarg, opts);
+		if (ret < 0)
+			return ret;
+		if (ret)
+			continue;
+		switch (c) {
+		case 1:
+			if (opts->restore)
+				return error_set(EINVAL, "restore: one snapshot FILE ('%s', '%s')",
+						 opts->restore, optarg);
+			opts->restore = optarg;
+			break;
+		case OPT_DISK:
+			if (opts->disk)
+				return error_set(EINVAL, "--disk given twice ('%s', '%s')",
+						 opts->disk, optarg);
+			opts->disk = optarg;
+			break;
+		case OPT_VERIFY:
+			opts->verify = true;
+			break;
+		case OPT_STATS:
+			opts->stats = true;
+			break;
+		case OPT_TRACE:
+			opts->trace = true;
+			break;
+		case OPT_RAW_CONSOLE:
+			opts->raw_console = true;
+			break;
+		case OPT_TIMEOUT:
+			ret = parse_timeout(optarg, &opts->timeout);
+			if (ret < 0)
+				return ret;
+			break;
+		case 'h':
+			opts->command = CMD_HELP;
+			return 0;
+		case ':':
+			return error_set(EINVAL, "option '%s' needs an argument", argv[optind - 1]);
+		default:
+			return error_set(EINVAL,
+					 "restore: option '%s' does not apply (the VM's RAM, vCPUs "
+					 "and devices are the snapshot's)",
+					 argv[at]);
+		}
+	}
+	for (; optind < argc; optind++) {
+		if (opts->restore)
+			return error_set(EINVAL, "restore: one snapshot FILE ('%s', '%s')",
+					 opts->restore, argv[optind]);
+		opts->restore = argv[optind];
+	}
+	if (!opts->restore)
+		return error_set(EINVAL, "restore: which snapshot FILE?");
 	return 0;
 }
 
 /* The commands, for suggestions. */
-static const char *const commands[] = { "run", "check", "version", "help" };
+static const char *const commands[] = { "run", "restore", "check", "version", "help" };
 
 static int command_of(const char *word, enum command *cmd)
 {
-	static const enum command ids[] = { CMD_RUN, CMD_CHECK, CMD_VERSION, CMD_HELP };
+	static const enum command ids[] = { CMD_RUN, CMD_RESTORE, CMD_CHECK, CMD_VERSION,
+					    CMD_HELP };
 
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
 		if (!strcmp(word, commands[i])) {
@@ -747,6 +895,10 @@ int options_parse(int argc, char **argv, struct options *opts)
 	if (cmd == CMD_RUN) {
 		opts->command = CMD_RUN;
 		return parse_run(argc - 1, argv + 1, opts);
+	}
+	if (cmd == CMD_RESTORE) {
+		opts->command = CMD_RESTORE;
+		return parse_restore(argc - 1, argv + 1, opts);
 	}
 	return parse_other(argc, argv, cmd, opts);
 }

@@ -11,7 +11,7 @@
 #include "serial_backend.h"
 #include "trace.h"
 
-enum command { CMD_RUN, CMD_CHECK, CMD_VERSION, CMD_HELP };
+enum command { CMD_RUN, CMD_RESTORE, CMD_CHECK, CMD_VERSION, CMD_HELP };
 
 /* -q and -v: what mini-kvm says besides errors (main.c). */
 enum verbosity {
@@ -87,9 +87,18 @@ struct options {
 	const char *gdb;	 /* --gdb [ADDR:]PORT (checked), or NULL */
 	bool gdb_wait;		 /* --gdb-wait: held before the first instruction until gdb */
 	uint64_t start_ns;	 /* when mini-kvm started (set by main, not parsed) */
+	/* Snapshots (docs/snapshot.md): Ctrl-A s, SIGUSR2, --snapshot-at. */
+	const char *snapshot;	 /* --snapshot FILE, or NULL: NAME.snap (runner.c) */
+	const char *snapshot_at; /* --snapshot-at STR: the first console line containing it */
+	bool snapshot_and_exit;	 /* --snapshot-and-exit: stop after saving (status 0) */
+	const char *restore;	 /* `restore FILE`: the snapshot to resume */
+	bool verify;		 /* restore --verify: check the RAM's CRCs before running */
 	struct guest_options guests[OPTIONS_MAX_GUESTS];
 	unsigned int nguests;
 };
+
+/* The longest --snapshot-at text: what the console matches against its current line. */
+#define OPTIONS_SNAPSHOT_AT_MAX 256
 
 /*
  * Parse argv (argv[0] is the program) into *opts. --mode, --load and --entry

@@ -2,13 +2,16 @@
 #include "runner.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "arch/x86/layout.h"
 #include "clock.h"
 #include "describe.h"
 #include "devices/blk.h"
@@ -20,9 +23,15 @@
 #include "pc.h"
 #include "sandbox.h"
 #include "run_outputs.h"
+#include "mini-kvm/hypercall.h"
 #include "terminal.h"
 #include "util.h"
 #include "virtio/virtio_blk.h"
+#include "vm_snapshot.h"
+
+/* The signal that snapshots every running VM (docs/snapshot.md); they run on. */
+#define SNAPSHOT_SIGNAL SIGUSR2
+_Static_assert(OPTIONS_SNAPSHOT_AT_MAX <= CONSOLE_TRIGGER_MAX, "--snapshot-at text too long");
 
 /* Prefix colors, one per guest in turn (ANSI SGR: bold green, blue, magenta, cyan, yellow, red). */
 static const char *const guest_colors[] = { "1;32", "1;34", "1;35", "1;36", "1;33", "1;31" };
@@ -33,6 +42,8 @@ struct guest_job {
 	struct guest_image image;	 /* a flat or ELF guest ... */
 	struct linux_guest *linux_guest; /* ... or, with -k, a Linux one ... */
 	struct pc_guest *pc;		 /* ... or a Multiboot kernel or a boot sector (pc.c) */
+	struct snapshot_in *restore;	 /* `restore`: the snapshot it resumes, or NULL */
+	char snapshot_path[PATH_MAX];	 /* where its snapshots go */
 	struct vm_config config;
 	struct console console;
 	struct guest_report *report;
@@ -106,6 +117,75 @@ static void set_live(struct guest_job *job, struct vm *vm)
 	pthread_mutex_unlock(&live_lock);
 }
 
+/*
+ * A line on stderr while guests run (a snapshot's outcome: the VM runs on, so it
+ * cannot wait for main.c), ending as the terminal needs.
+ */
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void say(const char *fmt, ...)
+{
+	char line[VM_MESSAGE_MAX + 256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "mini-kvm: %s%s", line, terminal_newline());
+}
+
+/* Snapshot every live VM (SIGUSR2, Ctrl-A s): each saves on its own thread. */
+static void snapshot_all(void)
+{
+	pthread_mutex_lock(&live_lock);
+	for (unsigned int i = 0; i < live_njobs; i++)
+		if (live_jobs[i].vm)
+			vm_request(live_jobs[i].vm, VM_REQUEST_SNAPSHOT);
+	pthread_mutex_unlock(&live_lock);
+}
+
+static void snapshot_typed(void *opaque)
+{
+	(void)opaque;
+	snapshot_all();
+}
+
+/* --snapshot-at: the console saw the text (on a vCPU thread, under the console's lock). */
+static void snapshot_at_reached(void *vm)
+{
+	vm_request(vm, VM_REQUEST_SNAPSHOT);
+}
+
+/*
+ * The VM's thread, asked for a snapshot: take it, say how it went, and with
+ * --snapshot-and-exit end the VM (the guest stays paused until then, so that it
+ * never runs past its snapshot).
+ */
+static void snapshot_requested(struct vm *vm, unsigned int requests, void *opaque)
+{
+	struct guest_job *job = opaque;
+	bool and_exit = job->opts->snapshot_and_exit;
+	struct vm_snapshot_info info;
+
+	if (!(requests & VM_REQUEST_SNAPSHOT))
+		return;
+	if (vm_snapshot_take(vm, job->snapshot_path, job->linux_guest != NULL, !and_exit, &info) <
+	    0) {
+		say("guest '%s': %s", job->report->path, error_message());
+		if (and_exit)
+			vm_stop(vm, VM_END_ERROR, 0, -1, "%s", error_message());
+		return;
+	}
+	say("guest '%s': snapshot saved to %s (%.1f %s of RAM in %zu extents; the guest paused "
+	    "%.1f ms, %.1f ms in all)",
+	    job->report->path, job->snapshot_path,
+	    info.ram_written / (double)(info.ram_written < LAYOUT_MIB ? LAYOUT_KIB : LAYOUT_MIB),
+	    info.ram_written < LAYOUT_MIB ? "KiB" : "MiB", info.nextents,
+	    info.paused_ns / (double)NS_PER_MSEC, info.total_ns / (double)NS_PER_MSEC);
+	if (and_exit)
+		vm_stop(vm, VM_END_SNAPSHOT, 0, -1, "snapshot saved to %s", job->snapshot_path);
+}
+
 /* The --stats text of a VM that ran: totals, each vCPU's, and a Linux guest's boot timeline. */
 static char *format_stats(const struct vm *vm, const struct guest_job *job)
 {
@@ -165,6 +245,13 @@ static int load_guest(struct guest_job *job, struct vm *vm)
 {
 	int ret;
 
+	if (job->restore) {
+		int ret = vm_snapshot_restore(vm, job->restore);
+
+		if (ret == 0 && job->linux_guest)
+			linux_attach(job->linux_guest, vm);
+		return ret;
+	}
 	if (job->linux_guest)
 		return linux_load(job->linux_guest, vm, job->host);
 	/*
@@ -211,9 +298,15 @@ static void *guest_thread(void *arg)
 	if (ret < 0) {
 		vm_stop(&vm, VM_END_ERROR, 0, -1, "%s", error_message());
 	} else {
+		vm.on_request = snapshot_requested;
+		vm.request_opaque = job;
+		if (job->opts->snapshot_at)
+			console_set_trigger(&job->console, job->opts->snapshot_at,
+					    snapshot_at_reached, &vm);
 		set_live(job, &vm);
 		vm_run(&vm, timeout_ns);
 		set_live(job, NULL);
+		console_set_trigger(&job->console, NULL, NULL, NULL);
 	}
 	timeline_mark(&vm.timeline, TIMELINE_END, vm.end_ns ? vm.end_ns : now_ns(), vm_exits(&vm));
 	console_flush(&job->console);
@@ -248,15 +341,14 @@ static void *guest_thread(void *arg)
  * The signals that stop every VM cleanly (terminal restored, disks flushed, status
  * 128 + N): every asynchronous one whose default action ends the process
  * (signal(7)), real-time ones included. Not VCPU_KICK_SIGNAL (mini-kvm's own),
- * SIGPIPE (ignored: a closed stdout is an error value), nor the synchronous ones
- * (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS), which a debugger or seccomp own.
+ * SNAPSHOT_SIGNAL (it snapshots), SIGPIPE (ignored: a closed stdout is an error
+ * value), nor the synchronous ones (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP,
+ * SIGSYS), which a debugger or seccomp own.
  */
 static void stop_signal_set(sigset_t *set)
 {
-	static const int terminating[] = {
-		SIGHUP,	   SIGINT,  SIGQUIT, SIGTERM, SIGUSR2, SIGALRM,
-		SIGVTALRM, SIGPROF, SIGXCPU, SIGPWR,  SIGIO,   SIGSTKFLT
-	};
+	static const int terminating[] = { SIGHUP,  SIGINT,  SIGQUIT, SIGTERM, SIGALRM,	 SIGVTALRM,
+					   SIGPROF, SIGXCPU, SIGPWR,  SIGIO,   SIGSTKFLT };
 
 	sigemptyset(set);
 	for (size_t i = 0; i < ARRAY_SIZE(terminating); i++)
@@ -270,8 +362,12 @@ static void *signal_thread(void *arg)
 	const sigset_t *set = arg;
 	int sig;
 
-	while (sigwait(set, &sig) == 0 && !atomic_load(&signals_done))
-		stop_all(VM_END_SIGNAL, sig);
+	while (sigwait(set, &sig) == 0 && !atomic_load(&signals_done)) {
+		if (sig == SNAPSHOT_SIGNAL)
+			snapshot_all();
+		else
+			stop_all(VM_END_SIGNAL, sig);
+	}
 	return NULL;
 }
 
@@ -374,7 +470,10 @@ static void setup_jobs(const struct options *opts, const struct kvm_host *host,
 		int out_fd = i == 0 ? outputs->serial.out_fd : STDOUT_FILENO;
 
 		r->index = i + 1;
-		if (job->linux_guest) {
+		if (job->restore) {
+			r->path = opts->restore;
+			snprintf(r->name, sizeof(r->name), "%s", job->restore->snap.machine->name);
+		} else if (job->linux_guest) {
 			r->path = opts->kernel;
 			snprintf(r->name, sizeof(r->name), "%s", LINUX_GUEST_NAME);
 		} else if (opts->kernel || opts->boot_disk) {
@@ -417,9 +516,47 @@ static void setup_jobs(const struct options *opts, const struct kvm_host *host,
 			job->config.gdb = (struct vm_gdb_config){ .address = opts->gdb,
 								  .wait = opts->gdb_wait,
 								  .log = gdb_log };
+		/* A restored VM is the snapshot's machine (open_inputs() checked it fits). */
+		if (job->restore)
+			vm_snapshot_config(&job->restore->snap, &job->config);
 		setup_pc_config(opts, job, ata, several);
+		if (opts->snapshot)
+			snprintf(job->snapshot_path, sizeof(job->snapshot_path), "%s",
+				 opts->snapshot);
+		else if (several)
+			snprintf(job->snapshot_path, sizeof(job->snapshot_path), "%s-%u.snap",
+				 r->name, r->index);
+		else
+			snprintf(job->snapshot_path, sizeof(job->snapshot_path), "%s.snap",
+				 r->name);
 	}
 	report->nguests = njobs;
+}
+
+/*
+ * A snapshot to restore: opened and checked (with --verify, its RAM too), fit for
+ * this build; a Linux guest's gets its policy back. Returns 0 or -errno.
+ */
+static int open_snapshot(const struct options *opts, struct guest_job *job)
+{
+	static struct snapshot_in in;
+	struct vm_config config;
+	int ret = snapshot_file_open(opts->restore, &in);
+
+	if (ret < 0)
+		return ret;
+	if (opts->verify)
+		ret = snapshot_verify_ram(&in.reader, &in.snap);
+	if (ret == 0)
+		ret = vm_snapshot_config(&in.snap, &config);
+	if (ret == 0 && (in.snap.machine->flags & SNAPSHOT_MACHINE_LINUX))
+		ret = linux_open_restored(opts, &job->linux_guest);
+	if (ret < 0) {
+		snapshot_file_close(&in);
+		return ret;
+	}
+	job->restore = &in;
+	return 0;
 }
 
 /* Open every input: a bad file runs nothing. Returns the number of jobs or -errno. */
@@ -427,6 +564,10 @@ static int open_inputs(const struct options *opts, struct guest_job *jobs)
 {
 	int ret;
 
+	if (opts->restore) {
+		ret = open_snapshot(opts, &jobs[0]);
+		return ret < 0 ? ret : 1;
+	}
 	if (opts->boot_disk) {
 		ret = pc_boot_disk_open(opts->ata[0].path, &jobs[0].pc);
 		return ret < 0 ? ret : 1;
@@ -501,6 +642,37 @@ static int open_virtio_disks(const struct options *opts)
 	return 0;
 }
 
+/*
+ * The disk of a restored VM: --disk, else the path saved in the snapshot. Its size
+ * must be the saved one: the guest knows it. Returns 0 (disk->fd -1 if none) or
+ * -errno with a message.
+ */
+static int open_restored_disk(const struct options *opts, const struct snapshot *snap,
+			      struct blk_dev *disk)
+{
+	uint64_t size = 0;
+	const char *saved = vm_snapshot_disk(snap, &size);
+	const char *path = opts->disk ? opts->disk : saved;
+	int ret;
+
+	if (!path)
+		return 0;
+	if (!saved)
+		return error_set(EINVAL, "--disk '%s': the snapshot's VM had no disk", path);
+	ret = blk_open(disk, path);
+	if (ret < 0)
+		return opts->disk ? ret
+				  : error_wrap(-ret, "the snapshot's disk (--disk names another)");
+	if ((uint64_t)disk->sectors * HC_BLK_SECTOR_SIZE != size) {
+		ret = error_set(EINVAL, "disk '%s' is %llu bytes; the snapshot's VM had %llu", path,
+				(unsigned long long)disk->sectors * HC_BLK_SECTOR_SIZE,
+				(unsigned long long)size);
+		blk_close(disk);
+		return ret;
+	}
+	return 0;
+}
+
 /* What the guests are, before they run: warnings about odd files, and -v's description. */
 static void describe_jobs(const struct options *opts, const struct guest_job *jobs,
 			  unsigned int njobs, const struct run_hooks *hooks)
@@ -542,8 +714,8 @@ int runner_run(const struct options *opts, const struct run_hooks *hooks, struct
 	struct kvm_host host;
 	pthread_t sig_thread;
 	sigset_t signals;
-	bool interactive;
-	int njobs, ret;
+	bool interactive, irqchip;
+	int njobs, ret = 0;
 
 	memset(report, 0, sizeof(*report));
 	memset(jobs, 0, sizeof(jobs));
@@ -556,12 +728,13 @@ int runner_run(const struct options *opts, const struct run_hooks *hooks, struct
 	ret = kvm_host_open(&host, KVM_DEVICE_PATH);
 	if (ret < 0)
 		goto out_inputs;
-	if (opts->disk) {
+	if (jobs[0].restore)
+		ret = open_restored_disk(opts, &jobs[0].restore->snap, &disk);
+	else if (opts->disk)
 		ret = opts->disk_ro ? blk_open_read_only(&disk, opts->disk)
 				    : blk_open(&disk, opts->disk);
-		if (ret < 0)
-			goto out_host;
-	}
+	if (ret < 0)
+		goto out_host;
 	for (unsigned int i = 0; i < OPTIONS_MAX_ATA; i++)
 		ata[i].fd = -1;
 	ret = open_virtio_disks(opts);
@@ -586,17 +759,23 @@ int runner_run(const struct options *opts, const struct run_hooks *hooks, struct
 		if (ret < 0)
 			goto out_outputs;
 	}
-	interactive = (opts->kernel || opts->irqchip) && isatty(STDIN_FILENO) &&
+	irqchip = opts->irqchip || (jobs[0].restore && (jobs[0].restore->snap.machine->flags &
+							SNAPSHOT_MACHINE_IRQCHIP));
+	interactive = (opts->kernel || jobs[0].linux_guest || irqchip) && isatty(STDIN_FILENO) &&
 		      opts->serial.kind == SERIAL_STDIO;
-	setup_jobs(opts, &host, opts->disk ? &disk : NULL, ata, jobs, njobs, interactive, &outputs,
-		   report);
+	setup_jobs(opts, &host, disk.fd >= 0 ? &disk : NULL, ata, jobs, njobs, interactive,
+		   &outputs, report);
 	jobs[0].config.gdb.host_known = gdb_host.host_known;
 	jobs[0].config.gdb.kernel = gdb_host.kernel;
 	jobs[0].config.gdb.user = gdb_host.user;
 	describe_jobs(opts, jobs, njobs, hooks);
 
-	/* Signals go to one thread, which stops the VMs: every exit path is an orderly one. */
+	/*
+	 * Signals go to one thread, which stops the VMs (every exit path is an orderly
+	 * one) or, for SNAPSHOT_SIGNAL, snapshots them.
+	 */
 	stop_signal_set(&signals);
+	sigaddset(&signals, SNAPSHOT_SIGNAL);
 	pthread_sigmask(SIG_BLOCK, &signals, NULL);
 	signal(SIGPIPE, SIG_IGN); /* a closed stdout is an error value, not a death */
 	live_jobs = jobs;
@@ -622,8 +801,10 @@ int runner_run(const struct options *opts, const struct run_hooks *hooks, struct
 
 	keys = run_terminal_keys(&interactive, outputs.serial.in_fd, quit_requested, hooks);
 	ret = console_input_start_keys(&input, outputs.serial.in_fd, &keys);
-	if (ret == 0)
+	if (ret == 0) {
+		console_input_set_snapshot(&input, snapshot_typed, NULL);
 		jobs[0].console.input = &input;
+	}
 
 	for (int i = 0; i < njobs && !report->guests[i].result.end; i++) {
 		ret = pthread_create(&jobs[i].thread, NULL, guest_thread, &jobs[i]);
@@ -695,6 +876,8 @@ out_inputs:
 		image_free(&jobs[i].image);
 		linux_free(jobs[i].linux_guest);
 		pc_free(jobs[i].pc);
+		if (jobs[i].restore)
+			snapshot_file_close(jobs[i].restore);
 	}
 	return ret;
 }

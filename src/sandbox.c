@@ -55,6 +55,8 @@ struct rule {
 #define ALLOW_KVM_IOCTLS \
 	ALLOW_IF(ioctl, IOCTL_REQUEST_ARG, IOCTL_TYPE_MASK, (uint64_t)KVMIO << _IOC_TYPESHIFT)
 
+/* openat(dirfd, path, flags, mode): its flags. */
+#define OPENAT_FLAGS_ARG 2
 /* newfstatat(dirfd, path, buf, flags): its flags. */
 #define NEWFSTATAT_FLAGS_ARG 3
 
@@ -133,6 +135,24 @@ static const struct rule guest_rules[] = {
 	ALLOW(writev),
 	ALLOW(poll),
 	ALLOW(close),
+	/*
+	 * Snapshots, taken on this thread (vm_snapshot.c, snapshot/): the RAM scan reads
+	 * /proc/self/pagemap (opened read-only); the file is written under a temporary
+	 * name (opened write-only, created, truncated), sized, synced and renamed, or
+	 * removed on failure. Only these two ways of opening: nothing opened here can be
+	 * executed or both read and written.
+	 */
+	ALLOW_IF_EQ(openat, OPENAT_FLAGS_ARG, O_RDONLY | O_CLOEXEC),
+	ALLOW_IF_EQ(openat, OPENAT_FLAGS_ARG, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC),
+	ALLOW(read),
+	ALLOW(pread64),
+	ALLOW(pwrite64),
+	ALLOW(ftruncate),
+	ALLOW(fsync),
+	ALLOW(rename),
+	ALLOW(unlink),
+	ALLOW(lseek),
+	ALLOW(getcwd), /* the --disk path saved absolute */
 };
 
 /*

@@ -96,3 +96,8 @@ int terminal_raw(int fd)
 	saved_fd = fd;
 	return 0;
 }
+
+const char *terminal_newline(void)
+{
+	return saved_fd >= 0 ? "\r\n" : "\n";
+}

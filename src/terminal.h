@@ -30,4 +30,10 @@ int terminal_key_mode(int fd, int on);
 /* Put the terminal back as terminal_raw() found it. Safe to call more than once. */
 void terminal_restore(void);
 
+/*
+ * The line end for a message mini-kvm prints while the guest runs: "\r\n" while
+ * the terminal is raw (no output processing turns \n into \r\n), else "\n".
+ */
+const char *terminal_newline(void);
+
 #endif

@@ -327,7 +327,13 @@ enum vcpu_outcome vcpu_run(struct vcpu *vcpu)
 		t1 = now_ns();
 		if (ret < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
-				vcpu->run->immediate_exit = 0;
+				/*
+				 * Cleared before pausing is read, both in one total order with
+				 * the kicker's writes (vm.c): a pause is never missed.
+				 */
+				__atomic_store_n(&vcpu->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+				if (vcpu->env.pausing && atomic_load(vcpu->env.pausing))
+					return VCPU_PAUSED;
 				/* A kick may come from the VM's halt watch (vcpu_idle.h). */
 				if (atomic_exchange(&vcpu->idle_check, false) &&
 				    (o = vcpu_idle_check(vcpu)) != VCPU_CONTINUE)

@@ -31,6 +31,7 @@ enum vcpu_outcome {
 	VCPU_FAILED,	/* VM entry failed, KVM internal error, unknown exit: see message */
 	VCPU_IO_ERROR,	/* a device's VMM-side failure (stdout closed ...): see message */
 	VCPU_KVM_ERROR, /* KVM_RUN itself failed: see message */
+	VCPU_PAUSED,	/* the VM asked it to pause (env.pausing): KVM_RUN left with EINTR */
 };
 
 /* One VM exit, kept for the register dump of a dying vCPU. */
@@ -91,6 +92,12 @@ struct vcpu_env {
 	const struct vcpu_debug *debug; /* a debugger's hooks, or NULL (no --gdb) */
 	const struct trace *trace;	/* --trace: a line per exit (trace.h); NULL: no trace */
 	bool halt_watch; /* end the VM when the vCPU halts with nothing to wake it (vcpu_idle.h) */
+	/*
+	 * Set by the VM to pause its vCPUs (snapshots); NULL: never. A vCPU kicked out of
+	 * KVM_RUN while it is set returns VCPU_PAUSED at a point where KVM has finished the
+	 * last exit's I/O (the KVM_RUN that returned EINTR completed it): its state is whole.
+	 */
+	const atomic_bool *pausing;
 };
 
 struct vcpu {
@@ -131,7 +138,8 @@ int vcpu_set_state(struct vcpu *vcpu, const struct kvm_sregs *sregs, const struc
  * Run the vCPU until an exit's outcome is not VCPU_CONTINUE, or the VM is
  * stopping: env.debug's enter (if any), KVM_RUN (retried on EINTR), then
  * vcpu_handle_exit(). Returns that outcome (VCPU_STOPPED when the stop came from
- * elsewhere), after telling env.debug's ending.
+ * elsewhere; VCPU_PAUSED when a kick found env.pausing set: call again to go on),
+ * after telling env.debug's ending.
  */
 enum vcpu_outcome vcpu_run(struct vcpu *vcpu);
 

@@ -562,7 +562,8 @@ int vm_create(struct vm *vm, const struct kvm_host *host, const struct vm_config
 					      .trace = config->trace,
 					      .halt_watch = config->halt_watch,
 					      .debug = vm->gdb ? gdb_vm_hooks(vm->gdb)
-							       : config->debug };
+							       : config->debug,
+					      .pausing = &vm->pausing };
 
 		ret = vcpu_create(&vm->vcpus[i], vm->fd, host, i, config->cpus, &env);
 		if (ret < 0)
@@ -713,6 +714,7 @@ void vm_vcpu_ended(struct vm *vm, const struct vcpu *vcpu, enum vcpu_outcome o)
 	switch (o) {
 	case VCPU_CONTINUE:
 	case VCPU_STOPPED:
+	case VCPU_PAUSED:
 		break;
 	case VCPU_HALTED:
 		if (vcpu->message[0]) /* the halt watch says why (vcpu_idle.h) */
@@ -734,6 +736,18 @@ void vm_vcpu_ended(struct vm *vm, const struct vcpu *vcpu, enum vcpu_outcome o)
 		vm_stop(vm, VM_END_ERROR, 0, index, "%s", vcpu->message);
 		break;
 	}
+}
+
+/* A paused vCPU's thread waits here, out of KVM_RUN, until vm_resume() or a stop. */
+static void park(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->lock);
+	vm->parked++;
+	pthread_cond_broadcast(&vm->stopped);
+	while (atomic_load(&vm->pausing) && !atomic_load(&vm->stopping))
+		pthread_cond_wait(&vm->stopped, &vm->lock);
+	vm->parked--;
+	pthread_mutex_unlock(&vm->lock);
 }
 
 /* What a vCPU thread runs: which vCPU, and the VM its outcome ends. */
@@ -761,7 +775,15 @@ static void *vcpu_thread(void *opaque)
 
 	if (vcpu->index == 0)
 		timeline_mark(&vm->timeline, TIMELINE_FIRST_RUN, now_ns(), 0);
-	vm_vcpu_ended(vm, vcpu, vcpu_run(vcpu));
+	for (;;) {
+		enum vcpu_outcome o = vcpu_run(vcpu);
+
+		if (o != VCPU_PAUSED) {
+			vm_vcpu_ended(vm, vcpu, o);
+			break;
+		}
+		park(vm);
+	}
 
 	/*
 	 * The vCPU that died explains itself while its state is fresh; after a
@@ -792,6 +814,16 @@ static void wait_for_stop(struct vm *vm, uint64_t deadline_ns, uint64_t timeout_
 		uint64_t wake = deadline_ns, now;
 		struct timespec until;
 
+		if (vm->requests) {
+			unsigned int requests = vm->requests;
+
+			vm->requests = 0;
+			pthread_mutex_unlock(&vm->lock);
+			if (vm->on_request)
+				vm->on_request(vm, requests, vm->request_opaque);
+			pthread_mutex_lock(&vm->lock);
+			continue;
+		}
 		if (next_look && (!wake || next_look < wake))
 			wake = next_look;
 		if (!wake) {
@@ -817,6 +849,79 @@ static void wait_for_stop(struct vm *vm, uint64_t deadline_ns, uint64_t timeout_
 	if (timed_out)
 		vm_stop(vm, VM_END_TIMEOUT, 0, -1, "still running after %.3f s (--timeout)",
 			timeout_ns / (double)NS_PER_SEC);
+}
+
+void vm_request(struct vm *vm, unsigned int bits)
+{
+	pthread_mutex_lock(&vm->lock);
+	vm->requests |= bits;
+	pthread_cond_broadcast(&vm->stopped);
+	pthread_mutex_unlock(&vm->lock);
+}
+
+void vm_hold_input(struct vm *vm, bool hold)
+{
+	struct console *console = vm->config->console;
+
+	if (!console || !console->input)
+		return;
+	console_input_set_notify(console->input, hold ? NULL : serial_input_arrived, &vm->com1);
+	if (!hold)
+		serial_rx_poll(&vm->com1); /* what came while it was held */
+}
+
+int vm_pause(struct vm *vm)
+{
+	uint64_t deadline = now_ns() + VM_PAUSE_TIMEOUT_NS;
+	int ret = 0;
+
+	pthread_mutex_lock(&vm->lock);
+	atomic_store(&vm->pausing, true);
+	while (vm->parked < vm->nvcpus && !atomic_load(&vm->stopping)) {
+		uint64_t now = now_ns(), until_ns = now + VCPU_REKICK_NS;
+		struct timespec until;
+
+		if (now >= deadline) {
+			ret = -EBUSY;
+			break;
+		}
+		/* Kicked again each round: a kick can land just before a thread blocks. */
+		pthread_mutex_unlock(&vm->lock);
+		for (unsigned int i = 0; i < vm->nvcpus; i++)
+			vcpu_kick(&vm->vcpus[i]);
+		pthread_mutex_lock(&vm->lock);
+		if (until_ns > deadline)
+			until_ns = deadline;
+		until.tv_sec = until_ns / NS_PER_SEC;
+		until.tv_nsec = until_ns % NS_PER_SEC;
+		if (vm->parked < vm->nvcpus && !atomic_load(&vm->stopping))
+			pthread_cond_timedwait(&vm->stopped, &vm->lock, &until);
+	}
+	if (ret == 0 && atomic_load(&vm->stopping))
+		ret = -ECANCELED;
+	if (ret < 0) {
+		atomic_store(&vm->pausing, false);
+		pthread_cond_broadcast(&vm->stopped);
+	}
+	pthread_mutex_unlock(&vm->lock);
+	if (ret == -EBUSY)
+		return error_set(EBUSY,
+				 "a vCPU did not pause within %llu ms: it is blocked in a device "
+				 "(waiting for console input, or for a stalled stdout)",
+				 (unsigned long long)(VM_PAUSE_TIMEOUT_NS / NS_PER_MSEC));
+	if (ret == -ECANCELED)
+		return error_set(ECANCELED, "the VM stopped first");
+	vm_hold_input(vm, true);
+	return 0;
+}
+
+void vm_resume(struct vm *vm)
+{
+	vm_hold_input(vm, false);
+	pthread_mutex_lock(&vm->lock);
+	atomic_store(&vm->pausing, false);
+	pthread_cond_broadcast(&vm->stopped);
+	pthread_mutex_unlock(&vm->lock);
 }
 
 /*

@@ -10,6 +10,7 @@
 #include "arch/x86/boot_state.h"
 #include "arch/x86/irq_routing.h"
 #include "bus.h"
+#include "clock.h"
 #include "console.h"
 #include "devices/acpi_pm.h"
 #include "devices/ata.h"
@@ -30,6 +31,7 @@
 
 struct guest_image;
 struct gdb_vm;
+struct snapshot_ram_extent;
 
 /* How a VM ended; main maps it to an exit status (see README, "Exit status"). */
 enum vm_end {
@@ -45,6 +47,7 @@ enum vm_end {
 	VM_END_QUIT,  /* the user typed Ctrl-A x: status 0 */
 	VM_END_GDB_KILL,      /* gdb's kill: status 0, as Ctrl-A x */
 	VM_END_OUTPUT_CLOSED, /* stdout's reader went away (EPIPE): status 0, quietly, as cat */
+	VM_END_SNAPSHOT,      /* stopped after saving a snapshot (--snapshot-and-exit): status 0 */
 };
 
 #define VM_MESSAGE_MAX 512
@@ -180,7 +183,27 @@ struct vm {
 	struct vm_result result; /* the first vm_stop() wins */
 	uint64_t start_ns, end_ns;
 	struct timeline timeline; /* boot milestones (Linux guests) */
+
+	/*
+	 * Pausing (vm_pause()): vCPUs park while pausing is set, counted in parked (under
+	 * lock); `stopped` is broadcast when either changes.
+	 */
+	atomic_bool pausing;
+	unsigned int parked;
+	/*
+	 * Work for the thread in vm_run() (snapshots): vm_request() sets bits (under lock)
+	 * and that thread calls on_request(vm, bits, request_opaque) without the lock.
+	 */
+	unsigned int requests;
+	void (*on_request)(struct vm *vm, unsigned int requests, void *opaque);
+	void *request_opaque;
+	/* RAM mapped from a snapshot file (a restored VM): saved again even if untouched. */
+	const struct snapshot_ram_extent *file_extents;
+	size_t nfile_extents;
 };
+
+/* vm_request() bits. */
+#define VM_REQUEST_SNAPSHOT 0x1
 
 /*
  * The parts of a VM that need no KVM: RAM, the buses with the platform's devices on
@@ -244,6 +267,37 @@ void vm_destroy(struct vm *vm);
  * serializes). A failing KVM_IRQ_LINE stops the VM with VM_END_ERROR.
  */
 void vm_irq_line(struct vm *vm, unsigned int gsi, int level);
+
+/*
+ * Ask the thread in vm_run() to call vm->on_request with these VM_REQUEST_* bits,
+ * soon, between its waits (requests made meanwhile are merged). Thread-safe; may be
+ * called under a console's lock (lock order: console, then vm->lock).
+ */
+void vm_request(struct vm *vm, unsigned int bits);
+
+/*
+ * Pause the running VM: kick every vCPU out of KVM_RUN and wait until each has parked
+ * with its last exit's I/O completed (vcpu.h, VCPU_PAUSED), and hold back console
+ * input from the UART. Then the vCPUs' state, the irqchip's and the devices' can be
+ * read and written. For the thread in vm_run() (on_request). Returns 0, -ECANCELED if
+ * the VM stopped meanwhile, or -EBUSY if a vCPU did not park within
+ * VM_PAUSE_TIMEOUT_NS (blocked in a device: HC_GETCHAR waiting for input, a stalled
+ * stdout), each with a message; on failure the VM runs on.
+ */
+int vm_pause(struct vm *vm);
+
+/*
+ * Keep console input away from the UART (hold true) while the VM's state is read or
+ * written (vm_pause(), a restore), or let it through again (false), with what arrived
+ * meanwhile. Not under vm->lock (it takes the console's notify_lock).
+ */
+void vm_hold_input(struct vm *vm, bool hold);
+
+/* Let the paused VM run again; console input that arrived meanwhile reaches the UART. */
+void vm_resume(struct vm *vm);
+
+/* How long vm_pause() waits for the vCPUs to park. */
+#define VM_PAUSE_TIMEOUT_NS (2 * NS_PER_SEC)
 
 /* VM exits so far, over all vCPUs (for the boot timeline; approximate while running). */
 uint64_t vm_exits(const struct vm *vm);

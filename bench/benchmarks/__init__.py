@@ -11,7 +11,7 @@ run and appear in RESULTS.md. Each module has:
 
 ctx is benchlib.Context: ctx.nested() is the nested1 lane, booted on first use."""
 
-from . import boot, disk, exits, matmul, pcboot, smp
+from . import boot, disk, exits, matmul, pcboot, restore, smp
 
-BENCHMARKS = {"exits": exits, "matmul": matmul, "boot": boot, "smp": smp, "disk": disk,
-              "pcboot": pcboot}
+BENCHMARKS = {"exits": exits, "matmul": matmul, "boot": boot, "restore": restore, "smp": smp,
+              "disk": disk, "pcboot": pcboot}

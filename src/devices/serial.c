@@ -1,7 +1,10 @@
 /* A 16550A UART after the PC16550D datasheet: enough for polling and interrupt-driven drivers. */
 #include "devices/serial.h"
 
+#include <errno.h>
 #include <string.h>
+
+#include "error.h"
 
 /* RX FIFO trigger levels selected by FCR bits 7:6 (datasheet, FCR description). */
 static const unsigned int rx_trigger_levels[] = { 1, 4, 8, 14 };
@@ -271,4 +274,64 @@ int serial_bus_write(void *opaque, uint64_t offset, const void *data, uint32_t s
 {
 	(void)size;
 	return serial_write(opaque, offset, *(const uint8_t *)data);
+}
+
+void serial_save(const struct serial *s, struct serial_state *out)
+{
+	/* Locking does not change the state: the lock is not part of it. */
+	pthread_mutex_t *lock = (pthread_mutex_t *)&s->lock;
+
+	memset(out, 0, sizeof(*out));
+	pthread_mutex_lock(lock);
+	*out = (struct serial_state){ .ier = s->ier,
+				      .lcr = s->lcr,
+				      .mcr = s->mcr,
+				      .lsr = s->lsr,
+				      .msr = s->msr,
+				      .scr = s->scr,
+				      .dll = s->dll,
+				      .dlm = s->dlm,
+				      .fcr = s->fcr,
+				      .thri_pending = s->thri_pending,
+				      .irq_level = (uint8_t)s->irq_level,
+				      .rx_head = (uint8_t)s->rx_head,
+				      .rx_count = (uint8_t)s->rx_count };
+	memcpy(out->rx_fifo, s->rx_fifo, sizeof(out->rx_fifo));
+	pthread_mutex_unlock(lock);
+}
+
+int serial_restore(struct serial *s, const struct serial_state *in)
+{
+	unsigned int capacity = (in->fcr & UART_FCR_ENABLE) ? UART_FIFO_SIZE : 1;
+
+	if ((in->ier & ~UART_IER_MASK) || (in->mcr & ~UART_MCR_MASK) ||
+	    (in->fcr & (UART_FCR_CLEAR_RX | UART_FCR_CLEAR_TX)))
+		return error_set(EINVAL,
+				 "UART state: IER 0x%02x, MCR 0x%02x or FCR 0x%02x has "
+				 "bits the UART never holds",
+				 in->ier, in->mcr, in->fcr);
+	if (in->rx_head >= UART_FIFO_SIZE || in->rx_count > capacity)
+		return error_set(EINVAL, "UART state: RX FIFO head %u, count %u (FIFO of %u)",
+				 in->rx_head, in->rx_count, capacity);
+	if (in->thri_pending > 1 || in->irq_level > 1 || in->reserved[0] || in->reserved[1] ||
+	    in->reserved[2])
+		return error_set(EINVAL,
+				 "UART state: a flag is not 0 or 1, or reserved bytes are set");
+	pthread_mutex_lock(&s->lock);
+	s->ier = in->ier;
+	s->lcr = in->lcr;
+	s->mcr = in->mcr;
+	s->lsr = in->lsr;
+	s->msr = in->msr;
+	s->scr = in->scr;
+	s->dll = in->dll;
+	s->dlm = in->dlm;
+	s->fcr = in->fcr;
+	s->thri_pending = in->thri_pending;
+	s->irq_level = in->irq_level;
+	s->rx_head = in->rx_head;
+	s->rx_count = in->rx_count;
+	memcpy(s->rx_fifo, in->rx_fifo, sizeof(s->rx_fifo));
+	pthread_mutex_unlock(&s->lock);
+	return 0;
 }

@@ -105,6 +105,29 @@ int serial_write(struct serial *s, unsigned int offset, uint8_t value);
  */
 void serial_rx_poll(struct serial *s);
 
+/* Saved state (snapshots): the registers, the RX FIFO and the IRQ line; no padding holes. */
+struct serial_state {
+	uint8_t ier, lcr, mcr, lsr, msr, scr, dll, dlm;
+	uint8_t fcr;
+	uint8_t thri_pending; /* 0 or 1 */
+	uint8_t irq_level;    /* 0 or 1: the line as last given to ops.irq */
+	uint8_t rx_head;      /* 0 .. UART_FIFO_SIZE - 1 */
+	uint8_t rx_count;     /* 0 .. UART_FIFO_SIZE (1 with the FIFO off) */
+	uint8_t reserved[3];  /* 0 */
+	uint8_t rx_fifo[UART_FIFO_SIZE];
+};
+_Static_assert(sizeof(struct serial_state) == 16 + UART_FIFO_SIZE, "serial_state has holes");
+
+/*
+ * Save s into *out (every byte written). Restore refuses a state the model cannot
+ * be in (bits outside IER/MCR's masks, a FIFO index or count out of range, a flag
+ * other than 0 or 1, reserved bytes set) with -EINVAL and a message, leaving s
+ * unchanged; it keeps s's ops and does not call ops.irq: the interrupt controller's
+ * own saved state already holds the line's effect.
+ */
+void serial_save(const struct serial *s, struct serial_state *out);
+int serial_restore(struct serial *s, const struct serial_state *in);
+
 /* Bus handlers: s as opaque; byte accesses at offsets 0..7 (wider ones touch the first byte). */
 int serial_bus_read(void *opaque, uint64_t offset, void *data, uint32_t size);
 int serial_bus_write(void *opaque, uint64_t offset, const void *data, uint32_t size);

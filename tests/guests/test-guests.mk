@@ -2,7 +2,7 @@
 
 TEST_GUEST_OUT := $(BUILD)/test-guests
 TEST_GUEST_OBJ := $(TEST_GUEST_OUT)/obj
-TEST_GUESTS := exit7 exit9 spin wild_io triple_fault hostile disk flood disk_write mmio_flood
+TEST_GUESTS := exit7 exit9 spin wild_io triple_fault hostile disk flood disk_write mmio_flood count
 TEST_GUEST_BINS := $(TEST_GUESTS:%=$(TEST_GUEST_OUT)/%.bin)
 
 # Flat binaries; real-mode ones load at 0, protected- and long-mode ones at MKVM_FLAT_LOAD.
@@ -14,6 +14,7 @@ test-guests: $(TEST_GUEST_BINS)
 
 $(TEST_GUEST_OBJ)/%.o: tests/guests/exit_status.S tests/guests/spin.S tests/guests/wild_io.S \
 		tests/guests/triple_fault.S tests/guests/hostile.S tests/guests/disk.S tests/guests/flood.S tests/guests/disk_write.S tests/guests/mmio_flood.S \
+		tests/guests/count.S \
 		guests/lib/hc.inc \
 		include/mini-kvm/hypercall.h include/mini-kvm/boot.h
 	@mkdir -p $(@D)

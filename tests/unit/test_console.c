@@ -623,9 +623,108 @@ static void test_watch_discarding_console(void **state)
 	console_destroy(&c);
 }
 
+static void count_fire(void *opaque)
+{
+	(*(int *)opaque)++;
+}
+
+/*
+ * The trigger (--snapshot-at) fires once, when the line so far first contains its
+ * text: across writes, in a line with no newline yet (a prompt), not across lines.
+ */
+static void test_trigger(void **state)
+{
+	static const struct {
+		const char *writes[4];
+		int fires;
+	} cases[] = {
+		{ { "guest# " }, 1 },
+		{ { "gue", "st", "# " }, 1 },
+		{ { "a guest# b", "\nguest# " }, 1 }, /* once only */
+		{ { "gues\nt# " }, 0 },		      /* split by a newline */
+		{ { "guest#", "\r\n# " }, 0 },
+		{ { "ggguest# " }, 1 },
+		{ { "guest" }, 0 },
+	};
+	struct out *o = *state;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct console c;
+		int fires = 0;
+
+		console_init(&c, 1, "t", false, NULL, o->fd[1]);
+		console_set_trigger(&c, "guest# ", count_fire, &fires);
+		for (size_t j = 0; j < ARRAY_SIZE(cases[i].writes) && cases[i].writes[j]; j++)
+			assert_int_equal(
+				console_write(&c, cases[i].writes[j], strlen(cases[i].writes[j])),
+				0);
+		if (fires != cases[i].fires)
+			fail_msg("case %zu: %d fires, not %d", i, fires, cases[i].fires);
+		drain(o);
+		console_destroy(&c);
+	}
+}
+
+/* A trigger as long as the limit matches; its output passes unchanged. */
+static void test_trigger_long(void **state)
+{
+	struct out *o = *state;
+	char text[CONSOLE_TRIGGER_MAX + 1];
+	struct console c;
+	int fires = 0;
+
+	memset(text, 'q', CONSOLE_TRIGGER_MAX);
+	text[CONSOLE_TRIGGER_MAX] = '\0';
+	console_init(&c, 1, "t", false, NULL, o->fd[1]);
+	console_set_trigger(&c, text, count_fire, &fires);
+	assert_int_equal(console_write(&c, "x", 1), 0);
+	assert_int_equal(console_write(&c, text, CONSOLE_TRIGGER_MAX - 1), 0);
+	assert_int_equal(fires, 0);
+	assert_int_equal(console_write(&c, "q", 1), 0);
+	assert_int_equal(fires, 1);
+	assert_int_equal(strlen(drain(o)), CONSOLE_TRIGGER_MAX + 1);
+	console_destroy(&c);
+}
+
+/* Ctrl-A s asks for a snapshot (both bytes kept from the guest) only with a handler. */
+static void test_input_snapshot_escape(void **state)
+{
+	static const char typed[] = "a\001sb";
+	struct console_input in;
+	struct console c;
+	int fd[2], quits = 0, snapshots = 0;
+
+	(void)state;
+	for (int with_handler = 0; with_handler < 2; with_handler++) {
+		assert_int_equal(pipe(fd), 0);
+		console_init(&c, 1, "g", false, NULL, -1);
+		assert_int_equal(console_input_start(&in, fd[0], count_quit, &quits), 0);
+		if (with_handler)
+			console_input_set_snapshot(&in, count_quit, &snapshots);
+		c.input = &in;
+		assert_int_equal(write(fd[1], typed, strlen(typed)), (ssize_t)strlen(typed));
+		assert_int_equal(console_getchar(&c), 'a');
+		if (!with_handler) {
+			assert_int_equal(console_getchar(&c), CONSOLE_ESCAPE);
+			assert_int_equal(console_getchar(&c), 's');
+		}
+		assert_int_equal(console_getchar(&c), 'b');
+		close(fd[1]);
+		assert_int_equal(console_getchar(&c), -1);
+		console_input_stop(&in);
+		close(fd[0]);
+		console_destroy(&c);
+	}
+	assert_int_equal(__atomic_load_n(&snapshots, __ATOMIC_SEQ_CST), 1);
+	assert_int_equal(quits, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_trigger, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_trigger_long, setup, teardown),
+		cmocka_unit_test(test_input_snapshot_escape),
 		cmocka_unit_test_setup_teardown(test_unprefixed_passthrough, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prefixed_lines, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_partial_line_flush, setup, teardown),

@@ -892,6 +892,90 @@ static void test_seccomp(void **state)
 	assert_usage_error("option '--seccomp' needs an argument", "run", "a.bin", "--seccomp");
 }
 
+static void test_snapshot_options(void **state)
+{
+	struct options o;
+
+	(void)state;
+	assert_int_equal(parse(&o, "run", "g.bin"), 0);
+	assert_null(o.snapshot);
+	assert_null(o.snapshot_at);
+	assert_false(o.snapshot_and_exit);
+	assert_int_equal(parse(&o, "run", "--snapshot", "s.snap", "--snapshot-at", "> ",
+			       "--snapshot-and-exit", "g.bin"),
+			 0);
+	assert_string_equal(o.snapshot, "s.snap");
+	assert_string_equal(o.snapshot_at, "> ");
+	assert_true(o.snapshot_and_exit);
+	/* Several guests each get a file of their own: one name for all is refused. */
+	assert_int_equal(parse(&o, "run", "--snapshot-at", "x", "a.bin", "b.bin"), 0);
+	assert_usage_error("a snapshot file holds one VM", "run", "--snapshot", "s.snap", "a.bin",
+			   "b.bin");
+	assert_usage_error("--snapshot: an empty file name", "run", "--snapshot", "", "g.bin");
+	assert_usage_error("--snapshot-at: give 1 to 256 characters", "run", "--snapshot-at", "",
+			   "g.bin");
+}
+
+static void test_snapshot_at_limit(void **state)
+{
+	char text[OPTIONS_SNAPSHOT_AT_MAX + 2];
+	struct options o;
+
+	(void)state;
+	memset(text, 'a', sizeof(text) - 1);
+	text[sizeof(text) - 1] = '\0';
+	assert_usage_error("give 1 to 256", "run", "--snapshot-at", text, "g.bin");
+	text[OPTIONS_SNAPSHOT_AT_MAX] = '\0';
+	assert_int_equal(parse(&o, "run", "--snapshot-at", text, "g.bin"), 0);
+}
+
+static void test_restore(void **state)
+{
+	struct options o;
+
+	(void)state;
+	assert_int_equal(parse(&o, "restore", "vm.snap"), 0);
+	assert_int_equal(o.command, CMD_RESTORE);
+	assert_string_equal(o.restore, "vm.snap");
+	assert_int_equal(o.nguests, 0);
+	assert_null(o.disk);
+	assert_false(o.verify);
+	assert_int_equal(parse(&o, "restore", "--disk", "d.tar", "--verify", "--stats", "--trace",
+			       "--timeout", "5", "--raw-console", "--snapshot", "again.snap",
+			       "--snapshot-at", "$ ", "--snapshot-and-exit", "vm.snap"),
+			 0);
+	assert_string_equal(o.disk, "d.tar");
+	assert_true(o.verify && o.stats && o.trace && o.raw_console && o.snapshot_and_exit);
+	assert_true(o.timeout == 5);
+	assert_string_equal(o.snapshot, "again.snap");
+	assert_string_equal(o.snapshot_at, "$ ");
+	assert_string_equal(o.restore, "vm.snap");
+	/* Options may follow the file. */
+	assert_int_equal(parse(&o, "restore", "vm.snap", "--verify"), 0);
+	assert_true(o.verify);
+	assert_int_equal(parse(&o, "restore", "--help"), 0);
+	assert_int_equal(o.command, CMD_HELP);
+}
+
+static void test_restore_errors(void **state)
+{
+	(void)state;
+	assert_usage_error("restore: which snapshot FILE?", "restore");
+	assert_usage_error("restore: one snapshot FILE ('a.snap', 'b.snap')", "restore", "a.snap",
+			   "b.snap");
+	assert_usage_error("restore: one snapshot FILE", "restore", "a.snap", "--", "b.snap");
+	/* The machine is the snapshot's: RAM, vCPUs, kernel and boot options do not apply. */
+	assert_usage_error("restore: option '-m' does not apply (the VM's RAM, vCPUs and devices "
+			   "are the snapshot's)",
+			   "restore", "-m", "256", "a.snap");
+	assert_usage_error("option '--cpus' does not apply", "restore", "--cpus", "2", "a.snap");
+	assert_usage_error("option '--irqchip' does not apply", "restore", "--irqchip", "a.snap");
+	assert_usage_error("option '-k' does not apply", "restore", "-k", "bz", "a.snap");
+	assert_usage_error("--disk given twice", "restore", "--disk", "a", "--disk", "b", "a.snap");
+	assert_usage_error("--timeout 'x'", "restore", "--timeout", "x", "a.snap");
+	assert_usage_error("option '--disk' needs an argument", "restore", "a.snap", "--disk");
+}
+
 static void test_usage_names_every_option(void **state)
 {
 	static const char *const flags[] = {
@@ -905,7 +989,9 @@ static void test_usage_names_every_option(void **state)
 		"--vga-text",	    "--seccomp MODE", "--no-seccomp",
 		"--stats-file",	    "--trace-file",   "--trace-json",
 		"--serial",	    "--console-log",  "-q, --quiet",
-		"-v, --verbose",    "Ctrl-A x"
+		"-v, --verbose",    "Ctrl-A x",	      "mini-kvm restore [OPTIONS] FILE",
+		"--snapshot FILE",  "--snapshot-at STR", "--snapshot-and-exit",
+		"--verify"
 	};
 
 	(void)state;
@@ -954,6 +1040,10 @@ int main(void)
 		cmocka_unit_test(test_command_errors),
 		cmocka_unit_test(test_reparse_after_error),
 		cmocka_unit_test(test_seccomp),
+		cmocka_unit_test(test_snapshot_options),
+		cmocka_unit_test(test_snapshot_at_limit),
+		cmocka_unit_test(test_restore),
+		cmocka_unit_test(test_restore_errors),
 		cmocka_unit_test(test_usage_names_every_option),
 	};
 

@@ -5,6 +5,7 @@
 
 #include "bus.h"
 #include "devices/serial.h"
+#include "error.h"
 #include "arch/x86/layout.h"
 
 #define HOST_BUF 64
@@ -579,9 +580,95 @@ static void test_bus_access(void **state)
 	assert_int_equal(bus_read(&bus, PORT_COM1 + UART_SCR, data, 2), BUS_UNCLAIMED);
 }
 
+/*
+ * A UART saved mid-conversation and restored into a fresh one behaves as the
+ * original would: same registers, the FIFO's bytes in order, the pending THRI.
+ */
+static void test_save_restore(void **state)
+{
+	struct host *h = *state;
+	struct host *twin = calloc(1, sizeof(*twin));
+	struct serial_state saved, again;
+
+	assert_non_null(twin);
+	serial_init(&twin->uart, &host_ops, twin);
+	wr(h, UART_LCR, UART_LCR_DLAB);
+	wr(h, UART_DLL, 0x0c);
+	wr(h, UART_LCR, 0x03);
+	wr(h, UART_FCR, UART_FCR_ENABLE);
+	wr(h, UART_MCR, UART_MCR_OUT2 | UART_MCR_DTR);
+	wr(h, UART_SCR, 0x5a);
+	host_input(h, "abc");
+	wr(h, UART_IER, UART_IER_RDI | UART_IER_THRI);
+	serial_rx_poll(&h->uart);		/* the console says input arrived */
+	assert_int_equal(rd(h, UART_RBR), 'a'); /* the FIFO holds "bc" now */
+	serial_save(&h->uart, &saved);
+	assert_int_equal(saved.rx_count, 2);
+	assert_int_equal(saved.irq_level, 1);
+
+	twin->nirq = 0;
+	assert_int_equal(serial_restore(&twin->uart, &saved), 0);
+	assert_int_equal(twin->nirq, 0); /* the irqchip's saved state has the line's effect */
+	serial_save(&twin->uart, &again);
+	assert_memory_equal(&saved, &again, sizeof(saved));
+	assert_int_equal(rd(twin, UART_SCR), 0x5a);
+	assert_int_equal(rd(twin, UART_LCR), 0x03);
+	assert_int_equal(rd(twin, UART_RBR), 'b');
+	assert_int_equal(rd(twin, UART_RBR), 'c');
+	assert_int_equal(rd(twin, UART_LSR) & UART_LSR_DR, 0);
+	/* THRI was pending (enabled with THR empty): the twin still reports it. */
+	assert_int_equal(rd(twin, UART_IIR) & IIR_ID_MASK, UART_IIR_THRI);
+	/* Its ops are its own: what it transmits goes to its host. */
+	wr(twin, UART_THR, 'z');
+	assert_int_equal(twin->ntx, 1);
+	assert_int_equal(h->ntx, 0);
+	serial_destroy(&twin->uart);
+	free(twin);
+}
+
+/* States the model can never be in are refused whole, leaving the UART as it was. */
+static const struct bad_serial_state {
+	const char *name;
+	size_t offset; /* the byte of struct serial_state to set */
+	uint8_t value;
+	const char *message;
+} bad_serial_states[] = {
+	{ "IER reserved bits", offsetof(struct serial_state, ier), 0x10, "IER 0x10" },
+	{ "MCR reserved bits", offsetof(struct serial_state, mcr), 0x20, "MCR 0x20" },
+	{ "FCR clear bits", offsetof(struct serial_state, fcr), UART_FCR_CLEAR_RX, "FCR 0x02" },
+	{ "FIFO head out of range", offsetof(struct serial_state, rx_head), UART_FIFO_SIZE,
+	  "head 16" },
+	{ "FIFO count without a FIFO", offsetof(struct serial_state, rx_count), 2, "count 2" },
+	{ "THRI flag not 0 or 1", offsetof(struct serial_state, thri_pending), 2, "not 0 or 1" },
+	{ "IRQ level not 0 or 1", offsetof(struct serial_state, irq_level), 0xff, "not 0 or 1" },
+	{ "reserved byte", offsetof(struct serial_state, reserved) + 2, 1, "reserved" },
+};
+
+static void test_restore_refuses(void **state)
+{
+	const struct bad_serial_state *row = *state;
+	struct host *h = calloc(1, sizeof(*h));
+	struct serial_state st, after;
+
+	assert_non_null(h);
+	serial_init(&h->uart, &host_ops, h);
+	wr(h, UART_SCR, 0x42);
+	serial_save(&h->uart, &st);
+	((uint8_t *)&st)[row->offset] = row->value;
+	assert_int_equal(serial_restore(&h->uart, &st), -EINVAL);
+	assert_contains(error_message(), row->message);
+	serial_save(&h->uart, &after);
+	assert_int_equal(after.scr, 0x42);
+	assert_int_equal(after.rx_head, 0);
+	serial_destroy(&h->uart);
+	free(h);
+}
+
 int main(void)
 {
+	struct CMUnitTest refusals[ARRAY_SIZE(bad_serial_states)];
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_save_restore, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reset_values, setup, teardown),
 		cmocka_unit_test(test_init_without_ops),
 		cmocka_unit_test_setup_teardown(test_dlab, setup, teardown),
@@ -607,5 +694,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bus_access, setup, teardown),
 	};
 
-	return cmocka_run_group_tests_name("serial", tests, NULL, NULL);
+	UNIT_TABLE_CASES(refusals, bad_serial_states, test_restore_refuses);
+	return cmocka_run_group_tests_name("serial", tests, NULL, NULL) ||
+	       cmocka_run_group_tests_name("serial state refused", refusals, NULL, NULL);
 }

@@ -58,6 +58,9 @@ UNIT_TESTS += gdb_rsp gdb_stub gdb_server gdb_runctl gdb_target
 UNIT_FAKES_gdb_stub := tests/unit/gdb_fake_target.c
 UNIT_FAKES_gdb_server := tests/unit/gdb_fake_target.c
 
+# Snapshots: the file format, the RAM scan and files on disk, CPUID compatibility.
+UNIT_TESTS += snapshot snapshot_ram vm_snapshot
+
 UNIT_BINS := $(UNIT_TESTS:%=$(UNIT_OUT)/test_%)
 UNIT_OBJS := $(sort $(UNIT_TESTS:%=$(UNIT_OBJ)/tests/unit/test_%.o) \
 		    $(foreach t,$(UNIT_TESTS),$(UNIT_FAKES_$(t):%.c=$(UNIT_OBJ)/%.o)) \
