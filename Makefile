@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # mini-kvm: one `make` builds the VMM, its static twin for the nested lane, every
 # bundled guest and the test guests, with a C toolchain alone; `make check` adds the
 # unit tests (cmocka) and the test lanes (pytest, QEMU). See README.md and docs/.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # bench/bench.mk: what make bench runs besides bench/run.py (included by ../Makefile).
 #   $(BUILD)/bench/kvm-floor        a bare KVM_RUN loop: the floor of an exit's cost
 #   $(BUILD)/bench/kvm-floor-static the same, static, for the nested lane's busybox L1

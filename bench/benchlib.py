@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """What the benchmarks share: paths, the failure they raise, statistics and table rows,
 gnuplot, the machine's description, and the nested1 L1 the Linux benchmarks run in.
 

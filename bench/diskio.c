@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench/diskio.c: O_DIRECT sequential write and read and 4 KiB random reads on a block device, timed. */
 /*
  * diskio DEVICE MIB SECONDS, in the Linux guest of make bench's disk benchmark (static,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * kvm-floor: the least a VMM can do per VM exit, as a yardstick for mini-kvm's exit
  * cost (make bench, "exits"). It runs a flat real-mode guest at GPA 0 with one vCPU

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # bench/l1-timeboot.sh LIMIT MARKER CMD...: run CMD (a VMM booting Linux) in L1 for at
 # most LIMIT seconds and print, on one line, the seconds from its start to the first
 # output line containing MARKER ("-" if none came), to its end, its exit status (124:

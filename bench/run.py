@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """make bench: measure mini-kvm side by side with its reference points and write
 bench/RESULTS.md and its plots (bench/matmul.png, bench/exits.png, by gnuplot). Run by
 /usr/bin/python3 (Debian's pexpect, through the test lanes of scripts/lanes/).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # fuzz/fuzz.mk: the libFuzzer targets (included by ../Makefile; docs/testing.md, "Fuzzing").
 #
 #   make fuzz-build                    build every fuzz/fuzz_NAME.c into $(BUILD)/fuzz/fuzz_NAME

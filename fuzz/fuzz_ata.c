@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target: ATA port accesses from fuzzer bytes on small temp-file disks. */
 #include <stdbool.h>
 #include <stddef.h>

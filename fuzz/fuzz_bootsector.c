@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer entry for the boot-sector loader: bootsector_parse(), and bootsector_diagnose() on guest-chosen memory and registers. */
 #include <stddef.h>
 #include <stdint.h>

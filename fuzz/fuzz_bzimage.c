@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer entry for the bzImage loader: bzimage_parse() on any bytes, then bzimage_place() into fake guest RAM. */
 #include <stddef.h>
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target: CMOS/RTC accesses, host clock jumps and damaged snapshots. */
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer entry for the ELF loader: elf_file_ranges() and elf_parse() on any bytes, then image_place() into fake guest RAM. */
 #include <stddef.h>
 #include <stdint.h>

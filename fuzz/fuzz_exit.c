@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer entry for VM-exit dispatch: fake exits (ports, MMIO, hypercalls with hostile registers) into a VM without KVM. */
 #include <errno.h>
 #include <fcntl.h>

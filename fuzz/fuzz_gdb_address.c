@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer entry for the gdb server's "[ADDR:]PORT" parser (--gdb's argument). */
 #include <stddef.h>
 #include <stdint.h>

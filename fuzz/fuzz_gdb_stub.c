@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer entry for the gdb stub's engine: gdb's bytes into a stub over a fake target. */
 #include <stddef.h>
 #include <stdint.h>

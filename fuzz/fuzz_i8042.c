@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target: the 8042 stand-in and port 92h driven by any sequence of guest accesses and restores. */
 #include <stdint.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer entry for the Multiboot loader: header search and multiboot_parse() on any bytes, then multiboot_place(). */
 #include <stddef.h>
 #include <stdint.h>

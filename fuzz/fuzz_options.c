@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer entry for the command line: options_parse() and parse_size() on argument lists from any bytes. */
 #include <errno.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer entry for the PVH loader: pvh_parse() on any bytes, then pvh_place() into fake guest RAM. */
 #include <stddef.h>
 #include <stdint.h>

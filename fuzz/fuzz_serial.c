@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer entry for the 16550A UART: register accesses of any size and offset, host input and a failing host output. */
 #include <errno.h>
 #include <stddef.h>

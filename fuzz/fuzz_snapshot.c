@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer entry for snapshot files: snapshot_parse(), the RAM check and device state restore. */
 #include <stdint.h>
 #include <stdlib.h>

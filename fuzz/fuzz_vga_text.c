@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target: the --vga-text renderer on guest-written text buffers and output sizes. */
 #include <errno.h>
 #include <stdbool.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target: a sequence of virtio-mmio register accesses, guest RAM pokes and queue runs. */
 /*
  * Input: 8-byte records { u8 op, u8 arg, le16 offset, le32 value }; op % 4 selects:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target: fuzzer bytes become guest RAM holding a split virtqueue; pop/push loop. */
 /*
  * Input: a 16-byte header, then an image copied to guest RAM at GPA 0.

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Write the seed corpora of fuzz_elf, fuzz_bzimage, fuzz_options, fuzz_exit and fuzz_serial.
 
 Usage: fuzz/make-seeds.py   (from anywhere; rewrites fuzz/corpus/{elf,bzimage,options,exit,serial}/)

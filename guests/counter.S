@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Prints 0 to 9, one per line, through HC_PUTNUM and HC_NEWLINE, then halts (20 hypercalls). */
 #include <mini-kvm/hypercall.h>
 #include "hc.inc"

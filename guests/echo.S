@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Echoes its console input back, byte for byte, until end of input; then HC_EXIT 0. */
 #include <mini-kvm/hypercall.h>
 #include "hc.inc"

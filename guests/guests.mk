@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # guests/guests.mk: builds the bundled guest programs into $(BUILD)/guests/ (included by ../Makefile).
 #
 #   real mode, flat .bin:  minimal hello counter multiplication hctest echo   (GNU as, .code16)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Exercises every hypercall from real mode and prints one line per check; exits
  * with the number of failed checks (0: all passed).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Prints "Hello, KVM!\n" straight to the COM1 16550A, polling like a real driver, then halts. */
 #include <mini-kvm/boot.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A 64-bit guest: checks that it really runs in long mode (EFER.LMA, CR0.PG,
  * CR4.PAE, a 64-bit code segment) and prints arithmetic that needs 64 bits,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The times tables 2 to 9: 72 lines "a x b = c", then hlt.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A small higher-half kernel for 32-bit paging: prints where it runs, checks
  * the control registers and its page directory, and that a pattern written

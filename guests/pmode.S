@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A flat 32-bit guest for --mode protected: proves the VMM's GDT is real by
  * reloading every segment register and CS from it, checks memory above 1 MiB

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # scripts/assets.sh: fetch and cache the test assets of the nested lane (Debian kernel,
 # static busybox) under .cache/, and build its L1 initramfs, the Linux guest's
 # initramfs, and the disk boot's initramfs and ext4 root image. No root, no internet beyond Debian's package archive. Run with no arguments

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Install what mini-kvm needs on Debian 12, from Debian's archive only: the runtime set
 # (build and run it) or the test set (also make check and make bench); see usage().
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # `make run`: boot the Debian kernel to a shell when this host's KVM can run Linux,
 # else run the bare-guest demo (four guests at once). Decided by `mini-kvm check`.
 set -euo pipefail

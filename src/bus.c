@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* PIO and MMIO buses: a short sorted table of ranges, searched per access. */
 #include "bus.h"
 

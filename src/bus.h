@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* PIO and MMIO buses: address ranges mapped to device callbacks. */
 #ifndef MINI_KVM_BUS_H
 #define MINI_KVM_BUS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The program clock: monotonic nanoseconds, for stats, timelines, timeouts and HC_CLOCK. */
 #ifndef MINI_KVM_CLOCK_H
 #define MINI_KVM_CLOCK_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Guest consoles: stdout writers that keep lines whole, and a stdin reader thread. */
 #include "console.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A guest's console: output to stdout (prefixed per guest when several run) and input from stdin. */
 #ifndef MINI_KVM_CONSOLE_H
 #define MINI_KVM_CONSOLE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Death diagnoses: which known limitation of the host's KVM explains how a guest died. */
 #include "diagnose.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Death diagnoses: the host limitation, confirmed by a probe, behind a guest's death. */
 #ifndef MINI_KVM_DIAGNOSE_H
 #define MINI_KVM_DIAGNOSE_H

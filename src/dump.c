@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Register dumps of a dead vCPU: everything needed to see why a guest triple-faulted. */
 #include <errno.h>
 #include <inttypes.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Thread-local error messages that travel beside -errno return values. */
 #include "error.h"
 

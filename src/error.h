@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Errors as values: -errno plus a thread-local message that says what failed, on what, and why. */
 #ifndef MINI_KVM_ERROR_H
 #define MINI_KVM_ERROR_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Whole-file reads for the loaders: one place that opens, checks and reads input files. */
 #include "file.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Reading input files (guest image, bzImage, initrd) into memory, with checks first. */
 #ifndef MINI_KVM_FILE_H
 #define MINI_KVM_FILE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* gdb on a KVM VM: target ops over KVM ioctls and guest RAM; the vCPU loop's debug hooks. */
 #include "gdb_target.h"
 

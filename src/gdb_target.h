@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* gdb on a KVM VM: the stub's target ops over KVM ioctls, the vCPU loop's hooks, the server. */
 #ifndef MINI_KVM_GDB_TARGET_H
 #define MINI_KVM_GDB_TARGET_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Opening /dev/kvm and checking that it offers what mini-kvm needs. */
 #include "kvm.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The host's KVM: /dev/kvm, its API version, the capabilities mini-kvm relies on. */
 #ifndef MINI_KVM_KVM_H
 #define MINI_KVM_KVM_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Linux guests: inputs and command line, tables and entry, what its ends mean, its console watch. */
 #include "linux.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Linux guests: every Linux-specific policy of mini-kvm, in one place. */
 #ifndef MINI_KVM_LINUX_H
 #define MINI_KVM_LINUX_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mini-kvm's entry point: the only place that turns errors into messages and exit codes. */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Guest RAM: one anonymous mapping, split around the MMIO hole, and checked GPA access. */
 #include "memory.h"
 

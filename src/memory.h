@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Guest RAM: GPA <-> HVA translation with bounds checks, and the RAM map. */
 #ifndef MINI_KVM_MEMORY_H
 #define MINI_KVM_MEMORY_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Parsing mini-kvm's command line (kvmtool-style flags) into struct options. */
 #include "options.h"
 

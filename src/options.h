@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The command line: `mini-kvm run|check|version|help` and run's options, parsed into a struct. */
 #ifndef MINI_KVM_OPTIONS_H
 #define MINI_KVM_OPTIONS_H

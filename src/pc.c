@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Classic PC guests: boot sectors and Multiboot kernels, and the PC that bare --irqchip guests find. */
 #include "pc.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Classic PC guests: boot sectors, Multiboot kernels, and the PC a bare --irqchip guest finds. */
 #ifndef MINI_KVM_PC_H
 #define MINI_KVM_PC_H

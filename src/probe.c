@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Capability probes: run a tiny guest per feature and see whether this host's KVM runs it (`mini-kvm check`). */
 #include "probe.h"
 

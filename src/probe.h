@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Host probes: tiny guests, built into mini-kvm, that find out what this host's KVM can run. */
 #ifndef MINI_KVM_PROBE_H
 #define MINI_KVM_PROBE_H

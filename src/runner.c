@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Running guests: open every input first, then one thread per VM, and a thread for signals. */
 #include "runner.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Running guests: one VM and one thread per guest, concurrently, with signals handled. */
 #ifndef MINI_KVM_RUNNER_H
 #define MINI_KVM_RUNNER_H

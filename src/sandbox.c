@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* seccomp-BPF sandboxes per kind of thread (libseccomp), Firecracker-style: an allow-list each, death for the rest. */
 #include "sandbox.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* seccomp sandboxes: each kind of thread runs, once set up, under an allow-list of the system calls it needs. */
 #ifndef MINI_KVM_SANDBOX_H
 #define MINI_KVM_SANDBOX_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Counting VM exits and the time they cost, and printing the table --stats shows. */
 #include "stats.h"
 

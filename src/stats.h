@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* VM-exit statistics for --stats: counts and times per exit reason and per port/address. */
 #ifndef MINI_KVM_STATS_H
 #define MINI_KVM_STATS_H

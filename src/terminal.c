@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Raw mode for the console of an interactive guest, undone at exit whatever the path. */
 #include "terminal.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The host terminal in raw mode while an interactive guest owns it, restored on every way out. */
 #ifndef MINI_KVM_TERMINAL_H
 #define MINI_KVM_TERMINAL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Boot milestones with their times and VM-exit counts, printed by --stats as phases. */
 #include "timeline.h"
 

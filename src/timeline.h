@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The boot timeline of --stats: when each boot milestone happened, and the VM exits before it. */
 #ifndef MINI_KVM_TIMELINE_H
 #define MINI_KVM_TIMELINE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Small helpers every layer may use: no includes of mini-kvm's own. */
 #ifndef MINI_KVM_UTIL_H
 #define MINI_KVM_UTIL_H

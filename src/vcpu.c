@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* vCPUs: creation, the KVM_RUN loop, VM-exit dispatch to the buses, and register dumps. */
 #include "vcpu.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A vCPU: its KVM fd and kvm_run page, the KVM_RUN loop and the VM-exit dispatch. */
 #ifndef MINI_KVM_VCPU_H
 #define MINI_KVM_VCPU_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* --vga-text: the guest's 80x25 text buffer rendered on its console by a timer thread. */
 #include "vga_text.h"
 

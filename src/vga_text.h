@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* --vga-text: a thread that shows the guest's 80x25 text buffer on its console. */
 #ifndef MINI_KVM_VGA_TEXT_H
 #define MINI_KVM_VGA_TEXT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* VMs: KVM_CREATE_VM, RAM slots, the device table, vCPU threads, and how a VM ends. */
 #include "vm.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A virtual machine: the KVM VM, its RAM, buses and devices, its vCPU threads and how it ended. */
 #ifndef MINI_KVM_VM_H
 #define MINI_KVM_VM_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* VM snapshots: KVM's vCPU and VM state, the devices' and the RAM into a file, and back. */
 #include "vm_snapshot.h"
 

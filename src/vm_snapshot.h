@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Snapshots of a VM: its vCPUs', irqchip's, clock's, devices' and RAM's state saved and restored. */
 #ifndef MINI_KVM_VM_SNAPSHOT_H
 #define MINI_KVM_VM_SNAPSHOT_H

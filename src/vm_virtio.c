@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A VM's virtio-mmio devices: slots in layout.h, bus ranges, KVM_IOEVENTFD/KVM_IRQFD, I/O threads. */
 #include "vm_virtio.h"
 

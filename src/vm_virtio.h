@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A VM's virtio-mmio devices: a transport per disk and entropy source, on the bus and wired to KVM. */
 #ifndef MINI_KVM_VM_VIRTIO_H
 #define MINI_KVM_VM_VIRTIO_H

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The benchmarks of make bench, one module each, listed in BENCHMARKS in the order they
 run and appear in RESULTS.md. Each module has:
 

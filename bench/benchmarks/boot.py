@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """boot: the Debian kernel to its init's ready line and to power-off, mini-kvm against
 QEMU's microvm machine, both under the same L1 kvm_amd (the nested1 lane), each booting
 the compressed bzImage and the same kernel uncompressed through its PVH entry (vmlinux),

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """disk: virtio-blk in the Debian guest booted from its ext4 root on a virtio disk,
 mini-kvm against QEMU's microvm machine (virtio-mmio, ACPI) on the same files, both under
 the same L1 kvm_amd (the nested1 lane): sequential O_DIRECT write and read (1 MiB

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """exits: the cost of a port-I/O VM exit. A guest makes EXITLOOP_COUNT port reads under
 mini-kvm (the hypercall port: out to user space), under kvm-floor (a bare KVM_RUN loop,
 the least any VMM can do) and, for comparison, reads of a port KVM answers in the kernel

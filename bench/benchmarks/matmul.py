@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """matmul: an N x N double-precision multiply (N = 64 .. 512), one C kernel compiled once
 (bench/matmul/) and run natively, as a bare ring-3 guest of mini-kvm, as the same guest
 on QEMU's PC machine under KVM (if this host's KVM runs it) and under TCG, and natively

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """pcboot: a classic PC guest from its boot sector to a line it prints, mini-kvm (no
 firmware: the sector is loaded and entered directly) against QEMU's `-M pc` (SeaBIOS
 POSTs, finds the disk and loads the sector), on the same disk images, both under the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """restore: a Linux guest restored from a snapshot taken at its shell prompt, to the
 output of a first command, against mini-kvm's own cold boot of the same guest to that
 prompt (the nested1 lane), with the peak RSS of each; and what taking the snapshot cost."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """smp: the same work (SMP_CPUS shell busy loops in the guest) on 1 vCPU and on SMP_CPUS
 vCPUs, timed inside the guest, in the nested1 lane; the ratio is the parallel speed-up."""
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Benchmark guest (real mode, flat, loaded at 0): EXITLOOP_COUNT port reads, then
  * HC_EXIT 0. Built twice (bench/bench.mk):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The matmul benchmark's driver: arguments, repetitions, timing and reports (every runner). */
 #include "matmul.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The matmul benchmark's kernel: C = A * B in doubles, and its checksum. */
 #include "matmul.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The matmul benchmark's kernel and driver: one source, built for every runner (bench/matmul/). */
 #ifndef BENCH_MATMUL_H
 #define BENCH_MATMUL_H

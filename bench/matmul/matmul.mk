@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # bench/matmul/matmul.mk: the matmul benchmark's programs (included by bench/bench.mk).
 #   $(BUILD)/bench/matmul-native         the kernel as a Linux program (the yardstick)
 #   $(BUILD)/bench/matmul-native-static  the same, static: Linux runs it under QEMU TCG

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * matmul-native: the matmul benchmark as a Linux program, the yardstick of the other
  * runners (and, built -static, the program Linux runs under QEMU TCG).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Console output of C guests: printf-style, line-buffered, one HC_PUTS per line. */
 #include <stdarg.h>
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Console output of C guests: printf-style, line-buffered, one HC_PUTS per line. */
 #ifndef GUESTS_CONSOLE_H
 #define GUESTS_CONSOLE_H

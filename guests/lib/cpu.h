@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Control registers, EFER, page-table bits and port I/O for the C guests (Intel SDM vol. 2A, 3A). */
 #ifndef GUESTS_CPU_H
 #define GUESTS_CPU_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Linker script for ELF C guests: physical load address and virtual offset are parameters. */
 #include <mini-kvm/boot.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Entry of 64-bit C guests: own stack, call main(), hand its return value to HC_EXIT. */
 #include <mini-kvm/hypercall.h>
 

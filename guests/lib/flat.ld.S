@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Linker script for flat-binary guests: one blob, linked where the VMM loads it (FLAT_ORIGIN). */
 #include <mini-kvm/boot.h>
 

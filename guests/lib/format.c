@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A tiny printf-style formatter for freestanding guests (no libc, no libgcc). */
 #include <stdint.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A tiny printf-style formatter for freestanding guests (no libc, no libgcc). */
 #ifndef GUESTS_FORMAT_H
 #define GUESTS_FORMAT_H

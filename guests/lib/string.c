@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* memset/memcpy/memmove/memcmp: GCC may emit calls to these even in freestanding code. */
 #include <stddef.h>
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # guests/os/os.mk: the teaching OS (included by guests/guests.mk).
 #
 #   $(BUILD)/guests/os/kernel.elf   the kernel, an ELF64 linked in the higher half,

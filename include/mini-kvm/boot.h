@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The mini-kvm boot contract: every address, selector and port a bare guest may rely
  * on when mini-kvm starts it (docs/usage.md, "Guests and boot modes"). Self-contained, no includes:

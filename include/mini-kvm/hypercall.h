@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The mini-kvm guest<->host hypercall ABI, shared by the VMM and every guest (C and assembly). */
 #ifndef MINI_KVM_HYPERCALL_H
 #define MINI_KVM_HYPERCALL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Shared by the probe guests (assembly) and check.c: what each probe's HC_EXIT status means. */
 #ifndef MINI_KVM_PROBE_STATUS_H
 #define MINI_KVM_PROBE_STATUS_H

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 r"""Run mini-kvm the same way in the test lanes; tests/integration and bench/ import this.
 
 * host lane (host.py): build/mini-kvm (or $MINI_KVM_VMM) on this machine's /dev/kvm (here kvm_pvm: see

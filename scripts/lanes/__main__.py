@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """A lane by hand: `python3 -m lanes LANE [--shell CMD] [--timeout S] [-- ARGS...]` from
 scripts/ (or scripts/lane from anywhere) runs mini-kvm ARGS, or the shell command CMD,
 in the host lane or a nested one, and exits with its status."""

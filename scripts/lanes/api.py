@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The lane interface both lanes implement, its Result, its errors, and the helpers the
 two lanes share (capability parsing, exit statuses, signal dispositions)."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The lanes' assets (scripts/assets.sh): the Debian kernel, the Linux guest's initramfs
 and its markers, L1's initramfs, and what the nested lane ships into L1."""
 

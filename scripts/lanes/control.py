@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The host's end of the nested lane's control protocol; L1's end is l1/loop beside this
 file, which documents the requests and replies. Lines over L1's second serial line
 (ttyS1), every read with a deadline; payloads as base64 lines, gzip'd when that pays,

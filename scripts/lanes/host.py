@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The host lane: build/mini-kvm run directly on this machine's /dev/kvm."""
 
 from __future__ import annotations

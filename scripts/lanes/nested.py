@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The nested lane: QEMU TCG emulates AMD SVM and boots the stock Debian kernel ("L1")
 with an initramfs (l1/init, built by scripts/assets.sh l1) that loads kvm_amd and runs
 build/mini-kvm-static as /bin/mini-kvm. Commands go over L1's second serial line with

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Where things are: the repository, the build tree and the test inputs every lane sees."""
 
 from __future__ import annotations

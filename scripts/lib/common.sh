@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # shellcheck shell=bash
 # scripts/lib/common.sh: logging, errors and the cache location shared by the asset scripts.
 # Source it from bash with `set -euo pipefail` in force; it defines functions and paths only.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # shellcheck shell=bash
 # scripts/lib/debian.sh: fetch Debian packages into the cache without root, and the two
 # the test lanes need: the stock kernel (vmlinuz + modules) and a static busybox.

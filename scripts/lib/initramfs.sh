@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # shellcheck shell=bash
 # scripts/lib/initramfs.sh: build busybox initramfs images without root: stage a tree in
 # a directory, then pack it as a gzip'd newc cpio owned by 0:0.

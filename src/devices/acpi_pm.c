@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ACPI sleep control, sleep status and reset registers of a hardware-reduced platform. */
 #include "devices/acpi_pm.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ACPI hardware-reduced sleep and reset registers: how a guest powers off and reboots. */
 #ifndef MINI_KVM_ACPI_PM_H
 #define MINI_KVM_ACPI_PM_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* An ATA channel after ATA/ATAPI-6 (T13/1410D r3b): task file, PIO in/out, INTRQ, resets, disks. */
 #include "devices/ata.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* An ATA (IDE) channel: two drive slots, host-file disks, PIO only (ATA/ATAPI-6, T13/1410D r3b). */
 #ifndef MINI_KVM_DEV_ATA_H
 #define MINI_KVM_DEV_ATA_H

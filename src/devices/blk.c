@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The paravirtual block device: HC_BLK_* transfers straight between guest RAM and a host file. */
 #include "devices/blk.h"
 

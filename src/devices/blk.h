@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The paravirtual block device behind HC_BLK_*: a host file as a disk of 512-byte sectors. */
 #ifndef MINI_KVM_DEV_BLK_H
 #define MINI_KVM_DEV_BLK_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* MC146818A RTC and CMOS RAM (Motorola MC146818A datasheet; IBM PC AT Technical Reference). */
 #include "devices/cmos.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* An MC146818A real-time clock and its CMOS RAM at ports 0x70/0x71, with a BIOS's memory sizes. */
 #ifndef MINI_KVM_DEV_CMOS_H
 #define MINI_KVM_DEV_CMOS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* CGA/VGA CRTC index/data registers and the --vga-text renderer (pure: frames in, bytes out). */
 #include "devices/crtc.h"
 

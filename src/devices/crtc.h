@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* CGA/VGA CRT controller index/data ports (0x3d4/0x3d5), and a terminal renderer of 80x25 text. */
 #ifndef MINI_KVM_DEV_CRTC_H
 #define MINI_KVM_DEV_CRTC_H

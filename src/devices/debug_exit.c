@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* isa-debug-exit: a guest ends a test run with a status (QEMU hw/misc/debugexit.c semantics). */
 #include "devices/debug_exit.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* An isa-debug-exit compatible port: a guest write ends the VM with status (value << 1) | 1. */
 #ifndef MINI_KVM_DEV_DEBUG_EXIT_H
 #define MINI_KVM_DEV_DEBUG_EXIT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Port 0xe9 debug console (the Bochs "port e9 hack", QEMU's isa-debugcon). */
 #include "devices/debugcon.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The Bochs/QEMU debug console: every byte written to port 0xe9 goes to the host console. */
 #ifndef MINI_KVM_DEV_DEBUGCON_H
 #define MINI_KVM_DEV_DEBUGCON_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The hypercall port: one OUT, the function in AL, arguments and results in registers. */
 #include "devices/hypercall_port.h"
 

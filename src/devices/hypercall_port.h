@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The hypercall device on HC_PORT: the guest<->host ABI of include/mini-kvm/hypercall.h. */
 #ifndef MINI_KVM_HYPERCALL_PORT_H
 #define MINI_KVM_HYPERCALL_PORT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* 8042 keyboard controller stand-in: status, command byte, output port (A20, reset), port 0x92. */
 #include "devices/i8042.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The part of an 8042 keyboard controller a PC guest uses without a keyboard: status, A20, reset. */
 #ifndef MINI_KVM_I8042_H
 #define MINI_KVM_I8042_H

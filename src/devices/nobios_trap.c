@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The no-BIOS trap port: the boot-sector trap stub reports the vector it was entered through. */
 #include "devices/nobios_trap.h"
 

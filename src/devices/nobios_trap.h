@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The no-BIOS trap port: a boot sector's INT reached the trap stub (loaders/bootsector.h), which reports its vector here. */
 #ifndef MINI_KVM_DEV_NOBIOS_TRAP_H
 #define MINI_KVM_DEV_NOBIOS_TRAP_H

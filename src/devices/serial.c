@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A 16550A UART after the PC16550D datasheet: enough for polling and interrupt-driven drivers. */
 #include "devices/serial.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A 16550A UART (PC16550D datasheet): register model plus PIO bus glue. */
 #ifndef MINI_KVM_SERIAL_H
 #define MINI_KVM_SERIAL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The gdb server: a TCP listener, one client, a thread feeding the engine and its stops. */
 #include "gdb/gdb_server.h"
 

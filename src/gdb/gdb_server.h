@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The gdb stub's socket side: [ADDR:]PORT, one gdb at a time, a thread driving the engine. */
 #ifndef MINI_KVM_GDB_SERVER_H
 #define MINI_KVM_GDB_SERVER_H

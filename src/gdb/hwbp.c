@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* DR0-DR3 allocation, DR7 encoding and DR6 decoding for gdb's Z1-Z4 (Intel SDM vol. 3B, 18.2). */
 #include "gdb/hwbp.h"
 

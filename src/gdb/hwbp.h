@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* x86 debug registers for gdb's Z1-Z4: DR0-DR3 slots, DR7, DR6 (Intel SDM vol. 3B, 18.2). */
 #ifndef MINI_KVM_GDB_HWBP_H
 #define MINI_KVM_GDB_HWBP_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* gdb's view of an x86 vCPU: register tables for the g/G/p/P formats, and the matching XML. */
 #include "gdb/regs.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The x86 registers gdb sees: struct gdb_regs, its wire formats, the target descriptions. */
 #ifndef MINI_KVM_GDB_REGS_H
 #define MINI_KVM_GDB_REGS_H

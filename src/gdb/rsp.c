@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The GDB remote protocol codec: packet parser, reply building, framing, hex (GDB manual, E.1). */
 #include "gdb/rsp.h"
 

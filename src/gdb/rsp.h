@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The GDB remote protocol codec: byte-fed packet parser, reply building and framing, hex. */
 #ifndef MINI_KVM_GDB_RSP_H
 #define MINI_KVM_GDB_RSP_H

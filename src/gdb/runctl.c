@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* All-stop run control: vCPUs park between runs, the last to park reports the run's one stop. */
 #include "gdb/runctl.h"
 

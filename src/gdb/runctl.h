@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* All-stop run control for vCPU threads under gdb: who runs, who parks, one stop report per run. */
 #ifndef MINI_KVM_GDB_RUNCTL_H
 #define MINI_KVM_GDB_RUNCTL_H

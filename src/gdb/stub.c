@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The gdb stub's engine: gdb's packets in, replies out, the VM behind gdb_target_ops (GDB, E). */
 #include "gdb/stub.h"
 

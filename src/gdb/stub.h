@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The gdb stub's protocol engine: packets in, replies out, the target behind ops; no KVM. */
 #ifndef MINI_KVM_GDB_STUB_H
 #define MINI_KVM_GDB_STUB_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Boot sectors at 0000:7C00 without a BIOS: placement, the IVT trap stub, and the diagnosis of BIOS calls. */
 #include "loaders/bootsector.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Boot sectors: sector 0 of a disk at 0x7C00 in real mode, as a BIOS leaves it, but with no BIOS behind it. */
 #ifndef MINI_KVM_BOOTSECTOR_H
 #define MINI_KVM_BOOTSECTOR_H

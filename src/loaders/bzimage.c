@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The Linux x86 boot protocol's 64-bit entry, without a BIOS (Documentation/arch/x86/boot.rst). */
 #include "loaders/bzimage.h"
 

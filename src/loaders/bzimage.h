@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Linux bzImages: parse the setup_header, then place kernel, zero page, command line and initrd. */
 #ifndef MINI_KVM_BZIMAGE_H
 #define MINI_KVM_BZIMAGE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ELF32/ELF64 executables for x86: PT_LOAD segments at their physical addresses. */
 #include <elf.h>
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Flat binaries: the file's bytes, copied to one load address. */
 #include <errno.h>
 

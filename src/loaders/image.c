@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Opening a guest file: read it, parse it by its format, settle its boot mode; then place it. */
 #include "loaders/image.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Guest images: a file parsed into segments and an entry point, then placed into guest RAM. */
 #ifndef MINI_KVM_IMAGE_H
 #define MINI_KVM_IMAGE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Entry state and placement checks shared by the PVH, Multiboot and boot-sector loaders. */
 #include "loaders/loader.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What the PVH, Multiboot and boot-sector loaders share: the entry state they ask for, placement checks. */
 #ifndef MINI_KVM_LOADER_H
 #define MINI_KVM_LOADER_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Multiboot v1 (Multiboot Specification 0.6.96): header search, a.out kludge or ELF loading, the information structure. */
 #include "loaders/multiboot.h"
 

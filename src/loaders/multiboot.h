@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Multiboot v1 (Multiboot Specification 0.6.96): find the header, load the kernel, write the information structure. */
 #ifndef MINI_KVM_MULTIBOOT_H
 #define MINI_KVM_MULTIBOOT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* PVH boot (Xen start_info.h, version 1): find the PHYS32 entry note, then place the kernel and hvm_start_info. */
 #include "loaders/pvh.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* PVH boot: an ELF kernel entered in 32-bit protected mode at its PHYS32 entry note, with hvm_start_info. */
 #ifndef MINI_KVM_PVH_H
 #define MINI_KVM_PVH_H

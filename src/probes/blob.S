@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The probe guests, assembled beforehand, embedded in mini-kvm's read-only data. */
 #define PROBE(sym, file) \
 	.globl sym##_start, sym##_end; \

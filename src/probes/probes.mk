@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The capability probes of `mini-kvm check`: tiny guests built into the VMM itself.
 
 PROBES := real protected paging long ring0-sse ring3 syscall int-gate irq-ring3 \

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Probes for ring 3 and the ways back to ring 0 (syscall, int gate, interrupt); debugging in ring 3. */
 #include "mini-kvm/hypercall.h"
 #include <mini-kvm/probe_status.h>

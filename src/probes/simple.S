@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Probes for the plain boot modes (each reports through HC_EXIT), and guest debugging in ring 0. */
 #include "mini-kvm/hypercall.h"
 #include <mini-kvm/boot.h>

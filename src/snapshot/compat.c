@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Checking a snapshot's CPUID feature flags against the CPUID this host gives a vCPU. */
 #include "snapshot/compat.h"
 

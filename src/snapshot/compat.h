@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Whether this host can run a snapshot's vCPUs: the CPU features the guest already saw. */
 #ifndef MINI_KVM_SNAPSHOT_COMPAT_H
 #define MINI_KVM_SNAPSHOT_COMPAT_H

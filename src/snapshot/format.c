@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The snapshot file format: laying a file out (builder) and checking one read back (parser). */
 #include "snapshot/format.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The snapshot file format (docs/snapshot.md): header, section table, sparse page-aligned RAM. */
 #ifndef MINI_KVM_SNAPSHOT_FORMAT_H
 #define MINI_KVM_SNAPSHOT_FORMAT_H

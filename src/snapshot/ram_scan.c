@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Finding the guest RAM worth saving: pagemap for what was touched, a scan for what is not zero. */
 #include "snapshot/ram_scan.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Which pages of guest RAM a snapshot must hold: touched (pagemap) and not all zero. */
 #ifndef MINI_KVM_SNAPSHOT_RAM_SCAN_H
 #define MINI_KVM_SNAPSHOT_RAM_SCAN_H

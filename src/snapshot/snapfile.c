@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Snapshot files: a temporary file written while the VM is paused, synced and renamed after. */
 #include "snapshot/snapfile.h"
 

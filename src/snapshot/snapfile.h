@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Snapshot files on disk: written beside their name and renamed into place; opened and parsed. */
 #ifndef MINI_KVM_SNAPSHOT_SNAPFILE_H
 #define MINI_KVM_SNAPSHOT_SNAPFILE_H

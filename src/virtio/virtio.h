@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Virtio 1.2 (OASIS) constants shared by the transport, the virtqueue code and every device. */
 #ifndef MINI_KVM_VIRTIO_H
 #define MINI_KVM_VIRTIO_H

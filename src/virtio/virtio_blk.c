@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* virtio-blk (virtio 1.2, 5.2): requests on a host file with synchronous system calls. */
 #include "virtio/virtio_blk.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* virtio-blk (virtio 1.2, 5.2): a host file as a disk, served on the device's I/O thread. */
 #ifndef MINI_KVM_VIRTIO_BLK_H
 #define MINI_KVM_VIRTIO_BLK_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The virtio-mmio transport, version 2 (virtio 1.2, 4.2): registers, negotiation, reset. */
 #include "virtio/virtio_mmio.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The virtio-mmio transport, version 2 (virtio 1.2, 4.2): register file, status, queues. */
 #ifndef MINI_KVM_VIRTIO_MMIO_H
 #define MINI_KVM_VIRTIO_MMIO_H

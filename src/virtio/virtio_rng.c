@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* virtio-rng (virtio 1.2, 5.4): fill the guest's device-writable buffers from getrandom(). */
 #include "virtio/virtio_rng.h"
 

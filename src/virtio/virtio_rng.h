@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* virtio-rng, the entropy device (virtio 1.2, 5.4): random bytes from the host's getrandom(). */
 #ifndef MINI_KVM_VIRTIO_RNG_H
 #define MINI_KVM_VIRTIO_RNG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A virtio device's I/O thread: poll() on the queues' eventfds and a stop eventfd. */
 #include "virtio/virtio_worker.h"
 

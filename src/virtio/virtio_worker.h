@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A virtio device's I/O thread: waits on its queues' notify eventfds and serves them. */
 #ifndef MINI_KVM_VIRTIO_WORKER_H
 #define MINI_KVM_VIRTIO_WORKER_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Split virtqueue, device side (virtio 1.2, 2.7): hardened chain walking over guest_ptr(). */
 #include "virtio/virtqueue.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Test guest: counts from 0 to COUNT_END - 1, one number a line, COUNT_DELAY_NS of
  * the host's clock (HC_CLOCK) apart, then exits with status 0. A snapshot taken

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Test guest (--mode protected, loaded at 0x1000) for the HC_BLK_* hypercalls. It
  * prints, one per line: the disk's size in sectors; the NUL-terminated text of

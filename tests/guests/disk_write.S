@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Test guest (--mode protected, loaded at 0x1000): one HC_BLK_WRITE of
  * WRITE_SECTORS sectors of 'G' to sector 0, then prints its result (EAX, unsigned)

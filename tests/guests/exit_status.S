@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Test guest: ends at once with HC_EXIT(STATUS) (real mode); built once per status. */
 #include <mini-kvm/hypercall.h>
 #include "hc.inc"

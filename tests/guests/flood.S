@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Test guest (real mode, loaded at 0): prints FLOOD_LINES lines of FLOOD_LINE_LEN
  * bytes (256 KiB, four times what a pipe holds), then exits with status 0. Tests use

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A 64-bit C guest for the gdb tests (tests/integration/test_gdb.py), built with -O0
  * and symbols: a call chain to break in and backtrace, arguments and locals to

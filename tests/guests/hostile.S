@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Test guest (--mode long, run with -m 2): hypercalls with pointers outside guest
  * RAM, a string that runs off the end of RAM, an unknown function, and MMIO to an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Test guest: spins forever in real mode, so tests can stop it (--timeout, signals). */
 	.code16
 	.text

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Guests that only the tests use (exit statuses, faults, hostile I/O), built into $(BUILD)/test-guests/.
 
 TEST_GUEST_OUT := $(BUILD)/test-guests

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Test guest (--mode long): an invalid opcode with no IDT, i.e. a triple fault on any x86. */
 	.code64
 	.text

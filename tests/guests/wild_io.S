@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Test guest (real mode): port I/O that no device claims must read as all ones and
  * be dropped on write; a string OUT (rep outsb) to COM1 must print every byte.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """pytest fixtures for the integration tests: every test that takes `lane` runs in the
 host lane and in the nested lane (the lanes package: scripts/lanes/; docs/testing.md).
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Bad input never crashes the VMM: a one-line error naming the input and the cause, status 1 or 2."""
 
 import struct

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """`make bench QUICK=1` as a smoke test: every benchmark still runs, its runners agree on
 their checksums, and RESULTS.md and the plots get written (to a temporary folder: the
 committed bench/RESULTS.md is a full run's). Timings are not checked: one run per case

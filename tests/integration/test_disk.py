@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """--disk and the HC_BLK_* hypercalls end to end: a guest reads and writes a host file,
 its errors come back as values, and its writes are in the file even after it dies."""
 

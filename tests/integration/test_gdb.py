@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """mini-kvm run --gdb with Debian's own gdb in batch mode: a C long-mode guest with symbols
 (break, bt, print, finish, watch, the guest's own int3, continue to its exit status), a
 real-mode guest (stepi, registers, memory at CS:IP), the teaching OS (a break in its

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Every bundled guest, booted under KVM in each lane: its exact output and exit status."""
 
 import re

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Regression tests of what hostile testing broke: each failed before its fix.
 
 A crash when input reached a guest that had ended, guest output written into the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Self-tests of the test lanes (scripts/lanes/, scripts/assets.sh, scripts/initramfs/): the
 framing, timeouts and terminals that every mini-kvm test relies on. Only the last two
 tests need mini-kvm itself; the rest use the lanes' shells (/bin/sh here, busybox in L1).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Linux guests: the Debian kernel with the guest initramfs (scripts/assets.sh
 guest-initramfs) boots to a shell on the serial console, powers off, reboots, panics,
 takes ^C, quits on ^A x, and runs a batch with a boot timeline; a bad kernel, initrd,

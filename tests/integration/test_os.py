@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The teaching OS (guests/os/): one boot per lane drives its shell on a terminal through
 every command, a NULL-dereferencing process that the kernel kills, two CPU-bound
 processes that both make progress only through preemption, 1,000 processes created and

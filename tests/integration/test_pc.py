@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Classic PC guests end to end (docs/usage.md, "Classic PC kernels"): boot sectors
 from an ATA disk with no BIOS, the no-BIOS diagnosis, Multiboot kernels, a two-CPU bare
 kernel started through the MP table and INIT/SIPI, the debug console, isa-debug-exit,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The seccomp sandboxes (src/sandbox.c): every thread runs under its filter, a forbidden
 system call ends the process (kill or trap), --seccomp/--no-seccomp/MINI_KVM_SECCOMP choose,
 and guest RAM stays out of core dumps.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """SMP Linux guests: `-c N` boots the Debian kernel on N vCPUs, every one of them
 online (the guest's /proc/cpuinfo and /sys/devices/system/cpu/online), with --stats per
 vCPU and in total; a vCPU count beyond mini-kvm's tables or the host's KVM is refused.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Snapshots (docs/snapshot.md): a bare guest snapshotted mid-loop resumes its count with
 no gap, by --snapshot-at and by SIGUSR2; the teaching OS snapshotted with Ctrl-A s after
 writing a file still has it when restored, twice at once as two independent VMs; Linux

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """virtio for Linux guests end to end: the Debian kernel boots from an ext4 root on a
 virtio-blk disk (scripts/assets.sh disk-initramfs and rootfs), keeps a file across two
 boots and leaves it where debugfs finds it in the image; a ",ro" disk refuses writes

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The VMM around the guests: exit statuses, several guests at once, deaths, hostile
 guests, --stats/--trace/--timeout, signals and `mini-kvm check`."""
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A vCPU without KVM for unit tests: the buses, the hypercall port and a kvm_run in plain memory. */
 #include "fake_vcpu.h"
 

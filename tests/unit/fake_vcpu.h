@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A vCPU without KVM for unit tests: struct kvm_run in plain memory, its own buses, the hypercall port. */
 #ifndef MINI_KVM_FAKE_VCPU_H
 #define MINI_KVM_FAKE_VCPU_H

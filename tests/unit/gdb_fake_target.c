@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A fake gdb target: registers and memory in arrays, an unmapped hole, DR slots (hwbp.c). */
 #include "gdb_fake_target.h"
 

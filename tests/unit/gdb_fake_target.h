@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A fake gdb target for the stub's tests and fuzzer: 3 vCPUs, memory with a hole. */
 #ifndef MINI_KVM_GDB_FAKE_TARGET_H
 #define MINI_KVM_GDB_FAKE_TARGET_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Helpers for the loader tests (PVH, Multiboot, boot sector): ELF images in memory, reset sregs, table runs. */
 #ifndef MINI_KVM_LOADER_TEST_H
 #define MINI_KVM_LOADER_TEST_H

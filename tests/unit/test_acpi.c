@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the ACPI tables (src/arch/x86/acpi.c), read back the way an OS finds and checks them. */
 #include "unit.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the ATA channel (src/devices/ata.c): commands, error bits, hostile hosts. */
 #include "unit.h"
 

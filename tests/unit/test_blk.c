@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the paravirtual block device (src/devices/blk.c): opening a disk file, HC_BLK_* transfers and their range checks. */
 #include "unit.h"
 

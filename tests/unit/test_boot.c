@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the boot CPU state (src/arch/x86): GDT descriptors, boot page tables, boot_setup per mode. */
 #include "unit.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the boot-sector loader (src/loaders/bootsector.c): signature, placement, the trap stub, the diagnosis. */
 #include "loader_test.h"
 

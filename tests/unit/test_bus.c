@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the PIO/MMIO bus (src/bus.c): registration, overlap refusal, lookup, dispatch. */
 #include "unit.h"
 

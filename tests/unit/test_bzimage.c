@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the bzImage loader (src/loaders/bzimage.c): header checks, placement in RAM. */
 #include "unit.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the MC146818A RTC and CMOS model (src/devices/cmos.c) with a fake clock. */
 #include "unit.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of guest consoles (src/console.c): whole prefixed lines through a pipe, and host input. */
 #include "unit.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the i8042 and the ACPI power registers, each on its own with a fake of its ops. */
 #include "unit.h"
 

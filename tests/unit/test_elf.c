@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the guest loaders (src/loaders): ELF32/ELF64 parsing, flat binaries, image_open/image_place. */
 #include "unit.h"
 

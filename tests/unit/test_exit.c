@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of VM-exit handling (vcpu_handle_exit() in src/vcpu.c) with fake exits and no KVM. */
 #include "unit.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the GDB remote protocol codec (src/gdb/rsp.c): framing, escapes, hex. */
 #include "unit.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the all-stop run control (src/gdb/runctl.c) with real threads as pretend vCPUs. */
 #include "unit.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the gdb server (src/gdb/gdb_server.c) over loopback, with a fake target. */
 #include "unit.h"
 

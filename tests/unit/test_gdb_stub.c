@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the gdb stub: engine (stub.c), registers (regs.c), debug registers (hwbp.c). */
 #include "unit.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the KVM side of the gdb stub (src/gdb_target.c): registers, guest-debug state. */
 #include "unit.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the hypercall port (src/devices/hypercall_port.c) with a fake vCPU's registers: the guest ABI, function by function. */
 #include "unit.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the x86 instruction classifier (src/arch/x86/insn.c): one named case per row. */
 #include "unit.h"
 

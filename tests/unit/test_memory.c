@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of guest RAM (src/memory.c): layout around the MMIO hole, bounds-checked GPA access. */
 #include "unit.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the MP table (src/arch/x86/mptable.c), found and read back the way an OS does. */
 #include "unit.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the Multiboot v1 loader (src/loaders/multiboot.c): header search, a.out kludge, ELF, the info structure. */
 #include "loader_test.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the command line parser (src/options.c): flags, sizes, per-guest options, errors. */
 #include "unit.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of src/pc.c without KVM: which boot path a -k kernel takes, and the BIOS data area words. */
 #include "unit.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of debugcon, debug exit, the CRTC and the --vga-text renderer. */
 #include "unit.h"
 

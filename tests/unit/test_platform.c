@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the PC platform: the E820 map (src/arch/x86/e820.c), KVM GSI routing (gsi.c). */
 #include "unit.h"
 

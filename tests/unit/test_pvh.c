@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the PVH loader (src/loaders/pvh.c): the PHYS32 entry note, hvm_start_info and its placement. */
 #include "loader_test.h"
 

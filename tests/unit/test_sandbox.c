@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the seccomp sandboxes (src/sandbox.c): modes, and filters that bite, in forked children. */
 #include "unit.h"
 

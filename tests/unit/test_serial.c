@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the 16550A UART model (src/devices/serial.c) against the PC16550D datasheet. */
 #include "unit.h"
 

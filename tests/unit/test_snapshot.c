@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the snapshot file format (src/snapshot/format.c): round trips and hostile files. */
 #include "unit.h"
 

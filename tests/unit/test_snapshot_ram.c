@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of a snapshot's RAM: the scan (src/snapshot/ram_scan.c), files (snapfile.c), CPUID. */
 #include "unit.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of VM-exit statistics (src/stats.c): counting exits and I/O, merging, the --stats table. */
 #include "unit.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the boot timeline (src/timeline.c): first marks win, phases print in order. */
 #include "unit.h"
 

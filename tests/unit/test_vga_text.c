@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the --vga-text renderer (src/vga_text.c): frames from guest RAM through the CRTC, the serial policy, the thread. */
 #include "unit.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of virtio-blk (src/virtio/virtio_blk.c) against virtio 1.2, 5.2, on a temporary file. */
 #include "unit.h"
 

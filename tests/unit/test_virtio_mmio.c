@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the virtio-mmio transport (src/virtio/virtio_mmio.c) against virtio 1.2, 4.2. */
 #include "unit.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of virtio-rng (src/virtio/virtio_rng.c) against virtio 1.2, 5.4. */
 #include "unit.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the split virtqueue (src/virtio/virtqueue.c) against virtio 1.2, 2.7, with fake RAM. */
 #include "unit.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the VM layer without KVM (vm_init()): how vCPU outcomes end a VM, and a Linux guest's policy. */
 #include "unit.h"
 

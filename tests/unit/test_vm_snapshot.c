@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the VM's snapshot parts that need no KVM (src/vm_snapshot.c): devices, disk, machine. */
 #include "unit.h"
 

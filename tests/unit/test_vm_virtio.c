@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of a VM's virtio-mmio devices (src/vm_virtio.c): slots, the bus, I/O threads, interrupts, notes. */
 #include "unit.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Helpers shared by the cmocka unit tests: includes in cmocka's order, substring asserts, temp files. */
 #ifndef MINI_KVM_UNIT_H
 #define MINI_KVM_UNIT_H

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/unit/unit.mk: cmocka unit tests, one binary per area (included by ../../Makefile).
 #
 #   make unit-build   build every test binary into $(BUILD)/unit/

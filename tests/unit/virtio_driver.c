@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A small virtio driver for unit tests: what Linux's virtio_mmio and virtio_ring do, simplified. */
 #include "unit.h"
 

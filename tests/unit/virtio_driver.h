@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A small virtio driver for unit tests: register handshake, split rings in fake guest RAM. */
 #ifndef MINI_KVM_TEST_VIRTIO_DRIVER_H
 #define MINI_KVM_TEST_VIRTIO_DRIVER_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The bare matmul guest's PC entry: a Multiboot (v1) kernel, as QEMU's -kernel loads one
  * (it takes only 32-bit images: the Makefile turns this ELF64 into an ELF32). Entered

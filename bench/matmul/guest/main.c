@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The bare matmul guest's ring-3 program: read the parameters, run the benchmark
  * (bench/matmul/driver.c, the same object as every other runner), print its

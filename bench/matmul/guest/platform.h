@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The bare matmul guest's view of its machine: mini-kvm (platform_hc.c) or a PC (platform_pc.c). */
 #ifndef BENCH_MATMUL_PLATFORM_H
 #define BENCH_MATMUL_PLATFORM_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The bare matmul guest under mini-kvm: hypercalls (include/mini-kvm/hypercall.h) from ring 3. */
 #include <stdint.h>
 

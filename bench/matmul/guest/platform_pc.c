@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The bare matmul guest on a PC (QEMU's default machine, no mini-kvm hypercalls):
  *   console   COM1 (a 16550 at 0x3f8), polled;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The bare matmul guest's 64-bit entry: from ring 0 in long mode (mini-kvm's ELF64 boot
  * state, or boot32.S under QEMU) to guest_main() in ring 3, for good.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The bare matmul guest's GDT selectors, shared by its 32-bit boot stub and its ring-3 entry. */
 #ifndef BENCH_MATMUL_SELECTORS_H
 #define BENCH_MATMUL_SELECTORS_H

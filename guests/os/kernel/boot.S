@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Kernel entry: from mini-kvm's long-mode state to our own page tables in the higher half. */
 #include "memlayout.h"
 

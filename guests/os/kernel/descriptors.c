@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The kernel's GDT and 64-bit TSS (SDM 3A, 3.4.5 descriptors; 8.7 the 64-bit TSS). */
 #include "descriptors.h"
 #include "segments.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The kernel's GDT (kernel and user segments) and its 64-bit TSS. */
 #ifndef OS_DESCRIPTORS_H
 #define OS_DESCRIPTORS_H

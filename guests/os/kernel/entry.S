@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Trap entry and exit: exception/IRQ stubs, the syscall entry, and the context switch. */
 #include "segments.h"
 

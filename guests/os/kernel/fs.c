@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The file system: a ustar archive (POSIX.1-2001 pax, "ustar Interchange Format") on
  * the paravirtual disk. Read whole at boot; every write rewrites the archive, so the

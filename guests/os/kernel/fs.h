@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The file system: a ustar archive on mini-kvm's paravirtual disk, held in memory. */
 #ifndef OS_FS_H
 #define OS_FS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Linker script of the teaching OS kernel: linked in the higher half, loaded at 1 MiB. */
 #include "memlayout.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The teaching OS kernel's entry: bring up each part in order, test, start the shell. */
 #include <mini-kvm/hypercall.h>
 

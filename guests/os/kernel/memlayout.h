@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The kernel's memory map: where it is loaded, where it runs, how much RAM it manages. */
 #ifndef OS_MEMLAYOUT_H
 #define OS_MEMLAYOUT_H

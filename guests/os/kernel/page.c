@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The physical page allocator: a singly linked free list through the free pages themselves. */
 #include "tty.h"
 #include "memlayout.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The physical page allocator: a free list of 4 KiB pages threaded through the pages. */
 #ifndef OS_PAGE_H
 #define OS_PAGE_H

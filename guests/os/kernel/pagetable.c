@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Page tables (SDM 3A, 4.5: 4-level paging, 4 KiB pages) for the kernel and each process. */
 #include "abi.h"
 #include "tty.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Page tables: the kernel's higher-half map and the per-process address spaces. */
 #ifndef OS_PAGETABLE_H
 #define OS_PAGETABLE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The 8259A PIC pair (Intel 8259A datasheet, ICW1-4, OCW2-3) and the 8254 PIT's channel 0. */
 #include "pic.h"
 #include "segments.h"

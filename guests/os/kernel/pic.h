@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The legacy 8259A PIC pair and the 8254 PIT's channel 0 (the timer). */
 #ifndef OS_PIC_H
 #define OS_PIC_H

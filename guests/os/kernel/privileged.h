@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Privileged x86-64 instructions the kernel uses, as inline functions. */
 #ifndef OS_PRIVILEGED_H
 #define OS_PRIVILEGED_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Processes: embedded program images, per-process address spaces, round-robin scheduling. */
 #include <mini-kvm/hypercall.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Processes: creation from embedded program images, round-robin scheduling, exit and wait. */
 #ifndef OS_PROC_H
 #define OS_PROC_H

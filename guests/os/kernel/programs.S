@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The user programs, embedded as flat images (built by os.mk, found through as -I). */
 
 /* One program: its image, and a program_table row {name, start, end}. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The user programs embedded in the kernel image (programs.S). */
 #ifndef OS_PROGRAMS_H
 #define OS_PROGRAMS_H

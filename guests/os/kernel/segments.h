@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* GDT selectors and trap vectors shared by the kernel's C and assembly. */
 #ifndef OS_SEGMENTS_H
 #define OS_SEGMENTS_H

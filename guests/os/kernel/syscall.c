@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * System calls. Why syscall and not int 0x80: it is the x86-64 way (one MSR-set entry
  * point, no IDT gate, no memory access to find the handler), and on kvm_pvm, whose

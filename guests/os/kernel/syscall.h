@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* System calls: the syscall instruction's MSRs and the dispatch by number. */
 #ifndef OS_SYSCALL_H
 #define OS_SYSCALL_H

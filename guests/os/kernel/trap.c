@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The IDT (SDM 3A, 6.14), and what happens on every exception, IRQ and system call. */
 #include "abi.h"
 #include "tty.h"

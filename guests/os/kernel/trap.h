@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Trap frames, the IDT, and the dispatch of exceptions, IRQs and system calls. */
 #ifndef OS_TRAP_H
 #define OS_TRAP_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The console: COM1's 16550 UART (PC16550D datasheet), polled output, buffered input. */
 #include <stdarg.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The console: COM1's 16550 UART, polled for output, interrupt-driven (IRQ 4) for input. */
 #ifndef OS_TTY_H
 #define OS_TTY_H

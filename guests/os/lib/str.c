@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* String helpers shared by the kernel and the user programs. */
 #include "format.h"
 #include "str.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* String helpers shared by the kernel and the user programs (no libc on either side). */
 #ifndef OS_STR_H
 #define OS_STR_H

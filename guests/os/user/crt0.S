@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Entry of user programs: call main(), hand its return value to SYS_EXIT. */
 #include "abi.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The smallest user program: a greeting with its pid. */
 #include "ulib.h"
 

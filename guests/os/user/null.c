@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Dereferences NULL: the kernel must kill this process and nothing else. */
 #include "ulib.h"
 

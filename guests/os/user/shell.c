@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The shell: reads a line (echoing it: the host terminal is raw), splits off the
  * command word, runs the command from the table below. To add a command, write a

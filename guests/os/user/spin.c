@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * CPU-bound, never yields: prints a line every SPIN_TICKS timer ticks of wall time,
  * SPIN_LINES times. Two at once both make progress only if the kernel preempts them.

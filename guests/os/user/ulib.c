@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The user programs' library: line-buffered printf over SYS_WRITE, error messages. */
 #include <stdarg.h>
 

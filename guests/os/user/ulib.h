@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The user programs' library: system call wrappers and console printing. */
 #ifndef OS_ULIB_H
 #define OS_ULIB_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Linker script of user programs: one flat blob at USER_BASE, entered at its first byte. */
 #include "abi.h"
 

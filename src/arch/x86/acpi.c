@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ACPI tables for a hardware-reduced x86 guest (ACPI 6.5): RSDP, XSDT, RSDT, FADT, DSDT, MADT. */
 #include "arch/x86/acpi.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ACPI tables for a hardware-reduced guest: RSDP, XSDT/RSDT, FADT, DSDT and MADT in the BIOS area. */
 #ifndef MINI_KVM_ACPI_H
 #define MINI_KVM_ACPI_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A reset vector for guests that reboot through the BIOS: reset the VM, as POST would. */
 #include "arch/x86/bios.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The whole of mini-kvm's BIOS: a reset vector that resets the VM. */
 #ifndef MINI_KVM_BIOS_H
 #define MINI_KVM_BIOS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* CPU state for each boot mode: segments, control registers, page tables, entry registers. */
 #include "arch/x86/boot_state.h"
 

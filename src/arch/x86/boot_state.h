@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Boot modes for flat and ELF guests: the CPU state each mode starts in. */
 #ifndef MINI_KVM_BOOT_STATE_H
 #define MINI_KVM_BOOT_STATE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* struct boot_params (the "zero page") and its setup_header: Linux x86 boot protocol 2.15. */
 #ifndef MINI_KVM_BOOTPARAMS_H
 #define MINI_KVM_BOOTPARAMS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Per-vCPU CPUID: KVM's supported table with the APIC IDs filled in. */
 #include "arch/x86/cpuid.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The CPUID a vCPU sees: KVM's supported leaves, with per-vCPU fields filled in. */
 #ifndef MINI_KVM_CPUID_H
 #define MINI_KVM_CPUID_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Building the E820 map from guest RAM: what Linux believes about its memory. */
 #include "arch/x86/e820.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The E820 memory map a Linux guest gets in its zero page, derived from the RAM regions. */
 #ifndef MINI_KVM_E820_H
 #define MINI_KVM_E820_H

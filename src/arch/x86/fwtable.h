@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What the firmware tables (ACPI, MP) share: byte checksums, a writing cursor, layout asserts. */
 #ifndef MINI_KVM_FWTABLE_H
 #define MINI_KVM_FWTABLE_H

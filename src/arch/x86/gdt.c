@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Flat segment descriptors: one description (struct kvm_segment) serves both KVM and the GDT. */
 #include "arch/x86/gdt.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Flat GDTs for the boot modes, and the descriptor encoding (SDM 3A 3.4.5). */
 #ifndef MINI_KVM_GDT_H
 #define MINI_KVM_GDT_H

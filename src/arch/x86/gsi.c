@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* KVM GSI routing for a PC: ISA IRQs to both 8259s and the I/O APIC, the PIT on pin 2. */
 #include "arch/x86/gsi.h"
 

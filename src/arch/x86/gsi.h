@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The PC's interrupt wiring as a KVM GSI routing table (KVM_SET_GSI_ROUTING). */
 #ifndef MINI_KVM_GSI_H
 #define MINI_KVM_GSI_H

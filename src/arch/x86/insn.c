@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A minimal x86 opcode classifier: which kind of instruction a dead vCPU stopped at. */
 #include "arch/x86/insn.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Just enough x86 instruction decoding to name what a guest died on (for death diagnoses). */
 #ifndef MINI_KVM_X86_INSN_H
 #define MINI_KVM_X86_INSN_H

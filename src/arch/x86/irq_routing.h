@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Interrupt wiring that the MP table and the ACPI MADT both describe: APIC IDs, the I/O APIC, ISA IRQs. */
 #ifndef MINI_KVM_IRQ_ROUTING_H
 #define MINI_KVM_IRQ_ROUTING_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Every fixed guest-physical address, port and IRQ line of a mini-kvm guest, in one place. */
 #ifndef MINI_KVM_LAYOUT_H
 #define MINI_KVM_LAYOUT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* MP spec 1.4 floating pointer and configuration table: CPUs, ISA bus, I/O APIC and IRQ routing. */
 #include "arch/x86/mptable.h"
 

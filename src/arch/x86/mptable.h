@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Intel MultiProcessor Specification 1.4 tables: the floating pointer and the configuration table. */
 #ifndef MINI_KVM_MPTABLE_H
 #define MINI_KVM_MPTABLE_H

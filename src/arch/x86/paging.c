@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Identity-mapped boot page tables for long mode and 32-bit PSE paging. */
 #include "arch/x86/paging.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Boot page tables written by the VMM into guest memory (SDM 3A ch. 4). */
 #ifndef MINI_KVM_PAGING_H
 #define MINI_KVM_PAGING_H

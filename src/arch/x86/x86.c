@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Names of x86 architectural events, for dumps and probe reports. */
 #include "arch/x86/x86.h"
 

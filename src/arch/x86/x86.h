@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* x86 architectural bits mini-kvm sets or reads (Intel SDM vol. 3A, ch. 2-4). */
 #ifndef MINI_KVM_X86_H
 #define MINI_KVM_X86_H

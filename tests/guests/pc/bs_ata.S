@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A real-mode boot sector that reads its second stage over ATA PIO, with no BIOS:
  * sector 0 prints "boot: stage 1", reads STAGE2_SECTORS sectors from LBA 1 of the

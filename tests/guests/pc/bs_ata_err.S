@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A boot sector that drives the ATA controller wrongly on purpose and prints what the
  * drive answers, one line each, as "status error" in hex: READ SECTORS beyond the

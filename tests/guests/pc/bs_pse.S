@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A boot sector that leaves real mode by itself, as classic boot blocks do: A20 on
  * through the 8042 (D1h, DFh), then port 92h's fast A20 too, a flat GDT, protected mode,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Entry of the 32-bit C test guests (protected mode, paging off): a stack, then
  * main(EAX, EBX) -- a Multiboot loader's magic and information structure. With

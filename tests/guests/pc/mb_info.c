@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A Multiboot kernel (Multiboot 0.6.96) that prints what its loader told it: the
  * magic, mem_lower/mem_upper, the memory map, the command line, the loader's name and

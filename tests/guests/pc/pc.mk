@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/guests/pc/: classic-PC test guests (boot sectors, Multiboot, SMP, tk), built into
 # $(BUILD)/test-guests/. Only PC ports (COM1, ATA, isa-debug-exit at 0xf4): the same
 # images boot on QEMU -M pc, which the pcboot benchmark compares against.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * What the classic-PC test guests share (freestanding C, 32-bit): port I/O, COM1
  * output by polling, a tiny printf, isa-debug-exit, the MP table search (MP 1.4, 4.1)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A two-CPU bare kernel (protected mode, paging off, --irqchip -c 2): it finds the MP
  * table where MP 1.4 says to search, prints the processors it lists, and starts each

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The teaching OS's kernel<->user ABI: user address space, system call numbers, error codes. */
 #ifndef OS_ABI_H
 #define OS_ABI_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tk's boot sector: what a classic teaching kernel's boot block does on a PC, with no
  * BIOS call. Real mode at 0000:7C00: A20 on through the 8042 (wait for an empty input

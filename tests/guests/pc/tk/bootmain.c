@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tk's boot loader, the second half of its boot sector: read the kernel, an ELF file
  * starting at sector 1 of the first ATA disk, with PIO polling (no BIOS, no

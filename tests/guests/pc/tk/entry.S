@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tk's entry, its interrupt stubs and the APs' trampoline. The ELF entry point is
  * physical (paging is off both after tk's boot sector and after a Multiboot loader,

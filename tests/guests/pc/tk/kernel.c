@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tk, a tiny classic 32-bit SMP teaching kernel for the PC, written for mini-kvm's
  * tests in the shape of the OS-course kernels it stands for: booted by its own boot

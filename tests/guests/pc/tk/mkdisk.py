@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """tk's disk images.
 
   mkdisk.py boot BOOT.bin KERNEL.elf OUT   disk 0: the boot sector, then the kernel ELF
