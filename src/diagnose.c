@@ -77,12 +77,12 @@ char *diagnose_wrong_mode(const struct guest_image *img, uint64_t cr0, enum wron
 	return text;
 }
 
+/* The length of 00 00, add %al,(%bx,%si): what zero-filled memory decodes to. */
+#define ZERO_SLED_INSN_LEN 2
+
 bool diagnose_code_is_zeros(const uint8_t *code, size_t len)
 {
-	for (size_t i = 0; i < len; i++)
-		if (code[i])
-			return false;
-	return len > 0;
+	return len >= ZERO_SLED_INSN_LEN && !code[0] && !code[1];
 }
 
 char *diagnose_stopped(const struct vm *vm, const struct guest_image *img)

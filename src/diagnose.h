@@ -39,7 +39,13 @@ enum wrong_mode_sign {
  */
 char *diagnose_wrong_mode(const struct guest_image *img, uint64_t cr0, enum wrong_mode_sign sign);
 
-/* Whether len bytes of code are all zeros: 00 00 is add %al,(%bx,%si), a sled. Pure. */
+/*
+ * Whether the instruction at the start of len bytes of code is the one zero-filled
+ * memory decodes to, 00 00 (add %al,(%bx,%si)): a vCPU on such a sled. Only the
+ * instruction counts, not what follows: a sled wraps around its 64 KiB segment and
+ * passes over the program's own bytes, where a timeout may catch it (the nested lane
+ * caught one at "00 00 00 e5"). Pure.
+ */
 bool diagnose_code_is_zeros(const uint8_t *code, size_t len);
 
 /*

@@ -129,6 +129,7 @@ static const struct rule guest_rules[] = {
 	ALLOW(set_robust_list),
 	ALLOW(rseq),
 	ALLOW_IF_EQ(prctl, 0, PR_SET_NO_NEW_PRIVS),
+	ALLOW(eventfd2), /* a virtio I/O thread's stop eventfd, made as vm_run() starts it */
 	ALLOW_IF_EQ(seccomp, 0, SECCOMP_SET_MODE_FILTER),
 	ALLOW(rt_sigaction),
 	ALLOW_KVM_IOCTLS,

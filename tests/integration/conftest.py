@@ -57,6 +57,9 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "lanes(*names): parametrize `lane` over these lanes (host, nested, "
         "nested1) instead of the default ones (host, nested)")
+    config.addinivalue_line(
+        "markers", "slow: a long Linux boot in a nested lane beyond the one make check "
+        "keeps: run by make check-slow (CI's next step), left out of make check")
 
 
 def selected_lanes(config) -> list[str]:

@@ -316,6 +316,7 @@ def linux_gdb_session(lane, args: list[str]):
 
 
 @pytest.mark.needs(*LINUX_NEEDS)
+@pytest.mark.slow
 def test_gdb_linux(lane):
     """Linux with nokaslr, at its shell: gdb attaches (the VM stops), reads registers and
     kernel code, steps; where this host traps breakpoints, it breaks at the syscall

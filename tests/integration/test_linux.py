@@ -181,6 +181,7 @@ def test_linux_boots_to_a_shell_and_powers_off(lane):
 
 
 @pytest.mark.needs(*LINUX_NEEDS)
+@pytest.mark.slow
 def test_linux_reboot_ends_the_vm(lane):
     with linux_session(lane) as p:
         p.sendline(b"reboot -f")
@@ -188,6 +189,7 @@ def test_linux_reboot_ends_the_vm(lane):
 
 
 @pytest.mark.needs(*LINUX_NEEDS)
+@pytest.mark.slow
 def test_linux_panic_is_status_3(lane):
     # rdinit, not init: with an initramfs the kernel runs its /init and never looks at
     # init=. A missing rdinit sends it to mount a root file system, and there is none:
@@ -200,6 +202,7 @@ def test_linux_panic_is_status_3(lane):
 
 
 @pytest.mark.needs(*LINUX_NEEDS)
+@pytest.mark.slow
 def test_linux_ctrl_c_reaches_the_guest_and_ctrl_a_x_quits(lane):
     with linux_session(lane) as p:
         # The echoed line shows st''arted, the output "started": sleep runs from then on.
@@ -232,6 +235,7 @@ def parse_timeline(stats: dict) -> dict[str, tuple[int, int]]:
 
 @pytest.mark.needs(*LINUX_NEEDS)
 @pytest.mark.parametrize("boot", ["bzimage", "pvh"])
+@pytest.mark.slow
 def test_linux_batch_with_boot_timeline(lane, boot):
     # Not quiet: the timeline's "Linux version" row is the kernel's first console line.
     # The same kernel boots compressed (bzImage, 64-bit entry) or uncompressed (PVH).
@@ -294,6 +298,7 @@ def test_linux_refuses_a_command_line_longer_than_the_kernel_takes(lane):
     assert re.search(r"command line|cmdline|-p", r.err), r
 
 
+@pytest.mark.slow
 def test_linux_takes_the_longest_command_line_whole(lane):
     """The boundary of the test above: a command line of cmdline_size bytes reaches the
     guest whole (its last word, mkvm.batch, makes the guest power off) or, where this KVM

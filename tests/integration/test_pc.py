@@ -177,6 +177,7 @@ def run_tk(lane, *how):
 # (QEMU 7.2's emulated SVM stalls SMP guests in a 2-vCPU L1, lanes.NESTED_LANES).
 @pytest.mark.lanes("host", "nested1")
 @pytest.mark.needs("paging")
+@pytest.mark.slow
 def test_teaching_kernel_boots_from_its_boot_sector_to_its_shell(lane):
     lines = tk_transcript(run_tk(lane, "--boot-disk"))
     assert lines[:4] == ["tk: booting", "ide: disk 1: 14 sectors",
@@ -186,6 +187,7 @@ def test_teaching_kernel_boots_from_its_boot_sector_to_its_shell(lane):
 
 @pytest.mark.lanes("host", "nested1")
 @pytest.mark.needs("paging")
+@pytest.mark.slow
 def test_teaching_kernel_by_multiboot_gives_the_same_result(lane):
     by_sector = tk_transcript(run_tk(lane, "--boot-disk"))
     by_multiboot = tk_transcript(run_tk(lane, "-k", lane.test_guest("tk.elf")))

@@ -38,6 +38,7 @@ def boots_with_cpus(lane, cpus: int):
 
 @pytest.mark.lanes("host", "nested")
 @pytest.mark.needs(*LINUX_NEEDS)
+@pytest.mark.slow
 def test_linux_one_vcpu(lane):
     r = boots_with_cpus(lane, 1)
     stats = lanes.stats_of(lanes.parse_stats(r.err))
@@ -47,6 +48,7 @@ def test_linux_one_vcpu(lane):
 @pytest.mark.lanes("host", "nested1")
 @pytest.mark.needs(*LINUX_NEEDS)
 @pytest.mark.parametrize("cpus", [2, 4])
+@pytest.mark.slow
 def test_linux_vcpus_all_online(lane, cpus):
     r = boots_with_cpus(lane, cpus)
     # --stats: the total, then each vCPU, whose exits add up to the total.

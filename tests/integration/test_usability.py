@@ -189,6 +189,7 @@ def test_params_without_a_console_get_the_serial_one(lane):
 
 
 @pytest.mark.needs("long", "syscall", "int-gate", "irq-ring3")
+@pytest.mark.slow
 def test_linux_params_without_a_console_still_print(lane):
     from test_linux import DONE, run_linux
 

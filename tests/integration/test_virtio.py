@@ -82,6 +82,7 @@ def md5(lane, path: str) -> str:
 
 
 @pytest.mark.needs(*LINUX_NEEDS)
+@pytest.mark.slow
 def test_root_on_virtio_blk_keeps_a_file_across_boots(lane):
     token = f"kept-{secrets.token_hex(4)}"
     root = lane.linux_root_copy("root.ext4")

@@ -48,6 +48,10 @@ static void test_code_is_zeros(void **state)
 	assert_true(diagnose_code_is_zeros(zeros, sizeof(zeros)));
 	assert_false(diagnose_code_is_zeros(spin, sizeof(spin))); /* jmp $: a loop, not a sled */
 	assert_false(diagnose_code_is_zeros(zeros, 0));
+	assert_false(diagnose_code_is_zeros(zeros, 1)); /* not a whole instruction */
+	/* A sled that reached the program's own bytes: the instruction is still 00 00. */
+	assert_true(diagnose_code_is_zeros((const uint8_t[]){ 0, 0, 0, 0xe5, 0 }, 5));
+	assert_false(diagnose_code_is_zeros((const uint8_t[]){ 0, 0xe5, 0, 0 }, 4));
 }
 
 /* --- files that are no program ------------------------------------------------------ */
