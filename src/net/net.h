@@ -26,6 +26,11 @@
 /* A TSO frame: 64 KiB of IP packet behind an Ethernet header with a VLAN tag. */
 #define NET_FRAME_MAX (NET_ETH_HLEN + NET_ETH_VLAN_HLEN + NET_IP_MAXPACKET)
 
+/* Offloads a guest takes on receive (virtio-net's GUEST_CSUM, GUEST_TSO4, GUEST_TSO6). */
+#define NET_OFFLOAD_CSUM 0x1 /* partly checksummed frames (NEEDS_CSUM) */
+#define NET_OFFLOAD_TSO4 0x2 /* TCP segmentation offload frames, IPv4 */
+#define NET_OFFLOAD_TSO6 0x4 /* ... IPv6 */
+
 /* --net's parts, parsed by net_config_parse(). */
 enum net_kind {
 	NET_NONE,
@@ -107,10 +112,11 @@ struct net_backend {
 	 */
 	int (*send)(struct net_backend *be, const struct iovec *iov, unsigned int n);
 	/*
-	 * The offloads the guest accepts on receive changed (VIRTIO_NET_F_GUEST_* bits of
-	 * features, 0 at reset). Only for backends with offloads. Returns 0 or -errno.
+	 * The offloads the guest takes on receive changed (NET_OFFLOAD_*, 0 at reset):
+	 * the backend may then hand it such frames. Only for backends with offloads.
+	 * Returns 0 or -errno with a message.
 	 */
-	int (*set_offloads)(struct net_backend *be, uint64_t features);
+	int (*set_offloads)(struct net_backend *be, unsigned int offloads);
 	/* Start the backend's thread, handing frames to peer (copied). 0 or -errno. */
 	int (*start)(struct net_backend *be, const struct net_peer *peer);
 	/* Stop and join the thread (after the peer stopped: wait_room() returns). */

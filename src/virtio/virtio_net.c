@@ -364,19 +364,33 @@ static void net_notify(void *opaque, unsigned int queue)
 
 /* --- negotiation and lifecycle ------------------------------------------------- */
 
+/* The backend's NET_OFFLOAD_* for the driver's receive features (5.1.3.1: TSO needs CSUM). */
+static unsigned int guest_offloads(uint64_t features)
+{
+	unsigned int offloads = 0;
+
+	if (!(features & VIRTIO_FEATURE(VIRTIO_NET_F_GUEST_CSUM)))
+		return 0;
+	offloads |= NET_OFFLOAD_CSUM;
+	if (features & VIRTIO_FEATURE(VIRTIO_NET_F_GUEST_TSO4))
+		offloads |= NET_OFFLOAD_TSO4;
+	if (features & VIRTIO_FEATURE(VIRTIO_NET_F_GUEST_TSO6))
+		offloads |= NET_OFFLOAD_TSO6;
+	return offloads;
+}
+
 /* The driver accepted features (DRIVER_OK, every queue lock held). */
 static void net_activate(void *opaque, uint64_t features)
 {
 	struct virtio_net *net = opaque;
 
 	net->negotiated = features;
-	if (net->backend && net->backend->offloads && net->backend->set_offloads &&
-	    net->backend->set_offloads(net->backend, features) < 0) {
-		/*
-		 * The tap device kept its offloads off: it then gives complete frames,
-		 * which a driver that accepted GUEST_CSUM/TSO takes all the same.
-		 */
-	}
+	/*
+	 * If this fails the tap device keeps its offloads off and gives complete frames,
+	 * which a driver that accepted GUEST_CSUM or TSO takes all the same.
+	 */
+	if (net->backend && net->backend->offloads && net->backend->set_offloads)
+		net->backend->set_offloads(net->backend, guest_offloads(features));
 }
 
 /* Device reset (every queue lock held): forget features, drop what the old driver missed. */
