@@ -102,6 +102,16 @@ def linux_vmlinux() -> Path:
     return Path(run_assets_sh("vmlinux"))
 
 
+def vmm_payload() -> list[tuple[Path, str]]:
+    """build/mini-kvm as /bin/mini-kvm, with the shared libraries ldd names (libslirp,
+    glib, libc ... and the dynamic loader) at their own paths: the dynamic build, whose
+    --net user the static twin lacks (Debian ships libslirp shared only). [] if unbuilt."""
+    vmm = BUILD / "mini-kvm"
+    if not vmm.exists():
+        return []
+    return [(vmm, "/bin/mini-kvm"), *host_program_payload(vmm)[1:]]
+
+
 def default_payload(linux: bool = True) -> list[tuple[Path, str]]:
     """What the nested lane ships into L1: (path here, path in L1), those that exist.
     With `linux`, also the Linux guest's kernel and initramfs (9 MB more), the disk
@@ -109,7 +119,7 @@ def default_payload(linux: bool = True) -> list[tuple[Path, str]]:
     scripts/assets.sh cannot provide them (linux_kernel() then says why)."""
     global _linux_left_out
     items = [
-        (BUILD / "mini-kvm-static", "/bin/mini-kvm"),
+        *vmm_payload(),
         (BUILD / "guests", "/guests"),
         (BUILD / "test-guests", "/test-guests"),
         (DATA_DIR, "/data"),
