@@ -27,6 +27,9 @@ LINUX_ROOTFS_DEST = "/linux/rootfs.ext4"
 # Host programs the tests run in L1 beside mini-kvm, with the libraries they link
 # (debugfs reads the guest's ext4 image there). Each is shipped at its own path.
 L1_HOST_TOOLS = (Path("/usr/sbin/debugfs"),)
+# Where Debian keeps libgcc_s.so.1 (which build/mini-kvm loads at run time, see
+# vmm_payload()).
+LIBGCC_S = (Path("/lib/x86_64-linux-gnu/libgcc_s.so.1"), Path("/usr/lib/x86_64-linux-gnu/libgcc_s.so.1"))
 
 _linux_assets: tuple[Path, Path] | None = None
 _disk_assets: tuple[Path, Path] | None = None
@@ -109,7 +112,14 @@ def vmm_payload() -> list[tuple[Path, str]]:
     vmm = BUILD / "mini-kvm"
     if not vmm.exists():
         return []
-    return [(vmm, "/bin/mini-kvm"), *host_program_payload(vmm)[1:]]
+    items = [(vmm, "/bin/mini-kvm"), *host_program_payload(vmm)[1:]]
+    # glibc dlopen()s libgcc_s for pthread_cancel() (the runner cancels its stdin
+    # reader): ldd does not list it.
+    for lib in LIBGCC_S:
+        if lib.exists():
+            items.append((lib.resolve(), str(lib)))
+            break
+    return items
 
 
 def default_payload(linux: bool = True) -> list[tuple[Path, str]]:

@@ -33,11 +33,10 @@ static int parse_mac(uint8_t mac[NET_ETH_ADDR_LEN], const char *s)
 	unsigned int b[NET_ETH_ADDR_LEN];
 	char end;
 
-	if (strlen(s) != 17 ||
-	    sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
-		   &end) != NET_ETH_ADDR_LEN)
-		return error_set(EINVAL, "--net: mac=%s is not a MAC address like 02:4d:4b:00:00:01",
-				 s);
+	if (strlen(s) != 17 || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3],
+				      &b[4], &b[5], &end) != NET_ETH_ADDR_LEN)
+		return error_set(EINVAL,
+				 "--net: mac=%s is not a MAC address like 02:4d:4b:00:00:01", s);
 	for (int i = 0; i < NET_ETH_ADDR_LEN; i++)
 		mac[i] = (uint8_t)b[i];
 	if (mac[0] & MAC_GROUP_BIT)

@@ -31,12 +31,12 @@ int net_user_create(struct net_backend **out, const struct net_config *cfg)
 #include <unistd.h>
 
 /* The network QEMU's -netdev user gives, so guides and habits carry over. */
-#define USER_NETWORK	"10.0.2.0"
-#define USER_NETMASK	"255.255.255.0"
-#define USER_HOST	"10.0.2.2" /* gateway; reaches the host's 127.0.0.1 */
-#define USER_DHCP_START "10.0.2.15"
-#define USER_DNS	"10.0.2.3"
-#define USER_HOSTNAME	"mini-kvm"
+#define USER_NETWORK		  "10.0.2.0"
+#define USER_NETMASK		  "255.255.255.0"
+#define USER_HOST		  "10.0.2.2" /* gateway; reaches the host's 127.0.0.1 */
+#define USER_DHCP_START		  "10.0.2.15"
+#define USER_DNS		  "10.0.2.3"
+#define USER_HOSTNAME		  "mini-kvm"
 /* libslirp's SlirpConfig version this file fills (4: disable_dhcp, timer_new_opaque). */
 #define USER_SLIRP_CONFIG_VERSION 4
 
@@ -45,11 +45,11 @@ int net_user_create(struct net_backend **out, const struct net_config *cfg)
  * transmit queue waits: VIRTIO_REQ_BUSY). slirp's MTU is 1500: frames of 1514 bytes,
  * 1518 with a VLAN tag; anything larger slirp could not take and is dropped.
  */
-#define USER_TX_SLOTS	  64
-#define USER_TX_FRAME_MAX (NET_ETH_HLEN + NET_ETH_VLAN_HLEN + 1500)
-#define NS_PER_MS	  1000000LL
+#define USER_TX_SLOTS		  64
+#define USER_TX_FRAME_MAX	  (NET_ETH_HLEN + NET_ETH_VLAN_HLEN + 1500)
+#define NS_PER_MS		  1000000LL
 /* poll() without timers: wake now and then anyway (slirp's own timeouts are shorter). */
-#define USER_POLL_MAX_MS 1000
+#define USER_POLL_MAX_MS	  1000
 
 struct user_tx_slot {
 	uint32_t len;
@@ -71,8 +71,8 @@ struct net_user {
 	struct net_peer peer;
 	pthread_t thread;
 	bool running;
-	bool stop;    /* atomic */
-	int wake_fd;  /* eventfd: frames to send, or stop */
+	bool stop;   /* atomic */
+	int wake_fd; /* eventfd: frames to send, or stop */
 	/* Guarded by lock: the hand-off of frames from the NIC's I/O thread. */
 	pthread_mutex_t lock;
 	struct user_tx_slot *tx; /* USER_TX_SLOTS of them, a ring */
@@ -436,8 +436,8 @@ static int add_forwards(struct net_user *u, const struct net_config *cfg)
 		inet_ntop(AF_INET, &f->guest_addr, guest, sizeof(guest));
 		return error_errno(errno ? errno : EADDRINUSE,
 				   "--net user: hostfwd=%s:%s:%u-%s:%u: cannot listen on %s:%u",
-				   f->udp ? "udp" : "tcp", host, f->host_port, guest,
-				   f->guest_port, host, f->host_port);
+				   f->udp ? "udp" : "tcp", host, f->host_port, guest, f->guest_port,
+				   host, f->host_port);
 	}
 	return 0;
 }
