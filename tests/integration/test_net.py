@@ -106,7 +106,10 @@ def test_net_tap_ping_and_tcp_both_ways(lane):
     token = f"tap-{secrets.token_hex(4)}"
     md5 = serve_payload(lane)
     # A network namespace of the test's own, held by a sleeping process.
-    r = lane.shell("unshare -n sleep 600 >/dev/null 2>&1 & echo $!")
+    # setsid: the holder outlives the shell command that starts it.
+    r = lane.shell("setsid unshare -n sleep 600 </dev/null >/dev/null 2>&1 & pid=$!; "
+                   "for i in $(seq 50); do [ \"$(readlink /proc/$pid/ns/net)\" != "
+                   "\"$(readlink /proc/self/ns/net)\" ] && break; sleep 0.1; done; echo $pid")
     assert r.status == 0, r
     pid = r.out.strip()
     ns = ["nsenter", "-t", pid, "-n"]
