@@ -92,7 +92,7 @@ $(BUILD)/obj-test/src/sandbox.o: src/sandbox.c
 
 $(BUILD)/mini-kvm-sandbox-test: $(filter-out $(BUILD)/obj/src/sandbox.o,$(VMM_OBJS)) \
 		$(BUILD)/obj-test/src/sandbox.o
-	$(CC) $(CFLAGS_COMMON) $(CFLAGS) $^ -o $@ $(LDLIBS)
+	$(CC) $(CFLAGS_COMMON) $(CFLAGS) $^ -o $@ $(SLIRP_LIBS) $(LDLIBS)
 
 include src/probes/probes.mk
 include guests/guests.mk

@@ -109,6 +109,7 @@ int vm_virtio_add_net(struct vm_virtio *v, const struct guest_memory *mem, struc
 {
 	uint8_t mac[NET_ETH_ADDR_LEN];
 	struct virtio_device dev;
+	struct net_peer peer;
 	unsigned int slot = v->count;
 	int ret;
 
@@ -129,6 +130,18 @@ int vm_virtio_add_net(struct vm_virtio *v, const struct guest_memory *mem, struc
 	ret = add_device(v, mem, mmio, &dev);
 	if (v->count > slot) /* the transport exists (even if the bus refused it) */
 		virtio_net_attach(&v->net, &v->slots[slot].transport);
+	if (ret < 0)
+		return ret;
+	/*
+	 * The backend's thread starts now, before the guest thread's sandbox (sandbox.c:
+	 * its own filter allows sockets, the guest's need not). Frames that come before
+	 * the guest's driver wait in the NIC, as they would for a slow guest.
+	 */
+	virtio_net_start(&v->net);
+	virtio_net_peer(&v->net, &peer);
+	ret = v->backend->start(v->backend, &peer);
+	if (ret == 0)
+		v->backend_running = true;
 	return ret;
 }
 
@@ -175,20 +188,9 @@ int vm_virtio_attach_kvm(struct vm_virtio *v, int vm_fd, bool ioeventfd, bool ir
 
 int vm_virtio_start(struct vm_virtio *v)
 {
-	struct net_peer peer;
-	int ret;
-
 	for (unsigned int i = 0; i < v->count; i++) {
-		ret = virtio_mmio_start(&v->slots[i].transport);
-		if (ret < 0) {
-			vm_virtio_stop(v);
-			return ret;
-		}
-	}
-	if (v->has_net) {
-		virtio_net_start(&v->net);
-		virtio_net_peer(&v->net, &peer);
-		ret = v->backend->start(v->backend, &peer);
+		int ret = virtio_mmio_start(&v->slots[i].transport);
+
 		if (ret < 0) {
 			vm_virtio_stop(v);
 			return ret;
@@ -200,9 +202,10 @@ int vm_virtio_start(struct vm_virtio *v)
 void vm_virtio_stop(struct vm_virtio *v)
 {
 	/* The NIC first: a backend waiting for it to make room returns. */
-	if (v->has_net) {
+	if (v->backend_running) {
 		virtio_net_stop(&v->net);
 		v->backend->stop(v->backend);
+		v->backend_running = false;
 	}
 	for (unsigned int i = 0; i < v->count; i++)
 		virtio_mmio_stop(&v->slots[i].transport);
@@ -212,6 +215,7 @@ void vm_virtio_destroy(struct vm_virtio *v)
 {
 	if (!v->initialized)
 		return;
+	vm_virtio_stop(v); /* the backend's thread runs from vm_virtio_add_net() */
 	for (unsigned int i = 0; i < v->count; i++) {
 		virtio_mmio_destroy(&v->slots[i].transport);
 		if (v->slots[i].irq_fd >= 0)

@@ -54,6 +54,7 @@ struct vm_virtio {
 	bool has_net;
 	struct virtio_net net;
 	struct net_backend *backend;
+	bool backend_running; /* its thread runs: from vm_virtio_add_net() to the stop */
 	struct vm_virtio_irq_ops irq;
 	bool ioeventfd, irqfd; /* what vm_virtio_attach_kvm() could use, for --stats */
 	/*
@@ -87,6 +88,7 @@ int vm_virtio_init(struct vm_virtio *v, const struct guest_memory *mem, struct b
  * runs yet. Returns 0, or -errno with a message: net_user_create()'s or
  * net_tap_create()'s, -EINVAL when the slots are taken.
  */
+/* (The backend's thread starts here, and stops with vm_virtio_stop() or _destroy().) */
 int vm_virtio_add_net(struct vm_virtio *v, const struct guest_memory *mem, struct bus *mmio,
 		      const struct net_config *cfg, unsigned int guest_index);
 

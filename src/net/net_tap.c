@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "sandbox.h"
 
 #define TUN_PATH "/dev/net/tun"
 /* The read buffer: the largest frame with its header. */
@@ -112,11 +113,10 @@ static int tap_start(struct net_backend *be, const struct net_peer *peer)
 	tap->peer = *peer;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	ret = pthread_create(&tap->thread, NULL, tap_thread, tap);
+	ret = sandbox_thread_create(&tap->thread, SANDBOX_NET_TAP, tap_thread, tap);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (ret)
-		return error_errno(ret, "%s: cannot start its thread", tap->name);
-	pthread_setname_np(tap->thread, "net-tap");
+	if (ret < 0)
+		return error_wrap(-ret, "%s", tap->name);
 	tap->running = true;
 	return 0;
 }

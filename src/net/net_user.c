@@ -4,6 +4,7 @@
 #include <errno.h>
 
 #include "error.h"
+#include "sandbox.h"
 
 #ifndef MKVM_HAVE_SLIRP
 
@@ -380,11 +381,10 @@ static int user_start(struct net_backend *be, const struct net_peer *peer)
 	__atomic_store_n(&u->stop, false, __ATOMIC_RELEASE);
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	ret = pthread_create(&u->thread, NULL, user_thread, u);
+	ret = sandbox_thread_create(&u->thread, SANDBOX_NET_USER, user_thread, u);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (ret)
-		return error_errno(ret, "--net user: cannot start its thread");
-	pthread_setname_np(u->thread, "net-slirp");
+	if (ret < 0)
+		return error_wrap(-ret, "--net user");
 	u->running = true;
 	return 0;
 }
