@@ -5,13 +5,18 @@ through hostfwd. One boot on --net tap inside a network namespace the test makes
 and TCP both ways. Traffic stays on L1's loopback and in that namespace.
 """
 
+import os
 import re
 import secrets
 import shlex
+import shutil
+import subprocess
 
 import pexpect
 import pytest
 
+import lanes
+from test_bad_input import assert_one_line_error
 from test_linux import (LINUX_NEEDS, PARAMS, PROMPT, READY, RETRIES_AFTER_STALL, STALL_TIMEOUT,
                         BOOT_TIMEOUT, STEP_TIMEOUT, expect, linux_args, shell_command, stalled,
                         tail)
@@ -135,3 +140,44 @@ def test_net_tap_ping_and_tcp_both_ways(lane):
     finally:
         lane.shell(f"kill {pid}")
 
+
+
+# --- refusals: one line each, before the guest runs (host lane: no Linux boot needed) ---
+
+def _host_only(lane):
+    if lane.name != "host":
+        pytest.skip("a refusal: the host lane shows it")
+
+
+def test_net_tap_without_cap_net_admin_says_so(lane):
+    """Without CAP_NET_ADMIN (capsh drops it), --net tap is one line naming it."""
+    _host_only(lane)
+    if not shutil.which("capsh") or os.geteuid() != 0:
+        pytest.skip("needs root and capsh to drop CAP_NET_ADMIN")
+    cmd = shlex.join([str(lanes.BUILD / "mini-kvm"), "run", "-k", lane.linux_kernel(),
+                      "-i", lane.linux_initrd(), "--net", "tap"])
+    p = subprocess.run(["capsh", "--drop=cap_net_admin", "--", "-c", cmd],
+                       capture_output=True, text=True, timeout=60)
+    assert_one_line_error(lanes.Result(p.returncode, p.stdout.encode(), p.stderr.encode()),
+                          1, "--net tap: creating a tap device needs CAP_NET_ADMIN")
+
+
+def test_static_twin_has_no_net_user(lane):
+    _host_only(lane)
+    p = subprocess.run([str(lanes.BUILD / "mini-kvm-static"), "run", "-k",
+                        lane.linux_kernel(), "-i", lane.linux_initrd(), "--net", "user"],
+                       capture_output=True, text=True, timeout=60)
+    assert_one_line_error(lanes.Result(p.returncode, p.stdout.encode(), p.stderr.encode()),
+                          1, "--net user: this mini-kvm was built without libslirp")
+
+
+@pytest.mark.parametrize("arg, message", [
+    ("bogus", "the network is 'user' (libslirp) or 'tap'"),
+    ("user,mac=01:00:00:00:00:01", "a multicast address"),
+    ("user,hostfwd=tcp::99999-:80", "'99999' is not a port number"),
+    ("tap,hostfwd=tcp::8080-:80", "unknown option 'hostfwd=tcp::8080-:80'"),
+])
+def test_bad_net_argument_is_usage(lane, arg, message):
+    _host_only(lane)
+    r = lane.run(["run", "-k", lane.linux_kernel(), "--net", arg])
+    assert_one_line_error(r, 2, message)
