@@ -155,6 +155,7 @@ static const struct rule guest_rules[] = {
 	ALLOW(unlink),
 	ALLOW(lseek),
 	ALLOW(getcwd), /* the --disk path saved absolute */
+	ALLOW(eventfd2), /* the stop eventfd of each virtio I/O thread it starts (vm_run()) */
 };
 
 /*
