@@ -259,13 +259,15 @@ static const struct rule net_user_rules[] = {
 };
 
 /*
- * --net tap's reader: polls the tap and its stop eventfd, reads frames, hands them on.
+ * --net tap's reader: polls the tap and its stop eventfd, reads frames, hands them on
+ * (kicking the NIC's receive queue: an eventfd write).
  * Both net threads start with the VM (vm_virtio_add_net()), before the guest thread
  * enters its sandbox, so that the guest's filter need not allow their calls (socket).
  */
 static const struct rule net_tap_rules[] = {
 	ALLOW(poll),
 	ALLOW(read),
+	ALLOW(write), /* the receive queue's notify eventfd: a frame is waiting */
 };
 
 /*
