@@ -34,8 +34,18 @@ MANDIR     ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 
 VMM_SRCS := $(wildcard src/*.c src/arch/x86/*.c src/loaders/*.c src/devices/*.c src/virtio/*.c \
-			  src/gdb/*.c src/snapshot/*.c)
+			  src/gdb/*.c src/snapshot/*.c src/net/*.c)
 VMM_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(VMM_SRCS)) $(BUILD)/obj/src/probes/blob.o
+
+# --net user is libslirp (Debian's libslirp-dev), which Debian ships as a shared library
+# only: build/mini-kvm links it; the static twin compiles src/net/net_user.c without it
+# (--net user then says so) and needs nothing at run time. slirp.pc requires glib's .pc,
+# which libslirp-dev does not pull in: fall back to the header's directory.
+SLIRP_CFLAGS := $(shell pkg-config --cflags slirp 2>/dev/null || echo -I/usr/include/slirp)
+SLIRP_LIBS   := -lslirp
+NET_USER_OBJ := $(BUILD)/obj/src/net/net_user.o
+NET_USER_STATIC_OBJ := $(BUILD)/obj-static/src/net/net_user.o
+STATIC_OBJS := $(filter-out $(NET_USER_OBJ),$(VMM_OBJS)) $(NET_USER_STATIC_OBJ)
 
 .PHONY: all vmm guests test-guests check check-layers check-license check-slow unit integration run \
 	run-os bench bench-smoke clean format install uninstall asan-vmm check-asan FORCE
@@ -61,11 +71,17 @@ $(BUILD)/obj/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_COMMON) $(CFLAGS) $(CFLAGS_VERSION) -MMD -MP -c $< -o $@
 
-$(BUILD)/mini-kvm: $(VMM_OBJS)
-	$(CC) $(CFLAGS_COMMON) $(CFLAGS) $^ -o $@ $(LDLIBS)
+$(NET_USER_OBJ): CFLAGS_COMMON += -DMKVM_HAVE_SLIRP $(SLIRP_CFLAGS)
 
-# The nested lane copies this into a busybox initramfs: no shared libraries there.
-$(BUILD)/mini-kvm-static: $(VMM_OBJS)
+$(NET_USER_STATIC_OBJ): src/net/net_user.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/mini-kvm: $(VMM_OBJS)
+	$(CC) $(CFLAGS_COMMON) $(CFLAGS) $^ -o $@ $(SLIRP_LIBS) $(LDLIBS)
+
+# A binary with no shared libraries, for machines without libslirp (no --net user).
+$(BUILD)/mini-kvm-static: $(STATIC_OBJS)
 	$(CC) $(CFLAGS_COMMON) $(CFLAGS) -static $^ -o $@ $(LDLIBS)
 
 # A test build whose sandboxed threads make a forbidden system call on request
@@ -76,7 +92,7 @@ $(BUILD)/obj-test/src/sandbox.o: src/sandbox.c
 
 $(BUILD)/mini-kvm-sandbox-test: $(filter-out $(BUILD)/obj/src/sandbox.o,$(VMM_OBJS)) \
 		$(BUILD)/obj-test/src/sandbox.o
-	$(CC) $(CFLAGS_COMMON) $(CFLAGS) $^ -o $@ $(LDLIBS)
+	$(CC) $(CFLAGS_COMMON) $(CFLAGS) $^ -o $@ $(SLIRP_LIBS) $(LDLIBS)
 
 include src/probes/probes.mk
 include guests/guests.mk
@@ -85,7 +101,7 @@ include tests/guests/test-guests.mk
 include bench/bench.mk
 include fuzz/fuzz.mk
 
--include $(VMM_OBJS:.o=.d) $(BUILD)/obj-test/src/sandbox.d
+-include $(VMM_OBJS:.o=.d) $(BUILD)/obj-test/src/sandbox.d $(NET_USER_STATIC_OBJ:.o=.d)
 
 # Debian's pytest and pexpect live under the system python, not a pyenv one.
 PYTHON ?= /usr/bin/python3

@@ -21,7 +21,7 @@ _mini_kvm()
 	local run_options="--kernel --initrd --params --mem --cpus --mode --load --entry
 		--irqchip --disk --serial --console-log --raw-console --stats --stats=json
 		--stats=table --stats-file --trace --trace= --trace-file --trace-json --timeout
-		--boot-marker --quiet --verbose --help --rng --ata --boot-disk --debug-exit
+		--boot-marker --quiet --verbose --help --rng --net --ata --boot-disk --debug-exit
 		--vga-text --gdb --gdb-wait --seccomp --no-seccomp --snapshot --snapshot-at
 		--snapshot-and-exit -k -i -p -m -c -q -v -h"
 

@@ -47,7 +47,7 @@ commands:
                         static matmul program this way)
   disk-initramfs [OUT]  build the initramfs that boots Linux from a disk (default
                         ${DISK_INITRAMFS#"$REPO_ROOT"/}): the kernel package's
-                        virtio_mmio, virtio_blk, virtio_rng and ext4 modules with their
+                        virtio_mmio, virtio_blk, virtio_rng, virtio_net and ext4 modules with their
                         dependencies (modules.dep), loaded in order by its /init
                         (scripts/initramfs/disk-init), which mounts root= (default
                         /dev/vda) and switch_roots to init= (default /sbin/init)
@@ -78,7 +78,10 @@ ROOTFS_SIZE=32M
 # What the disk initramfs loads (with their dependencies): the virtio-mmio transport,
 # the disk and entropy drivers, ext4, and the crc32c that ext4's checksums ask the crypto
 # API for (no modprobe in the image to load it on demand).
-DISK_MODULES=(virtio_mmio virtio_blk virtio_rng crc32c_generic ext4)
+DISK_MODULES=(virtio_mmio virtio_blk virtio_rng virtio_net crc32c_generic ext4)
+# What the guest initramfs loads (with their dependencies): the transport and the NIC
+# (virtio_net needs net_failover and failover). Its disks are the disk initramfs's.
+GUEST_MODULES=(virtio_mmio virtio_net)
 
 # up_to_date OUT MANIFEST INPUT...: true when OUT exists, was built from the same
 # MANIFEST (what the image holds, file by file: a file added or removed, or a new
@@ -104,7 +107,7 @@ pack() {
 L1_DIR=$here/lanes/l1
 
 # The kernel modules the L1 /init loads, in load order (see scripts/lanes/l1/init).
-L1_MODULES=(irqbypass kvm ccp kvm-amd)
+L1_MODULES=(irqbypass kvm ccp kvm-amd tun)
 
 # cmd_l1 OUT [SRC=DEST...]
 # check_spec COMMAND SPEC: die unless SPEC is SRC=/DEST with an existing SRC.
@@ -174,13 +177,18 @@ cmd_l1() {
 # cmd_guest_initramfs [OUT [BATCH [SRC=DEST...]]]
 cmd_guest_initramfs() {
 	local out=${1:-$GUEST_INITRAMFS} batch=${2:-$here/initramfs/guest-batch} bb manifest
+	local ver modules mod
 	shift $(($# < 2 ? $# : 2))
 	[ -f "$batch" ] || die "guest-initramfs: $batch is not a file"
 	batch=$(cd "$(dirname "$batch")" && pwd)/${batch##*/}
 	bb=$(busybox_ensure)
-	manifest="busybox $bb"$'\n'"batch $batch"$(specs_manifest guest-initramfs "$@")
+	ver=$(kernel_ensure)
+	modules=$(kernel_module_order "$ver" "${GUEST_MODULES[@]}")
+	manifest="busybox $bb"$'\n'"batch $batch"$'\n'"kernel $ver"$'\n'"modules $modules"
+	manifest+=$(specs_manifest guest-initramfs "$@")
 	if up_to_date "$out" "$manifest" "$bb" "$batch" "$here/initramfs/guest-init" \
-		"$here/initramfs/guest-markers" "$here/lib/initramfs.sh" "${@%%=*}"; then
+		"$here/initramfs/guest-markers" "$here/initramfs/udhcpc-script" \
+		"$here/lib/initramfs.sh" "${@%%=*}"; then
 		printf '%s\n' "$out"
 		return
 	fi
@@ -191,8 +199,14 @@ cmd_guest_initramfs() {
 	initramfs_add_busybox "$stage"
 	initramfs_add "$stage" "$here/initramfs/guest-init" /init
 	initramfs_add "$stage" "$here/initramfs/guest-markers" /etc/mini-kvm/markers
+	initramfs_add "$stage" "$here/initramfs/udhcpc-script" /etc/mini-kvm/udhcpc.script
 	initramfs_add "$stage" "$batch" /etc/mini-kvm/batch
-	chmod 755 "$stage/init"
+	for mod in $modules; do
+		initramfs_add_module "$stage" "$(kernel_dir "$ver")/lib/modules/$ver/$mod" \
+			"/lib/modules/${mod%.ko*}.ko"
+	done
+	printf '%s\n' $modules | sed 's/\.ko.*$/.ko/' >"$stage/etc/mini-kvm/modules"
+	chmod 755 "$stage/init" "$stage/etc/mini-kvm/udhcpc.script"
 	add_specs "$stage" "$@"
 	pack "$stage" "$out" "$manifest"
 }
@@ -239,7 +253,8 @@ cmd_rootfs() {
 	bb=$(busybox_ensure)
 	manifest="busybox $bb"$'\n'"batch $batch"$'\n'"size $ROOTFS_SIZE"$(specs_manifest rootfs "$@")
 	if up_to_date "$out" "$manifest" "$bb" "$batch" "$here/initramfs/guest-init" \
-		"$here/initramfs/guest-markers" "$here/lib/initramfs.sh" "${@%%=*}"; then
+		"$here/initramfs/guest-markers" "$here/initramfs/udhcpc-script" \
+		"$here/lib/initramfs.sh" "${@%%=*}"; then
 		printf '%s\n' "$out"
 		return
 	fi
@@ -252,6 +267,7 @@ cmd_rootfs() {
 	rm -f "$stage/sbin/init"
 	initramfs_add "$stage" "$here/initramfs/guest-init" /sbin/init
 	initramfs_add "$stage" "$here/initramfs/guest-markers" /etc/mini-kvm/markers
+	initramfs_add "$stage" "$here/initramfs/udhcpc-script" /etc/mini-kvm/udhcpc.script
 	initramfs_add "$stage" "$batch" /etc/mini-kvm/batch
 	chmod 755 "$stage/sbin/init"
 	add_specs "$stage" "$@"

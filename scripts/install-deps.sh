@@ -26,6 +26,8 @@ test_only=(
 	libcmocka-dev		# unit tests
 	libseccomp-dev		# the seccomp sandboxes (src/sandbox.c); its libseccomp.a for mini-kvm-static
 	zlib1g-dev		# the CRC-32 of snapshot files (crc32(); libz.a for the static twin)
+	libslirp-dev		# --net user (build/mini-kvm links libslirp)
+	pkg-config		# finds libslirp's headers
 	python3-pytest		# integration tests (run by /usr/bin/python3)
 	python3-pexpect		# interactive console tests
 	gdb			# tests/integration/test_gdb.py: Debian's gdb against mini-kvm --gdb

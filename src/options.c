@@ -41,6 +41,12 @@ const char options_usage[] =
 	"                        HC_BLK_* hypercalls (one GUEST only; whole 512-byte sectors;\n"
 	"                        written through; ,ro: writes fail with HC_EROFS)\n"
 	"      --rng             with -k: a virtio entropy device (the host's getrandom())\n"
+	"      --net user[,hostfwd=tcp:[ADDR]:HOSTPORT-:GUESTPORT][,mac=MAC]\n"
+	"                        with -k: a virtio-net NIC on user-mode networking (libslirp:\n"
+	"                        DHCP 10.0.2.15, gateway 10.0.2.2, DNS 10.0.2.3; forwards\n"
+	"                        listen on 127.0.0.1 unless ADDR says otherwise)\n"
+	"      --net tap[,ifname=NAME][,mac=MAC]\n"
+	"                        with -k: a virtio-net NIC on a tap device (CAP_NET_ADMIN)\n"
 	"      --entry ADDR      entry point, overriding the default or the ELF's\n"
 	"      --ata FILE[,ro]   an ATA (IDE) disk for bare guests, up to 4: primary master,\n"
 	"                        slave, secondary master, slave (,ro: read-only)\n"
@@ -141,6 +147,7 @@ enum long_only_option {
 	OPT_SNAPSHOT_AT,
 	OPT_SNAPSHOT_AND_EXIT,
 	OPT_VERIFY,
+	OPT_NET,
 };
 
 /* --ata's suffix for a read-only disk. */
@@ -184,6 +191,7 @@ static const struct option run_options[] = {
 	{ "snapshot", required_argument, NULL, OPT_SNAPSHOT },
 	{ "snapshot-at", required_argument, NULL, OPT_SNAPSHOT_AT },
 	{ "snapshot-and-exit", no_argument, NULL, OPT_SNAPSHOT_AND_EXIT },
+	{ "net", required_argument, NULL, OPT_NET },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -406,14 +414,19 @@ static int add_disk(struct options *opts, const char *arg)
  */
 static int check_devices(struct options *opts)
 {
+	unsigned int nic = opts->net.kind != NET_NONE;
+
 	if (opts->kernel) {
-		if (opts->ndisks + opts->rng > OPTIONS_MAX_DISKS)
+		if (opts->ndisks + opts->rng + nic > OPTIONS_MAX_DISKS)
 			return error_set(EINVAL,
-					 "--disk and --rng: %u virtio devices, at most %d (one "
-					 "virtio-mmio slot each, GSIs 16-23)",
-					 opts->ndisks + opts->rng, OPTIONS_MAX_DISKS);
+					 "--disk, --rng and --net: %u virtio devices, at most %d "
+					 "(one virtio-mmio slot each, GSIs 16-23)",
+					 opts->ndisks + opts->rng + nic, OPTIONS_MAX_DISKS);
 		return 0;
 	}
+	if (nic)
+		return error_set(EINVAL, "--net: a virtio NIC is for -k (Linux); bare GUESTs have "
+					 "no virtio driver");
 	if (opts->rng)
 		return error_set(EINVAL, "--rng: a virtio entropy device is for -k (Linux); bare "
 					 "GUESTs have no virtio driver");
@@ -582,6 +595,13 @@ static int parse_run(int argc, char **argv, struct options *opts)
 			break;
 		case OPT_RNG:
 			opts->rng = true;
+			break;
+		case OPT_NET:
+			if (opts->net.kind != NET_NONE)
+				return error_set(EINVAL, "--net given twice: a guest has one NIC");
+			ret = net_config_parse(&opts->net, optarg);
+			if (ret < 0)
+				return ret;
 			break;
 		case OPT_RAW_CONSOLE:
 			opts->raw_console = true;

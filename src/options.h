@@ -11,6 +11,7 @@
 #include "sandbox.h"
 #include "serial_backend.h"
 #include "trace.h"
+#include "net/net.h"
 
 enum command { CMD_RUN, CMD_RESTORE, CMD_CHECK, CMD_VERSION, CMD_HELP };
 
@@ -61,6 +62,7 @@ struct options {
 	struct disk_option disks[OPTIONS_MAX_DISKS];
 	unsigned int ndisks;
 	bool rng;
+	struct net_config net; /* --net (with -k): kind NET_NONE when not given */
 	bool irqchip;	  /* --irqchip: in-kernel PIC/IOAPIC/LAPIC and PIT for GUESTs */
 	bool raw_console; /* --raw-console: guest bytes reach a terminal unchanged */
 	struct ata_option ata[OPTIONS_MAX_ATA]; /* --ata, in order */

@@ -511,6 +511,7 @@ static void setup_jobs(const struct options *opts, const struct kvm_host *host,
 			.virtio_disks = job->linux_guest ? virtio_disks : NULL,
 			.nvirtio_disks = job->linux_guest ? nvirtio_disks : 0,
 			.virtio_rng = job->linux_guest && opts->rng,
+			.net = job->linux_guest && opts->net.kind != NET_NONE ? &opts->net : NULL,
 		};
 		/* options.c allows --gdb with one guest only. */
 		if (opts->gdb && i == 0)

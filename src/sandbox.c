@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/if_tun.h>
 #include <linux/kvm.h>
 #include <malloc.h>
 #include <sched.h>
@@ -129,7 +130,6 @@ static const struct rule guest_rules[] = {
 	ALLOW(set_robust_list),
 	ALLOW(rseq),
 	ALLOW_IF_EQ(prctl, 0, PR_SET_NO_NEW_PRIVS),
-	ALLOW(eventfd2), /* a virtio I/O thread's stop eventfd, made as vm_run() starts it */
 	ALLOW_IF_EQ(seccomp, 0, SECCOMP_SET_MODE_FILTER),
 	ALLOW(rt_sigaction),
 	ALLOW_KVM_IOCTLS,
@@ -155,6 +155,7 @@ static const struct rule guest_rules[] = {
 	ALLOW(unlink),
 	ALLOW(lseek),
 	ALLOW(getcwd), /* the --disk path saved absolute */
+	ALLOW(eventfd2), /* the stop eventfd of each virtio I/O thread it starts (vm_run()) */
 };
 
 /*
@@ -181,6 +182,7 @@ static const struct rule vcpu_rules[] = {
 	ALLOW_IOCTL(KVM_SET_SREGS),
 	ALLOW_IOCTL(KVM_GET_FPU),
 	ALLOW_IOCTL(KVM_SET_FPU),
+	ALLOW_IOCTL(TUNSETOFFLOAD), /* virtio-net's DRIVER_OK or reset on a tap (--net tap) */
 	ALLOW(write),
 	ALLOW(writev),
 	ALLOW(poll),
@@ -228,7 +230,44 @@ static const struct rule virtio_rules[] = {
 	ALLOW(fdatasync),
 	ALLOW(fsync),
 	ALLOW(getrandom),
+	ALLOW(writev), /* virtio-net: a frame to the tap device */
 	ALLOW_IOCTL(KVM_IRQ_LINE),
+};
+
+/*
+ * --net user's libslirp thread: polls its wake eventfd and slirp's sockets, makes the
+ * host sockets of the guest's TCP and UDP connections (ICMP echo: a datagram ICMP
+ * socket; IPv4 only: slirp's IPv6 is off) and of the forwards, moves their bytes, reads /etc/resolv.conf once for the
+ * DNS at 10.0.2.3, and hands frames to the NIC (futex, in the common rules).
+ */
+static const struct rule net_user_rules[] = {
+	ALLOW(poll),	       ALLOW(read),
+	ALLOW(write),	       ALLOW(readv),
+	ALLOW(writev),	       ALLOW(recvfrom),
+	ALLOW(sendto),	       ALLOW(recvmsg),
+	ALLOW(sendmsg),	       ALLOW_IF_EQ(socket, 0, AF_INET),
+	ALLOW(connect),	       ALLOW(bind),
+	ALLOW(listen),	       ALLOW(accept),
+	ALLOW(accept4),	       ALLOW(setsockopt),
+	ALLOW(getsockopt),     ALLOW(getsockname),
+	ALLOW(getpeername),    ALLOW(shutdown),
+	ALLOW(close),	       ALLOW(fcntl),
+	ALLOW(openat),	       ALLOW(newfstatat),
+	ALLOW(fstat),	       ALLOW(lseek),
+	ALLOW(getrandom),      ALLOW_IOCTL(FIONBIO),
+	ALLOW_IOCTL(FIONREAD),
+};
+
+/*
+ * --net tap's reader: polls the tap and its stop eventfd, reads frames, hands them on
+ * (kicking the NIC's receive queue: an eventfd write).
+ * Both net threads start with the VM (vm_virtio_add_net()), before the guest thread
+ * enters its sandbox, so that the guest's filter need not allow their calls (socket).
+ */
+static const struct rule net_tap_rules[] = {
+	ALLOW(poll),
+	ALLOW(read),
+	ALLOW(write), /* the receive queue's notify eventfd: a frame is waiting */
 };
 
 /*
@@ -329,6 +368,8 @@ static const struct policy policies[SANDBOX_THREAD_KINDS] = {
 	[SANDBOX_VIRTIO] = POLICY("virtio", false, virtio_rules, STARTS_NONE),
 	[SANDBOX_GDB] = POLICY("gdb", true, gdb_rules, STARTS_NONE),
 	[SANDBOX_SCREEN] = POLICY("screen", true, screen_rules, STARTS_NONE),
+	[SANDBOX_NET_USER] = POLICY("net-slirp", true, net_user_rules, STARTS_NONE),
+	[SANDBOX_NET_TAP] = POLICY("net-tap", true, net_tap_rules, STARTS_NONE),
 };
 
 static enum sandbox_mode process_mode = SANDBOX_OFF;

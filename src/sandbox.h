@@ -29,14 +29,16 @@ enum sandbox_mode {
  * sandbox_thread_create() for a thread that needs nothing before.
  */
 enum sandbox_thread {
-	SANDBOX_MAIN,	 /* main(): waits for the guests, then reports and exits */
-	SANDBOX_GUEST,	 /* one per guest: runs its VM's vCPU threads, then destroys the VM */
-	SANDBOX_VCPU,	 /* one per vCPU: KVM_RUN and the exits' device work */
-	SANDBOX_STDIN,	 /* the stdin reader (console.c) */
-	SANDBOX_SIGNALS, /* the signal thread (runner.c) */
-	SANDBOX_VIRTIO,	 /* a virtio device's I/O thread (virtio/virtio_worker.c) */
-	SANDBOX_GDB,	 /* the gdb server (gdb/gdb_server.c) */
-	SANDBOX_SCREEN,	 /* the --vga-text renderer (vga_text.c) */
+	SANDBOX_MAIN,	  /* main(): waits for the guests, then reports and exits */
+	SANDBOX_GUEST,	  /* one per guest: runs its VM's vCPU threads, then destroys the VM */
+	SANDBOX_VCPU,	  /* one per vCPU: KVM_RUN and the exits' device work */
+	SANDBOX_STDIN,	  /* the stdin reader (console.c) */
+	SANDBOX_SIGNALS,  /* the signal thread (runner.c) */
+	SANDBOX_VIRTIO,	  /* a virtio device's I/O thread (virtio/virtio_worker.c) */
+	SANDBOX_GDB,	  /* the gdb server (gdb/gdb_server.c) */
+	SANDBOX_SCREEN,	  /* the --vga-text renderer (vga_text.c) */
+	SANDBOX_NET_USER, /* --net user's libslirp thread (net/net_user.c) */
+	SANDBOX_NET_TAP,  /* --net tap's reader (net/net_tap.c) */
 	SANDBOX_THREAD_KINDS,
 };
 

@@ -173,8 +173,12 @@ static int register_virtio(struct vm *vm)
 	const struct vm_virtio_irq_ops irq = { .irq_line = virtio_irq_line, .opaque = vm };
 	const struct vm_config *c = vm->config;
 
-	return vm_virtio_init(&vm->virtio, &vm->mem, &vm->mmio, c->virtio_disks, c->nvirtio_disks,
-			      c->virtio_rng, &irq);
+	int ret = vm_virtio_init(&vm->virtio, &vm->mem, &vm->mmio, c->virtio_disks,
+				 c->nvirtio_disks, c->virtio_rng, &irq);
+
+	if (ret == 0 && c->net)
+		ret = vm_virtio_add_net(&vm->virtio, &vm->mem, &vm->mmio, c->net, c->index);
+	return ret;
 }
 
 /* --- the classic PC's devices --------------------------------------------- */

@@ -122,6 +122,7 @@ struct vm_config {
 	uint16_t debug_exit_port;
 	/* --ata: primary master, slave, secondary master, slave (NULL: none); open, not owned */
 	struct ata_disk *ata[VM_ATA_DISKS];
+	const struct net_config *net; /* -k --net: a virtio-net NIC; NULL for none */
 };
 
 /*

@@ -443,7 +443,7 @@ static int check_snapshottable(const struct vm *vm)
 	const char *what = NULL;
 
 	if (vm->virtio.count)
-		what = "virtio devices (-k's --disk, --rng)";
+		what = "virtio devices (-k's --disk, --rng, --net)";
 	else if (vm->ata_devices)
 		what = "ATA disks (--ata)";
 	else if (vm->gdb)

@@ -104,6 +104,47 @@ int vm_virtio_init(struct vm_virtio *v, const struct guest_memory *mem, struct b
 	return ret;
 }
 
+int vm_virtio_add_net(struct vm_virtio *v, const struct guest_memory *mem, struct bus *mmio,
+		      const struct net_config *cfg, unsigned int guest_index)
+{
+	uint8_t mac[NET_ETH_ADDR_LEN];
+	struct virtio_device dev;
+	struct net_peer peer;
+	unsigned int slot = v->count;
+	int ret;
+
+	if (v->count == LAYOUT_VIRTIO_MMIO_COUNT)
+		return error_set(EINVAL, "--net: all %d virtio-mmio slots are taken",
+				 LAYOUT_VIRTIO_MMIO_COUNT);
+	ret = cfg->kind == NET_TAP ? net_tap_create(&v->backend, cfg)
+				   : net_user_create(&v->backend, cfg);
+	if (ret < 0)
+		return ret;
+	if (cfg->has_mac)
+		memcpy(mac, cfg->mac, sizeof(mac));
+	else
+		net_default_mac(mac, guest_index);
+	virtio_net_init(&v->net, mac, v->backend);
+	v->has_net = true;
+	virtio_net_device(&v->net, &dev);
+	ret = add_device(v, mem, mmio, &dev);
+	if (v->count > slot) /* the transport exists (even if the bus refused it) */
+		virtio_net_attach(&v->net, &v->slots[slot].transport);
+	if (ret < 0)
+		return ret;
+	/*
+	 * The backend's thread starts now, before the guest thread's sandbox (sandbox.c:
+	 * its own filter allows sockets, the guest's need not). Frames that come before
+	 * the guest's driver wait in the NIC, as they would for a slow guest.
+	 */
+	virtio_net_start(&v->net);
+	virtio_net_peer(&v->net, &peer);
+	ret = v->backend->start(v->backend, &peer);
+	if (ret == 0)
+		v->backend_running = true;
+	return ret;
+}
+
 int vm_virtio_attach_kvm(struct vm_virtio *v, int vm_fd, bool ioeventfd, bool irqfd)
 {
 	v->ioeventfd = ioeventfd;
@@ -160,6 +201,12 @@ int vm_virtio_start(struct vm_virtio *v)
 
 void vm_virtio_stop(struct vm_virtio *v)
 {
+	/* The NIC first: a backend waiting for it to make room returns. */
+	if (v->backend_running) {
+		virtio_net_stop(&v->net);
+		v->backend->stop(v->backend);
+		v->backend_running = false;
+	}
 	for (unsigned int i = 0; i < v->count; i++)
 		virtio_mmio_stop(&v->slots[i].transport);
 }
@@ -168,6 +215,7 @@ void vm_virtio_destroy(struct vm_virtio *v)
 {
 	if (!v->initialized)
 		return;
+	vm_virtio_stop(v); /* the backend's thread runs from vm_virtio_add_net() */
 	for (unsigned int i = 0; i < v->count; i++) {
 		virtio_mmio_destroy(&v->slots[i].transport);
 		if (v->slots[i].irq_fd >= 0)
@@ -175,6 +223,15 @@ void vm_virtio_destroy(struct vm_virtio *v)
 		v->slots[i].irq_fd = -1;
 	}
 	v->count = 0;
+	if (v->has_net) {
+		v->backend->destroy(v->backend);
+		v->backend = NULL;
+		virtio_net_destroy(&v->net);
+		v->has_net = false;
+	} else if (v->backend) {
+		v->backend->destroy(v->backend); /* created, but the NIC could not be */
+		v->backend = NULL;
+	}
 	pthread_mutex_destroy(&v->notes_lock);
 	v->initialized = false;
 }

@@ -10,8 +10,10 @@
 #include "arch/x86/layout.h"
 #include "bus.h"
 #include "memory.h"
+#include "net/net.h"
 #include "virtio/virtio_blk.h"
 #include "virtio/virtio_mmio.h"
+#include "virtio/virtio_net.h"
 #include "virtio/virtio_rng.h"
 
 /* Lines of device notes kept (each transport logs each class once: few ever come). */
@@ -48,6 +50,11 @@ struct vm_virtio {
 	struct vm_virtio_slot slots[LAYOUT_VIRTIO_MMIO_COUNT];
 	unsigned int count;    /* slots in use */
 	struct virtio_rng rng; /* the entropy device's state, when there is one */
+	/* --net: the NIC and its backend (owned), when there is one (vm_virtio_add_net()). */
+	bool has_net;
+	struct virtio_net net;
+	struct net_backend *backend;
+	bool backend_running; /* its thread runs: from vm_virtio_add_net() to the stop */
 	struct vm_virtio_irq_ops irq;
 	bool ioeventfd, irqfd; /* what vm_virtio_attach_kvm() could use, for --stats */
 	/*
@@ -73,6 +80,17 @@ struct vm_virtio {
 int vm_virtio_init(struct vm_virtio *v, const struct guest_memory *mem, struct bus *mmio,
 		   struct virtio_blk *disks, unsigned int ndisks, bool rng,
 		   const struct vm_virtio_irq_ops *irq);
+
+/*
+ * Add a virtio-net NIC in the next slot, on the backend cfg names (created here:
+ * slirp's forwards listen, the tap device opens), with cfg's MAC or the default of
+ * guest number guest_index (net_default_mac()). After vm_virtio_init(); no thread
+ * runs yet. Returns 0, or -errno with a message: net_user_create()'s or
+ * net_tap_create()'s, -EINVAL when the slots are taken.
+ */
+/* (The backend's thread starts here, and stops with vm_virtio_stop() or _destroy().) */
+int vm_virtio_add_net(struct vm_virtio *v, const struct guest_memory *mem, struct bus *mmio,
+		      const struct net_config *cfg, unsigned int guest_index);
 
 /*
  * Wire v's devices to the VM vm_fd (which has an in-kernel irqchip routing GSIs 16-23 to

@@ -173,7 +173,7 @@ def report(results: dict[str, dict[str, list[Run]]]) -> list[str]:
         *table(ns["host"]),
         "### Nested1 lane (kvm_amd in L1 on QEMU TCG's emulated SVM)",
         "",
-        "The same programs (mini-kvm-static, kvm-floor built -static) inside L1: every "
+        "The same programs (mini-kvm, kvm-floor built -static) inside L1: every "
         "exit of the inner guest is an exit of QEMU's emulated SVM, so these figures "
         "measure QEMU's TCG more than any VMM. For the record, not for comparison with "
         "hardware.",

@@ -5,7 +5,8 @@ r"""Run mini-kvm the same way in the test lanes; tests/integration and bench/ im
   docs/testing.md for what it cannot run).
 * nested lane (nested.py): QEMU TCG emulates AMD SVM; it boots the stock Debian kernel
   ("L1") with an initramfs (scripts/assets.sh l1; its /init is l1/init) that loads
-  kvm_amd and runs build/mini-kvm-static as /bin/mini-kvm. Commands travel over a
+  kvm_amd and runs build/mini-kvm (with its shared libraries) as /bin/mini-kvm.
+  Commands travel over a
   second serial line ("control", ttyS1) with a framed, checksummed protocol (control.py
   on this side, l1/loop in L1); the first serial line ("console", ttyS0) carries the
   kernel log and interactive commands.

@@ -27,6 +27,9 @@ LINUX_ROOTFS_DEST = "/linux/rootfs.ext4"
 # Host programs the tests run in L1 beside mini-kvm, with the libraries they link
 # (debugfs reads the guest's ext4 image there). Each is shipped at its own path.
 L1_HOST_TOOLS = (Path("/usr/sbin/debugfs"),)
+# Where Debian keeps libgcc_s.so.1 (which build/mini-kvm loads at run time, see
+# vmm_payload()).
+LIBGCC_S = (Path("/lib/x86_64-linux-gnu/libgcc_s.so.1"), Path("/usr/lib/x86_64-linux-gnu/libgcc_s.so.1"))
 
 _linux_assets: tuple[Path, Path] | None = None
 _disk_assets: tuple[Path, Path] | None = None
@@ -102,6 +105,23 @@ def linux_vmlinux() -> Path:
     return Path(run_assets_sh("vmlinux"))
 
 
+def vmm_payload() -> list[tuple[Path, str]]:
+    """build/mini-kvm as /bin/mini-kvm, with the shared libraries ldd names (libslirp,
+    glib, libc ... and the dynamic loader) at their own paths: the dynamic build, whose
+    --net user the static twin lacks (Debian ships libslirp shared only). [] if unbuilt."""
+    vmm = BUILD / "mini-kvm"
+    if not vmm.exists():
+        return []
+    items = [(vmm, "/bin/mini-kvm"), *host_program_payload(vmm)[1:]]
+    # glibc dlopen()s libgcc_s for pthread_cancel() (the runner cancels its stdin
+    # reader): ldd does not list it.
+    for lib in LIBGCC_S:
+        if lib.exists():
+            items.append((lib.resolve(), str(lib)))
+            break
+    return items
+
+
 def default_payload(linux: bool = True) -> list[tuple[Path, str]]:
     """What the nested lane ships into L1: (path here, path in L1), those that exist.
     With `linux`, also the Linux guest's kernel and initramfs (9 MB more), the disk
@@ -109,7 +129,7 @@ def default_payload(linux: bool = True) -> list[tuple[Path, str]]:
     scripts/assets.sh cannot provide them (linux_kernel() then says why)."""
     global _linux_left_out
     items = [
-        (BUILD / "mini-kvm-static", "/bin/mini-kvm"),
+        *vmm_payload(),
         (BUILD / "guests", "/guests"),
         (BUILD / "test-guests", "/test-guests"),
         (DATA_DIR, "/data"),

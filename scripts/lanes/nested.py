@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 """The nested lane: QEMU TCG emulates AMD SVM and boots the stock Debian kernel ("L1")
 with an initramfs (l1/init, built by scripts/assets.sh l1) that loads kvm_amd and runs
-build/mini-kvm-static as /bin/mini-kvm. Commands go over L1's second serial line with
+build/mini-kvm (with its shared libraries) as /bin/mini-kvm. Commands go over L1's second serial line with
 the control protocol (control.py here, l1/loop in L1); the first serial line, the
 console, carries the kernel log and interactive commands."""
 
@@ -70,7 +70,7 @@ def _free_loopback_port() -> int:
 
 
 class NestedLane(Lane):
-    """mini-kvm-static inside an L1 Debian kernel with kvm_amd, under QEMU TCG."""
+    """mini-kvm inside an L1 Debian kernel with kvm_amd, under QEMU TCG."""
 
     name = "nested"
 
@@ -250,7 +250,7 @@ class NestedLane(Lane):
 
     def _vmm_command(self, args: list[str]) -> str:
         if not self.has_vmm:
-            raise LaneError("the nested lane has no mini-kvm: build/mini-kvm-static was "
+            raise LaneError("the nested lane has no mini-kvm: build/mini-kvm was "
                             "missing when L1's initramfs was built (make, then rerun)")
         return shlex.join(["exec", self.vmm_binary(), *args])
 

@@ -179,7 +179,12 @@ void virtio_mmio_destroy(struct virtio_mmio *t)
 
 static void worker_handle(void *opaque, unsigned int index)
 {
-	virtio_mmio_process_queue(opaque, index);
+	struct virtio_mmio *t = opaque;
+
+	if ((t->dev.device_driven & (1u << index)) && t->dev.notify)
+		t->dev.notify(t->dev.opaque, index);
+	else
+		virtio_mmio_process_queue(t, index);
 }
 
 int virtio_mmio_start(struct virtio_mmio *t)
@@ -216,10 +221,117 @@ uint64_t virtio_mmio_error_count(const struct virtio_mmio *t)
 
 /* --- serving a queue (the I/O thread) --------------------------------------- */
 
+void virtio_mmio_kick(struct virtio_mmio *t, unsigned int queue)
+{
+	if (queue < t->dev.num_queues)
+		kick(&t->queues[queue]);
+}
+
+int virtio_mmio_fill_begin(struct virtio_mmio *t, unsigned int index)
+{
+	struct virtio_mmio_queue *q;
+
+	if (index >= t->dev.num_queues)
+		return -EINVAL;
+	q = &t->queues[index];
+	pthread_mutex_lock(&q->lock);
+	if (!q->live) {
+		pthread_mutex_unlock(&q->lock);
+		return -EAGAIN;
+	}
+	q->fill_pushed = 0;
+	return 0;
+}
+
+int virtio_mmio_fill_pop(struct virtio_mmio *t, unsigned int index,
+			 const struct virtq_chain **chain)
+{
+	struct virtio_mmio_queue *q = &t->queues[index];
+	int ret;
+
+	if (!q->live)
+		return -EIO;
+	ret = virtq_pop(&q->vq, &q->chain);
+	if (ret < 0) {
+		queue_error(t, index);
+		return ret;
+	}
+	if (ret == 0)
+		q->fill_seen = q->vq.last_avail_idx; /* = the avail idx just read */
+	*chain = &q->chain;
+	return ret;
+}
+
+void virtio_mmio_fill_unpop(struct virtio_mmio *t, unsigned int index, uint16_t n)
+{
+	virtq_unpop(&t->queues[index].vq, n);
+}
+
+int virtio_mmio_fill_push(struct virtio_mmio *t, unsigned int index, uint16_t head, uint32_t len)
+{
+	struct virtio_mmio_queue *q = &t->queues[index];
+	int ret;
+
+	if (!q->live)
+		return -EIO;
+	ret = virtq_push(&q->vq, head, len);
+	if (ret < 0) {
+		queue_error(t, index);
+		return ret;
+	}
+	q->fill_pushed++;
+	return 0;
+}
+
+void virtio_mmio_fill_fail(struct virtio_mmio *t, unsigned int index)
+{
+	if (t->queues[index].live)
+		queue_error(t, index);
+}
+
+bool virtio_mmio_fill_yield(struct virtio_mmio *t, unsigned int index)
+{
+	return __atomic_load_n(&t->queues[index].quiesce, __ATOMIC_ACQUIRE);
+}
+
+int virtio_mmio_fill_end(struct virtio_mmio *t, unsigned int index, bool want_buffers)
+{
+	struct virtio_mmio_queue *q = &t->queues[index];
+	int more = 0, ret;
+
+	if (q->live) {
+		ret = want_buffers ? virtq_notify_enable(&q->vq) : virtq_notify_disable(&q->vq);
+		/*
+		 * Chains given back with fill_unpop() are still available: only buffers
+		 * past what fill_pop saw last are news.
+		 */
+		if (ret > 0) {
+			ret = virtq_avail_idx(&q->vq);
+			if (ret >= 0)
+				ret = (uint16_t)ret != q->fill_seen;
+		}
+		if (ret < 0)
+			queue_error(t, index);
+		else if (want_buffers)
+			more = ret;
+	}
+	if (q->live && q->fill_pushed) {
+		ret = virtq_should_interrupt(&q->vq);
+		if (ret < 0)
+			queue_error(t, index);
+		else if (ret)
+			raise_interrupt(t, VIRTIO_MMIO_INT_VRING);
+	}
+	q->fill_pushed = 0;
+	pthread_mutex_unlock(&q->lock);
+	return more;
+}
+
 void virtio_mmio_process_queue(struct virtio_mmio *t, unsigned int index)
 {
 	struct virtio_mmio_queue *q;
 	unsigned int budget, pushed = 0;
+	bool busy = false;
 	int ret;
 
 	if (index >= t->dev.num_queues)
@@ -250,6 +362,12 @@ void virtio_mmio_process_queue(struct virtio_mmio *t, unsigned int index)
 				queue_error(t, index);
 				goto out;
 			}
+			if (ret == VIRTIO_REQ_BUSY) {
+				/* The device kicks the queue when it can take requests again. */
+				virtq_unpop(&q->vq, 1);
+				busy = true;
+				break;
+			}
 			if (ret == VIRTIO_REQ_DONE_LOG)
 				log_event(t, VIRTIO_LOG_HOST, "queue %u: %s", index,
 					  error_message());
@@ -263,6 +381,8 @@ void virtio_mmio_process_queue(struct virtio_mmio *t, unsigned int index)
 			pushed++;
 			budget--;
 		}
+		if (busy)
+			break;
 		if (!budget || __atomic_load_n(&q->quiesce, __ATOMIC_ACQUIRE)) {
 			/* Notifications stay off: come back through the eventfd instead. */
 			kick(q);

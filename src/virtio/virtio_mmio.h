@@ -67,6 +67,12 @@
 /* What virtio_device.handle returns besides a queue error (-errno). */
 #define VIRTIO_REQ_DONE	    0 /* the request completed (its status says how) */
 #define VIRTIO_REQ_DONE_LOG 1 /* completed, and error_message() says what failed on the host */
+/*
+ * The device cannot take the chain now (virtio-net: its backend is full): the chain
+ * stays available, serving the queue stops, and the device calls virtio_mmio_kick()
+ * when it can take requests again.
+ */
+#define VIRTIO_REQ_BUSY 2
 
 /*
  * A device (virtio-blk, virtio-rng...) as the transport sees it. Filled by the device's
@@ -90,6 +96,14 @@ struct virtio_device {
 	 */
 	int (*handle)(void *opaque, unsigned int queue, const struct virtq_chain *chain,
 		      uint32_t *written);
+	/*
+	 * Queues the device fills on its own schedule, one bit per queue (virtio-net's
+	 * receive queue: buffers wait there until a frame arrives). A notification of such
+	 * a queue calls notify() on the I/O thread instead of handing its chains to
+	 * handle(); the device serves it with virtio_mmio_fill_begin() ... _end().
+	 */
+	uint32_t device_driven;
+	void (*notify)(void *opaque, unsigned int queue);
 	/* The driver set DRIVER_OK having accepted features. May be NULL. */
 	void (*activate)(void *opaque, uint64_t features);
 	/* The driver reset the device. May be NULL. */
@@ -138,6 +152,8 @@ struct virtio_mmio_queue {
 	bool live;		  /* served: ready, DRIVER_OK, no FAILED, vq not broken */
 	struct virtq vq;	  /* the ring state while ready */
 	struct virtq_chain chain; /* the chain being served (16 KiB: not on a stack) */
+	unsigned int fill_pushed; /* chains pushed since virtio_mmio_fill_begin() */
+	uint16_t fill_seen;	  /* the avail idx when fill_pop last found the ring empty */
 };
 
 /*
@@ -216,6 +232,49 @@ int virtio_mmio_queue_notify_fd(const struct virtio_mmio *t, unsigned int queue)
  * each notification; unit tests call it directly.
  */
 void virtio_mmio_process_queue(struct virtio_mmio *t, unsigned int queue);
+
+/*
+ * Make the I/O thread serve queue (0 to num_queues - 1) as if the driver had notified
+ * it: a device calls this when it can take requests again after VIRTIO_REQ_BUSY, or
+ * has data for a device-driven queue. Any thread; never blocks.
+ */
+void virtio_mmio_kick(struct virtio_mmio *t, unsigned int queue);
+
+/*
+ * Filling a device-driven queue (virtio_device.device_driven), on the I/O thread:
+ *
+ *	if (virtio_mmio_fill_begin(t, q) == 0) {
+ *		while (data && virtio_mmio_fill_pop(t, q, &chain) == 1)
+ *			write into chain's device-writable part, virtio_mmio_fill_push() it
+ *		more = virtio_mmio_fill_end(t, q, data_left_over);
+ *	}
+ *
+ * fill_begin takes the queue's lock: returns 0, or -EAGAIN when the queue is not
+ * served (not ready, no DRIVER_OK, broken): nothing is locked then. Every other call
+ * needs a successful fill_begin and comes before fill_end.
+ * fill_pop takes the next available chain: 1 with *chain (valid until the next pop or
+ * fill_end), 0 when the ring is empty, or -errno for a queue error (already handled:
+ * the queue is no longer served; go to fill_end).
+ * fill_unpop gives back the last n chains popped and not pushed (virtq_unpop()).
+ * fill_push returns a chain with len bytes written: 0, or -errno (a queue error,
+ * handled as for fill_pop).
+ * fill_fail makes a queue error of error_message() (a chain the device cannot use:
+ * DEVICE_NEEDS_RESET, logged once).
+ * fill_yield says whether a vCPU waits to change the queue: end the batch early.
+ * fill_end interrupts the driver for the chains pushed (unless it suppressed that),
+ * asks for available buffer notifications if want_buffers (the device has data but no
+ * room for it) or turns them off, and unlocks. Returns 1 when buffers arrived while
+ * notifications were being turned on (past those fill_pop saw last: fill again),
+ * else 0.
+ */
+int virtio_mmio_fill_begin(struct virtio_mmio *t, unsigned int queue);
+int virtio_mmio_fill_pop(struct virtio_mmio *t, unsigned int queue,
+			 const struct virtq_chain **chain);
+void virtio_mmio_fill_unpop(struct virtio_mmio *t, unsigned int queue, uint16_t n);
+int virtio_mmio_fill_push(struct virtio_mmio *t, unsigned int queue, uint16_t head, uint32_t len);
+void virtio_mmio_fill_fail(struct virtio_mmio *t, unsigned int queue);
+bool virtio_mmio_fill_yield(struct virtio_mmio *t, unsigned int queue);
+int virtio_mmio_fill_end(struct virtio_mmio *t, unsigned int queue, bool want_buffers);
 
 /* Events of every log class so far (logged or only counted). */
 uint64_t virtio_mmio_error_count(const struct virtio_mmio *t);

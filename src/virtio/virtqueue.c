@@ -321,6 +321,18 @@ int virtq_pop(struct virtq *vq, struct virtq_chain *chain)
 	return 1;
 }
 
+int virtq_avail_idx(struct virtq *vq)
+{
+	if (vq->broken)
+		return -EIO;
+	return read_avail_idx(vq);
+}
+
+void virtq_unpop(struct virtq *vq, uint16_t n)
+{
+	vq->last_avail_idx = (uint16_t)(vq->last_avail_idx - n);
+}
+
 int virtq_push(struct virtq *vq, uint16_t head, uint32_t len)
 {
 	uint32_t elem[2] = { htole32(head), htole32(len) };

@@ -99,6 +99,22 @@ void virtq_set_features(struct virtq *vq, uint64_t features);
 int virtq_pop(struct virtq *vq, struct virtq_chain *chain);
 
 /*
+ * Give the last n chains taken by virtq_pop() and not yet pushed back to the
+ * available ring: the next virtq_pop() takes them again. The ring index is the
+ * device's own (2.7.6: the driver never sees last_avail_idx), so this is invisible to
+ * the driver; a device uses it when it cannot finish with chains it took (virtio-net's
+ * receive queue: the frame does not fit the buffers available). n must not exceed the
+ * chains taken since the last push.
+ */
+void virtq_unpop(struct virtq *vq, uint16_t n);
+
+/*
+ * The driver's available ring idx (2.7.6), read with acquire ordering: 0 to 65535, or
+ * -EFAULT if the ring is not RAM (vq is then broken), -EIO if vq is broken.
+ */
+int virtq_avail_idx(struct virtq *vq);
+
+/*
  * Return the chain whose head is head to the driver: a used ring entry {head, len}
  * then the used idx (2.7.8, 2.7.14), with a release barrier between them.
  * len: bytes the device wrote from the start of the device-writable part.

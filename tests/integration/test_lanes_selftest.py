@@ -199,11 +199,11 @@ def test_wedged_l1_is_rebooted(lane, monkeypatch):
 
 
 def _needs_vmm(lane):
-    vmm = lanes.BUILD / ("mini-kvm" if lane.name == "host" else "mini-kvm-static")
+    vmm = lanes.BUILD / "mini-kvm"
     if not vmm.exists():
         pytest.skip(f"{vmm.relative_to(lanes.REPO_ROOT)} not built")
     if lane.name == "nested" and not lane.has_vmm:
-        pytest.skip("mini-kvm-static was built after L1's initramfs")
+        pytest.skip("mini-kvm was built after L1's initramfs")
 
 
 def test_mini_kvm_version(lane):

@@ -493,8 +493,14 @@ static void test_virtio_device_limit(void **state)
 	args[n] = "--rng";
 	args[n + 1] = NULL;
 	assert_int_equal(parse_list(&o, args), -EINVAL);
-	assert_contains(error_message(), "--disk and --rng: 9 virtio devices, at most 8 (one "
-					 "virtio-mmio slot each, GSIs 16-23)");
+	assert_contains(error_message(), "--disk, --rng and --net: 9 virtio devices, at most 8 "
+					 "(one virtio-mmio slot each, GSIs 16-23)");
+	/* ... nor for a NIC. */
+	args[n] = "--net";
+	args[n + 1] = "user";
+	args[n + 2] = NULL;
+	assert_int_equal(parse_list(&o, args), -EINVAL);
+	assert_contains(error_message(), "--disk, --rng and --net: 9 virtio devices");
 	/* ... nor for a ninth disk. */
 	args[n] = "--disk";
 	args[n + 1] = "nine.img";

@@ -23,11 +23,12 @@
 #define CHILD_FAILED 1
 #define MESSAGE_MAX  1024
 
-static const enum sandbox_thread kinds[] = { SANDBOX_MAIN,  SANDBOX_GUEST,   SANDBOX_VCPU,
-					     SANDBOX_STDIN, SANDBOX_SIGNALS, SANDBOX_VIRTIO,
-					     SANDBOX_GDB,   SANDBOX_SCREEN };
-static const char *const kind_names[] = { "main",    "guest",  "vcpu", "stdin",
-					  "signals", "virtio", "gdb",  "screen" };
+static const enum sandbox_thread kinds[] = { SANDBOX_MAIN,   SANDBOX_GUEST,   SANDBOX_VCPU,
+					     SANDBOX_STDIN,  SANDBOX_SIGNALS, SANDBOX_VIRTIO,
+					     SANDBOX_GDB,    SANDBOX_SCREEN,  SANDBOX_NET_USER,
+					     SANDBOX_NET_TAP };
+static const char *const kind_names[] = { "main",   "guest", "vcpu",   "stdin",	    "signals",
+					  "virtio", "gdb",   "screen", "net-slirp", "net-tap" };
 
 _Static_assert(ARRAY_SIZE(kinds) == SANDBOX_THREAD_KINDS, "a kind of thread without a test");
 

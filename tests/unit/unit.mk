@@ -41,6 +41,8 @@ UNIT_FAKES_virtqueue := tests/unit/virtio_driver.c
 UNIT_FAKES_virtio_mmio := tests/unit/virtio_driver.c
 UNIT_FAKES_virtio_blk := tests/unit/virtio_driver.c
 UNIT_FAKES_virtio_rng := tests/unit/virtio_driver.c
+UNIT_TESTS += virtio_net
+UNIT_FAKES_virtio_net := tests/unit/virtio_driver.c
 # The VM's virtio-mmio slots (src/vm_virtio.c): the bus, the I/O threads, the interrupt.
 UNIT_TESTS += vm_virtio
 UNIT_FAKES_vm_virtio := tests/unit/virtio_driver.c

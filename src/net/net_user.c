@@ -1,0 +1,486 @@
+/* User-mode networking on libslirp: a NATed 10.0.2.0/24 made of host sockets, on a thread of its own. */
+#include "net/net.h"
+
+#include <errno.h>
+
+#include "error.h"
+#include "sandbox.h"
+
+#ifndef MKVM_HAVE_SLIRP
+
+/* The static twin: Debian ships libslirp as a shared library only. */
+int net_user_create(struct net_backend **out, const struct net_config *cfg)
+{
+	(void)out;
+	(void)cfg;
+	return error_set(ENOTSUP, "--net user: this mini-kvm was built without libslirp (the "
+				  "static build/mini-kvm-static); use build/mini-kvm");
+}
+
+#else
+
+#include <arpa/inet.h>
+#include <libslirp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+/* The network QEMU's -netdev user gives, so guides and habits carry over. */
+#define USER_NETWORK		  "10.0.2.0"
+#define USER_NETMASK		  "255.255.255.0"
+#define USER_HOST		  "10.0.2.2" /* gateway; reaches the host's 127.0.0.1 */
+#define USER_DHCP_START		  "10.0.2.15"
+#define USER_DNS		  "10.0.2.3"
+#define USER_HOSTNAME		  "mini-kvm"
+/* libslirp's SlirpConfig version this file fills (4: disable_dhcp, timer_new_opaque). */
+#define USER_SLIRP_CONFIG_VERSION 4
+
+/*
+ * Frames from the guest waiting for the slirp thread, at most (then the NIC's
+ * transmit queue waits: VIRTIO_REQ_BUSY). slirp's MTU is 1500: frames of 1514 bytes,
+ * 1518 with a VLAN tag; anything larger slirp could not take and is dropped.
+ */
+#define USER_TX_SLOTS		  64
+#define USER_TX_FRAME_MAX	  (NET_ETH_HLEN + NET_ETH_VLAN_HLEN + 1500)
+#define NS_PER_MS		  1000000LL
+/* poll() without timers: wake now and then anyway (slirp's own timeouts are shorter). */
+#define USER_POLL_MAX_MS	  1000
+
+struct user_tx_slot {
+	uint32_t len;
+	uint8_t data[USER_TX_FRAME_MAX];
+};
+
+/* A libslirp timer: fires at expire_ms (CLOCK_MONOTONIC) unless expire_ms < 0. */
+struct user_timer {
+	SlirpTimerId id;
+	void *cb_opaque;
+	SlirpTimerCb cb; /* timer_new()'s kind; NULL for timer_new_opaque()'s */
+	int64_t expire_ms;
+	struct user_timer *next;
+};
+
+struct net_user {
+	struct net_backend be;
+	Slirp *slirp;
+	struct net_peer peer;
+	pthread_t thread;
+	bool running;
+	bool stop;   /* atomic */
+	int wake_fd; /* eventfd: frames to send, or stop */
+	/* Guarded by lock: the hand-off of frames from the NIC's I/O thread. */
+	pthread_mutex_t lock;
+	struct user_tx_slot *tx; /* USER_TX_SLOTS of them, a ring */
+	unsigned int tx_head, tx_count;
+	bool tx_blocked; /* a send() said -EAGAIN: say send_ready() when there is room */
+	/* The slirp thread's own: */
+	struct pollfd *pfds;
+	unsigned int npfds, cap;
+	struct user_timer *timers;
+};
+
+static int64_t clock_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / NS_PER_MS;
+}
+
+static void wake(struct net_user *u)
+{
+	uint64_t one = 1;
+
+	while (write(u->wake_fd, &one, sizeof(one)) < 0 && errno == EINTR)
+		;
+}
+
+/* --- libslirp's callbacks (on the slirp thread) -------------------------------- */
+
+/* slirp -> guest: hand the frame to the NIC, waiting while it is full (back-pressure). */
+static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
+{
+	struct net_user *u = opaque;
+	static const uint8_t zero_hdr[NET_HDR_LEN];
+	struct iovec iov[2] = { { (void *)zero_hdr, sizeof(zero_hdr) }, { (void *)buf, len } };
+
+	while (u->peer.receive(u->peer.opaque, iov, 2) == -EAGAIN)
+		if (u->peer.wait_room(u->peer.opaque) < 0)
+			break; /* stopping: the frame is lost with the VM */
+	return (ssize_t)len;
+}
+
+static void cb_guest_error(const char *msg, void *opaque)
+{
+	(void)msg;
+	(void)opaque; /* a guest's malformed packet: slirp dropped it; nothing to do */
+}
+
+static int64_t cb_clock_get_ns(void *opaque)
+{
+	struct timespec ts;
+
+	(void)opaque;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static struct user_timer *timer_add(struct net_user *u, SlirpTimerId id, SlirpTimerCb cb,
+				    void *cb_opaque)
+{
+	struct user_timer *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL; /* slirp then has no timer: only IPv6 router adverts use one */
+	*t = (struct user_timer){
+		.id = id, .cb = cb, .cb_opaque = cb_opaque, .expire_ms = -1, .next = u->timers
+	};
+	u->timers = t;
+	return t;
+}
+
+static void *cb_timer_new(SlirpTimerCb cb, void *cb_opaque, void *opaque)
+{
+	return timer_add(opaque, SLIRP_TIMER_NUM, cb, cb_opaque);
+}
+
+static void *cb_timer_new_opaque(SlirpTimerId id, void *cb_opaque, void *opaque)
+{
+	return timer_add(opaque, id, NULL, cb_opaque);
+}
+
+static void cb_timer_free(void *timer, void *opaque)
+{
+	struct net_user *u = opaque;
+
+	for (struct user_timer **p = &u->timers; *p; p = &(*p)->next)
+		if (*p == timer) {
+			*p = ((struct user_timer *)timer)->next;
+			free(timer);
+			return;
+		}
+}
+
+static void cb_timer_mod(void *timer, int64_t expire_ms, void *opaque)
+{
+	(void)opaque;
+	if (timer)
+		((struct user_timer *)timer)->expire_ms = expire_ms;
+}
+
+static void cb_register_poll_fd(int fd, void *opaque)
+{
+	(void)fd;
+	(void)opaque; /* every fd comes through slirp_pollfds_fill() each round */
+}
+
+static void cb_notify(void *opaque)
+{
+	wake(opaque);
+}
+
+static const SlirpCb user_callbacks = {
+	.send_packet = cb_send_packet,
+	.guest_error = cb_guest_error,
+	.clock_get_ns = cb_clock_get_ns,
+	.timer_new = cb_timer_new,
+	.timer_free = cb_timer_free,
+	.timer_mod = cb_timer_mod,
+	.register_poll_fd = cb_register_poll_fd,
+	.unregister_poll_fd = cb_register_poll_fd,
+	.notify = cb_notify,
+	.timer_new_opaque = cb_timer_new_opaque,
+};
+
+/* slirp_pollfds_fill()'s add_poll: one pollfd per socket; returns its index. */
+static int add_poll(int fd, int events, void *opaque)
+{
+	struct net_user *u = opaque;
+	short ev = 0;
+
+	if (u->npfds == u->cap) {
+		unsigned int cap = u->cap ? 2 * u->cap : 16;
+		struct pollfd *p = realloc(u->pfds, cap * sizeof(*p));
+
+		if (!p)
+			return -1; /* this socket is not polled this round */
+		u->pfds = p;
+		u->cap = cap;
+	}
+	if (events & SLIRP_POLL_IN)
+		ev |= POLLIN;
+	if (events & SLIRP_POLL_OUT)
+		ev |= POLLOUT;
+	if (events & SLIRP_POLL_PRI)
+		ev |= POLLPRI;
+	u->pfds[u->npfds] = (struct pollfd){ .fd = fd, .events = ev };
+	return (int)u->npfds++;
+}
+
+static int get_revents(int idx, void *opaque)
+{
+	struct net_user *u = opaque;
+	short re;
+	int events = 0;
+
+	if (idx < 0 || (unsigned int)idx >= u->npfds)
+		return 0;
+	re = u->pfds[idx].revents;
+	if (re & POLLIN)
+		events |= SLIRP_POLL_IN;
+	if (re & POLLOUT)
+		events |= SLIRP_POLL_OUT;
+	if (re & POLLPRI)
+		events |= SLIRP_POLL_PRI;
+	if (re & POLLERR)
+		events |= SLIRP_POLL_ERR;
+	if (re & POLLHUP)
+		events |= SLIRP_POLL_HUP;
+	return events;
+}
+
+/* --- the slirp thread ------------------------------------------------------------ */
+
+/* Give slirp the frames the guest sent; tell the NIC when the hand-off has room again. */
+static void drain_tx(struct net_user *u)
+{
+	for (;;) {
+		struct user_tx_slot *slot;
+		bool ready;
+
+		pthread_mutex_lock(&u->lock);
+		if (!u->tx_count) {
+			pthread_mutex_unlock(&u->lock);
+			return;
+		}
+		slot = &u->tx[u->tx_head];
+		pthread_mutex_unlock(&u->lock);
+		/* The producer never writes a slot in use: only this thread frees them. */
+		slirp_input(u->slirp, slot->data, (int)slot->len);
+		pthread_mutex_lock(&u->lock);
+		u->tx_head = (u->tx_head + 1) % USER_TX_SLOTS;
+		u->tx_count--;
+		ready = u->tx_blocked;
+		u->tx_blocked = false;
+		pthread_mutex_unlock(&u->lock);
+		if (ready)
+			u->peer.send_ready(u->peer.opaque);
+	}
+}
+
+/* Fire the expired timers; return the ms to the next one (or USER_POLL_MAX_MS). */
+static int run_timers(struct net_user *u)
+{
+	int64_t now = clock_ms(), next = now + USER_POLL_MAX_MS;
+	bool fired;
+
+	do {
+		fired = false;
+		for (struct user_timer *t = u->timers; t; t = t->next) {
+			if (t->expire_ms < 0)
+				continue;
+			if (t->expire_ms <= now) {
+				t->expire_ms = -1;
+				/* The callback may free or add timers: walk again. */
+				if (t->cb)
+					t->cb(t->cb_opaque);
+				else
+					slirp_handle_timer(u->slirp, t->id, t->cb_opaque);
+				fired = true;
+				break;
+			}
+			if (t->expire_ms < next)
+				next = t->expire_ms;
+		}
+	} while (fired);
+	return (int)(next - now);
+}
+
+static void *user_thread(void *arg)
+{
+	struct net_user *u = arg;
+
+	while (!__atomic_load_n(&u->stop, __ATOMIC_ACQUIRE)) {
+		uint32_t timeout = (uint32_t)run_timers(u);
+		uint64_t count;
+		int n;
+
+		drain_tx(u);
+		u->npfds = 0;
+		add_poll(u->wake_fd, SLIRP_POLL_IN, u); /* index 0 */
+		slirp_pollfds_fill(u->slirp, &timeout, add_poll, u);
+		n = poll(u->pfds, u->npfds, (int)timeout);
+		if (n < 0 && errno != EINTR)
+			break;
+		if (u->pfds[0].revents & POLLIN)
+			while (read(u->wake_fd, &count, sizeof(count)) < 0 && errno == EINTR)
+				;
+		slirp_pollfds_poll(u->slirp, n < 0, get_revents, u);
+	}
+	return NULL;
+}
+
+/* --- the backend ------------------------------------------------------------------ */
+
+/* guest -> slirp: copy into the hand-off (the NIC's I/O thread); -EAGAIN when full. */
+static int user_send(struct net_backend *be, const struct iovec *iov, unsigned int n)
+{
+	struct net_user *u = (struct net_user *)be;
+	struct user_tx_slot *slot;
+	size_t total = 0;
+	bool was_empty;
+
+	for (unsigned int i = 0; i < n; i++)
+		total += iov[i].iov_len;
+	if (total < NET_HDR_LEN || total - NET_HDR_LEN > USER_TX_FRAME_MAX)
+		return 0; /* larger than slirp's MTU allows: lost, as on a real link */
+	pthread_mutex_lock(&u->lock);
+	if (u->tx_count == USER_TX_SLOTS) {
+		u->tx_blocked = true;
+		pthread_mutex_unlock(&u->lock);
+		return -EAGAIN;
+	}
+	slot = &u->tx[(u->tx_head + u->tx_count) % USER_TX_SLOTS];
+	pthread_mutex_unlock(&u->lock);
+	/* Only this (one) producer writes free slots: copy outside the lock. */
+	slot->len = (uint32_t)(total - NET_HDR_LEN);
+	for (unsigned int i = 0, skip = NET_HDR_LEN, at = 0; i < n; i++) {
+		size_t len = iov[i].iov_len;
+		const uint8_t *p = iov[i].iov_base;
+
+		if (skip >= len) {
+			skip -= (unsigned int)len;
+			continue;
+		}
+		memcpy(slot->data + at, p + skip, len - skip);
+		at += (unsigned int)(len - skip);
+		skip = 0;
+	}
+	pthread_mutex_lock(&u->lock);
+	was_empty = u->tx_count == 0;
+	u->tx_count++;
+	pthread_mutex_unlock(&u->lock);
+	if (was_empty)
+		wake(u);
+	return 0;
+}
+
+static int user_start(struct net_backend *be, const struct net_peer *peer)
+{
+	struct net_user *u = (struct net_user *)be;
+	sigset_t all, old;
+	int ret;
+
+	u->peer = *peer;
+	__atomic_store_n(&u->stop, false, __ATOMIC_RELEASE);
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	ret = sandbox_thread_create(&u->thread, SANDBOX_NET_USER, user_thread, u);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (ret < 0)
+		return error_wrap(-ret, "--net user");
+	u->running = true;
+	return 0;
+}
+
+static void user_stop(struct net_backend *be)
+{
+	struct net_user *u = (struct net_user *)be;
+
+	if (!u->running)
+		return;
+	__atomic_store_n(&u->stop, true, __ATOMIC_RELEASE);
+	wake(u);
+	pthread_join(u->thread, NULL);
+	u->running = false;
+}
+
+static void user_destroy(struct net_backend *be)
+{
+	struct net_user *u = (struct net_user *)be;
+
+	user_stop(be);
+	if (u->slirp)
+		slirp_cleanup(u->slirp); /* frees its timers through timer_free */
+	while (u->timers) {
+		struct user_timer *t = u->timers;
+
+		u->timers = t->next;
+		free(t);
+	}
+	if (u->wake_fd >= 0)
+		close(u->wake_fd);
+	pthread_mutex_destroy(&u->lock);
+	free(u->pfds);
+	free(u->tx);
+	free(u);
+}
+
+static int add_forwards(struct net_user *u, const struct net_config *cfg)
+{
+	for (unsigned int i = 0; i < cfg->nhostfwd; i++) {
+		const struct net_hostfwd *f = &cfg->hostfwd[i];
+		char host[INET_ADDRSTRLEN], guest[INET_ADDRSTRLEN];
+
+		errno = 0;
+		if (slirp_add_hostfwd(u->slirp, f->udp, f->host_addr, f->host_port, f->guest_addr,
+				      f->guest_port) == 0)
+			continue;
+		inet_ntop(AF_INET, &f->host_addr, host, sizeof(host));
+		inet_ntop(AF_INET, &f->guest_addr, guest, sizeof(guest));
+		return error_errno(errno ? errno : EADDRINUSE,
+				   "--net user: hostfwd=%s:%s:%u-%s:%u: cannot listen on %s:%u",
+				   f->udp ? "udp" : "tcp", host, f->host_port, guest, f->guest_port,
+				   host, f->host_port);
+	}
+	return 0;
+}
+
+int net_user_create(struct net_backend **out, const struct net_config *cfg)
+{
+	struct net_user *u = calloc(1, sizeof(*u));
+	SlirpConfig sc = { .version = USER_SLIRP_CONFIG_VERSION, .in_enabled = true };
+	int ret;
+
+	if (!u)
+		return error_set(ENOMEM, "--net user: out of memory");
+	pthread_mutex_init(&u->lock, NULL);
+	u->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	u->tx = calloc(USER_TX_SLOTS, sizeof(*u->tx));
+	u->be = (struct net_backend){ .name = "user",
+				      .send = user_send,
+				      .start = user_start,
+				      .stop = user_stop,
+				      .destroy = user_destroy };
+	if (u->wake_fd < 0 || !u->tx) {
+		ret = error_errno(u->wake_fd < 0 ? errno : ENOMEM, "--net user: setting up");
+		user_destroy(&u->be);
+		return ret;
+	}
+	inet_pton(AF_INET, USER_NETWORK, &sc.vnetwork);
+	inet_pton(AF_INET, USER_NETMASK, &sc.vnetmask);
+	inet_pton(AF_INET, USER_HOST, &sc.vhost);
+	inet_pton(AF_INET, USER_DHCP_START, &sc.vdhcp_start);
+	inet_pton(AF_INET, USER_DNS, &sc.vnameserver);
+	sc.vhostname = USER_HOSTNAME;
+	u->slirp = slirp_new(&sc, &user_callbacks, u);
+	if (!u->slirp) {
+		user_destroy(&u->be);
+		return error_set(ENOMEM, "--net user: libslirp could not start");
+	}
+	ret = add_forwards(u, cfg);
+	if (ret < 0) {
+		user_destroy(&u->be);
+		return ret;
+	}
+	*out = &u->be;
+	return 0;
+}
+
+#endif
