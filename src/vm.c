@@ -508,6 +508,8 @@ int vm_init(struct vm *vm, const struct vm_config *config)
 	vm->fd = -1;
 	snprintf(vm->trace_label, sizeof(vm->trace_label), "[%u:%s]", config->index, config->name);
 	ret = guest_memory_init(&vm->mem, config->mem_size);
+	if (ret == 0 && guest_memory_hugepages_pay(config->mem_size, config->large_image))
+		guest_memory_advise_hugepages(&vm->mem);
 	if (ret == 0)
 		ret = register_devices(vm);
 	if (ret == 0)

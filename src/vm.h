@@ -99,6 +99,7 @@ struct vm_config {
 	const struct trace *trace; /* --trace: one line per VM exit (trace.h), or NULL */
 	bool halt_watch;	   /* end the VM when its vCPU halts with IF=0 (vcpu_idle.h) */
 	bool irqchip; /* in-kernel PIC, IOAPIC, LAPIC and PIT (HLT then stays in KVM) */
+	bool large_image; /* loads a large image (Linux): THP whatever the RAM size (memory.h) */
 	uint64_t process_start_ns; /* when mini-kvm started, for the boot timeline */
 	struct console *console;
 	const struct blk_dev *disk; /* --disk, for HC_BLK_*; NULL for none */
