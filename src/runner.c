@@ -720,7 +720,8 @@ static int raise_nofile_limit(unsigned int nguests)
 				 (unsigned long long)lim.rlim_max);
 	lim.rlim_cur = need;
 	if (setrlimit(RLIMIT_NOFILE, &lim) < 0)
-		return error_errno(errno, "setrlimit(RLIMIT_NOFILE, %llu)", (unsigned long long)need);
+		return error_errno(errno, "setrlimit(RLIMIT_NOFILE, %llu)",
+				   (unsigned long long)need);
 	return 0;
 }
 
