@@ -6,10 +6,13 @@
  * port write (the guest's HC_EXIT) or HLT: no device table, no statistics, no
  * threads.
  *
- *   kvm-floor [--pit] GUEST.bin
+ *   kvm-floor [--pit | --pit-no-reinject] GUEST.bin
  *
  * --pit creates KVM's in-kernel irqchip and PIT first (KVM_CREATE_IRQCHIP,
- * KVM_CREATE_PIT2), so that the PIT's ports are answered inside the kernel. Prints
+ * KVM_CREATE_PIT2), so that the PIT's ports are answered inside the kernel;
+ * --pit-no-reinject also turns the PIT's reinjection of lost ticks off
+ * (KVM_REINJECT_CONTROL), as mini-kvm does for bare guests: closing the VM then
+ * waits for no SRCU grace periods (the "tiny" benchmark). Prints
  * one line: "user_exits M ns T": M the exits that came out to this program, T the
  * nanoseconds (CLOCK_MONOTONIC) from the first KVM_RUN to the guest's end. The guest's
  * own exit count is its loop count (bench/guests/exitloop.S), which the caller knows.
@@ -47,11 +50,12 @@ static int fail(const char *what, const char *why)
 
 int main(int argc, char **argv)
 {
-	int pit = argc == 3 && strcmp(argv[1], "--pit") == 0;
+	int no_reinject = argc == 3 && strcmp(argv[1], "--pit-no-reinject") == 0;
+	int pit = no_reinject || (argc == 3 && strcmp(argv[1], "--pit") == 0);
 	const char *path = argv[argc - 1];
 
 	if (argc != 2 + pit)
-		return fail("usage", "kvm-floor [--pit] GUEST.bin");
+		return fail("usage", "kvm-floor [--pit | --pit-no-reinject] GUEST.bin");
 
 	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (kvm < 0)
@@ -87,6 +91,10 @@ int main(int argc, char **argv)
 			return fail("KVM_CREATE_IRQCHIP", strerror(errno));
 		if (ioctl(vm, KVM_CREATE_PIT2, &pit_config) < 0)
 			return fail("KVM_CREATE_PIT2", strerror(errno));
+		struct kvm_reinject_control reinject = { .pit_reinject = 0 };
+
+		if (no_reinject && ioctl(vm, KVM_REINJECT_CONTROL, &reinject) < 0)
+			return fail("KVM_REINJECT_CONTROL", strerror(errno));
 	}
 
 	int vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);

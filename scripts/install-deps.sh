@@ -42,6 +42,7 @@ test_only=(
 	libclang-rt-14-dev	# its fuzzer, ASan and UBSan runtimes (only recommended by clang-14)
 	libfuzzer-14-dev	# libFuzzer for clang-14
 	gnuplot-nox		# make bench: the plots of bench/RESULTS.md
+	time			# make bench: peak RSS (GNU time %M, "tiny")
 )
 
 set_name=test

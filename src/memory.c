@@ -27,12 +27,6 @@ int guest_memory_init(struct guest_memory *mem, uint64_t ram_size)
 		return error_errno(ENOMEM, "cannot map %llu MiB of guest RAM",
 				   (unsigned long long)(ram_size / LAYOUT_MIB));
 
-	/*
-	 * Transparent huge pages where the host allows them: fewer page faults while
-	 * loading a kernel and fewer, larger nested-paging entries while it runs. A
-	 * hint only; without THP the mapping works the same.
-	 */
-	madvise(map, ram_size, MADV_HUGEPAGE);
 	/* The guest's secrets stay out of a core dump of mini-kvm (and it stays small). */
 	if (madvise(map, ram_size, MADV_DONTDUMP) < 0) {
 		int err = errno;
@@ -76,6 +70,22 @@ int guest_memory_map_file(struct guest_memory *mem, gpa_t gpa, uint64_t size, in
 				   (unsigned long long)(size / LAYOUT_KIB),
 				   (unsigned long long)offset, (unsigned long long)gpa);
 	return 0;
+}
+
+bool guest_memory_hugepages_pay(uint64_t ram_size, bool large_image)
+{
+	return large_image || ram_size >= GUEST_HUGEPAGE_MIN_RAM;
+}
+
+void guest_memory_advise_hugepages(struct guest_memory *mem)
+{
+	/*
+	 * Transparent huge pages where the host allows them: fewer page faults while
+	 * loading a kernel and fewer, larger nested-paging entries while it runs. A
+	 * hint only; without THP the mapping works the same.
+	 */
+	if (mem->map)
+		madvise(mem->map, mem->ram_size, MADV_HUGEPAGE);
 }
 
 void guest_memory_destroy(struct guest_memory *mem)

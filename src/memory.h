@@ -4,6 +4,7 @@
 #define MINI_KVM_MEMORY_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 /* A guest-physical address. Never dereferenced by the host: see guest_ptr(). */
@@ -33,6 +34,26 @@ struct guest_memory {
  * Returns 0, -EINVAL for a bad size, or -ENOMEM (with a message) if mmap fails.
  */
 int guest_memory_init(struct guest_memory *mem, uint64_t ram_size);
+
+/*
+ * Guest RAM from which transparent huge pages pay without being asked: a 2 MiB page
+ * costs a guest that touches a few KiB 2 MiB of host memory (the first write faults
+ * in a whole one), so small bare guests get 4 KiB pages (docs/benchmarks.md, "tiny").
+ */
+#define GUEST_HUGEPAGE_MIN_RAM (1ULL << 30)
+
+/*
+ * Whether guest RAM of ram_size bytes should be backed by transparent huge pages:
+ * yes from GUEST_HUGEPAGE_MIN_RAM on, or for a guest that loads a large image and
+ * touches much of its RAM (large_image: Linux). Pure.
+ */
+bool guest_memory_hugepages_pay(uint64_t ram_size, bool large_image);
+
+/*
+ * Ask for transparent huge pages over all of mem's RAM (MADV_HUGEPAGE), before the
+ * guest touches it. A hint: ignored where the host has no THP; never fails.
+ */
+void guest_memory_advise_hugepages(struct guest_memory *mem);
 
 /*
  * The RAM map of a guest with ram_size bytes, as guest_memory_init() lays it out:

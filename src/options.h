@@ -22,7 +22,12 @@ enum verbosity {
 	VERBOSITY_VERBOSE = 1, /* -v: also what each guest is given and how it ended */
 };
 
-#define OPTIONS_MAX_GUESTS 64
+/*
+ * Guests of one `mini-kvm run`: each takes two threads (its own and its vCPU's) and
+ * two file descriptors (the VM's and the vCPU's); the runner raises RLIMIT_NOFILE
+ * to its hard limit for many (docs/usage.md, "Several guests").
+ */
+#define OPTIONS_MAX_GUESTS 1024
 /* --disk files of a Linux guest: one virtio-mmio slot each (GSIs 16-23, layout.h). */
 #define OPTIONS_MAX_DISKS LAYOUT_VIRTIO_MMIO_COUNT
 /* The longest FILE of --disk FILE[,ro] (PATH_MAX, its NUL included). */

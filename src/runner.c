@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -502,6 +503,7 @@ static void setup_jobs(const struct options *opts, const struct kvm_host *host,
 			.cpus = opts->cpus,
 			.trace = opts->trace ? &job->trace : NULL,
 			.irqchip = opts->kernel != NULL || opts->irqchip,
+			.large_image = job->linux_guest != NULL,
 			/* One vCPU, no Linux: nothing but an interrupt can wake a halt. */
 			.halt_watch = job->linux_guest == NULL && opts->irqchip && opts->cpus == 1,
 			.process_start_ns = opts->start_ns,
@@ -695,6 +697,35 @@ static void describe_jobs(const struct options *opts, const struct guest_job *jo
 	}
 }
 
+/* File descriptors besides the guests' two each: stdio, /dev/kvm, files, outputs. */
+#define RUNNER_FDS_SPARE 64
+
+/*
+ * Many guests need more file descriptors than the usual soft limit (1,024): raise
+ * RLIMIT_NOFILE's soft limit toward its hard one (never above it: getrlimit(2)), as
+ * far as nguests need. Returns 0, or -EMFILE with a message when the hard limit is
+ * too low.
+ */
+static int raise_nofile_limit(unsigned int nguests)
+{
+	rlim_t need = (rlim_t)nguests * 2 + RUNNER_FDS_SPARE;
+	struct rlimit lim;
+
+	if (getrlimit(RLIMIT_NOFILE, &lim) < 0 || lim.rlim_cur >= need)
+		return 0;
+	if (lim.rlim_max != RLIM_INFINITY && lim.rlim_max < need)
+		return error_set(EMFILE,
+				 "%u guests need %llu file descriptors; RLIMIT_NOFILE's hard "
+				 "limit is %llu (ulimit -Hn)",
+				 nguests, (unsigned long long)need,
+				 (unsigned long long)lim.rlim_max);
+	lim.rlim_cur = need;
+	if (setrlimit(RLIMIT_NOFILE, &lim) < 0)
+		return error_errno(errno, "setrlimit(RLIMIT_NOFILE, %llu)",
+				   (unsigned long long)need);
+	return 0;
+}
+
 /* A disk that could not be flushed is a VMM error, even after a clean guest exit. */
 static void disk_failed(struct guest_report *r)
 {
@@ -719,8 +750,16 @@ int runner_run(const struct options *opts, const struct run_hooks *hooks, struct
 	bool interactive, irqchip;
 	int njobs, ret = 0;
 
-	memset(report, 0, sizeof(*report));
-	memset(jobs, 0, sizeof(jobs));
+	/*
+	 * jobs[] is zero (static, and runner_run() runs once): not cleared again, which
+	 * would fault in all of its 1,024 guests' pages (~14 MiB) for one guest. The
+	 * report is the caller's, cleared as far as it is used.
+	 */
+	report->nguests = 0;
+	memset(report->guests, 0, (opts->nguests ? opts->nguests : 1) * sizeof(report->guests[0]));
+	ret = raise_nofile_limit(opts->nguests);
+	if (ret < 0)
+		return ret;
 	ret = sandbox_setup(opts->seccomp);
 	if (ret < 0)
 		return ret;

@@ -445,6 +445,21 @@ static int create_irqchip(struct vm *vm)
 		return error_errno(errno, "KVM_SET_GSI_ROUTING");
 	if (ioctl(vm->fd, KVM_CREATE_PIT2, &pit) < 0)
 		return error_errno(errno, "KVM_CREATE_PIT2");
+	/*
+	 * A bare guest's PIT drops the ticks it could not deliver instead of
+	 * reinjecting them (KVM_REINJECT_CONTROL, Documentation/virt/kvm/api.rst
+	 * 4.74): KVM then needs no interrupt-ack notifier, whose removal when the VM
+	 * is closed waits for two SRCU grace periods (kvm_free_pit(): ~20 ms here, on
+	 * every run's way out). Switched off now, before any vCPU runs, the grace
+	 * periods are idle ones (~4 ms, docs/benchmarks.md, "tiny"). Linux keeps
+	 * reinjection: its boot is seconds, and its PIT calibration is KVM's default.
+	 */
+	if (vm->config->bare) {
+		struct kvm_reinject_control reinject = { .pit_reinject = 0 };
+
+		if (ioctl(vm->fd, KVM_REINJECT_CONTROL, &reinject) < 0)
+			return error_errno(errno, "KVM_REINJECT_CONTROL");
+	}
 	vm->has_irqchip = true;
 	return 0;
 }
@@ -497,6 +512,8 @@ int vm_init(struct vm *vm, const struct vm_config *config)
 	vm->fd = -1;
 	snprintf(vm->trace_label, sizeof(vm->trace_label), "[%u:%s]", config->index, config->name);
 	ret = guest_memory_init(&vm->mem, config->mem_size);
+	if (ret == 0 && guest_memory_hugepages_pay(config->mem_size, config->large_image))
+		guest_memory_advise_hugepages(&vm->mem);
 	if (ret == 0)
 		ret = register_devices(vm);
 	if (ret == 0)

@@ -98,7 +98,8 @@ struct vm_config {
 	unsigned int cpus;	   /* 1..VM_MAX_VCPUS (options.c checks) */
 	const struct trace *trace; /* --trace: one line per VM exit (trace.h), or NULL */
 	bool halt_watch;	   /* end the VM when its vCPU halts with IF=0 (vcpu_idle.h) */
-	bool irqchip; /* in-kernel PIC, IOAPIC, LAPIC and PIT (HLT then stays in KVM) */
+	bool irqchip;	  /* in-kernel PIC, IOAPIC, LAPIC and PIT (HLT then stays in KVM) */
+	bool large_image; /* loads a large image (Linux): THP whatever the RAM size (memory.h) */
 	uint64_t process_start_ns; /* when mini-kvm started, for the boot timeline */
 	struct console *console;
 	const struct blk_dev *disk; /* --disk, for HC_BLK_*; NULL for none */

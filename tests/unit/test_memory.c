@@ -89,12 +89,11 @@ static void test_exactly_the_hole(void **state)
 	guest_memory_destroy(&mem); /* twice is fine */
 }
 
-/* Guest RAM stays out of core dumps: its mapping has VmFlags "dd" in /proc/self/smaps. */
-static void test_ram_is_not_dumped(void **state)
+/* Whether the VmFlags of mem's mapping in /proc/self/smaps have flag (" dd", " hg"). */
+static bool ram_has_vmflag(const struct guest_memory *mem, const char *flag)
 {
-	struct guest_memory *mem = *state;
 	char line[512], range[64];
-	bool in_ram = false, found = false;
+	bool in_ram = false, found = false, has = false;
 	FILE *smaps = fopen("/proc/self/smaps", "r");
 
 	assert_non_null(smaps);
@@ -103,13 +102,45 @@ static void test_ram_is_not_dumped(void **state)
 		if (!strncmp(line, range, strlen(range)))
 			in_ram = true;
 		else if (in_ram && !strncmp(line, "VmFlags:", strlen("VmFlags:"))) {
-			assert_non_null(strstr(line, " dd"));
+			has = strstr(line, flag) != NULL;
 			found = true;
 			break;
 		}
 	}
 	fclose(smaps);
 	assert_true(found);
+	return has;
+}
+
+/* Guest RAM stays out of core dumps: its mapping has VmFlags "dd" in /proc/self/smaps. */
+static void test_ram_is_not_dumped(void **state)
+{
+	assert_true(ram_has_vmflag(*state, " dd"));
+}
+
+/*
+ * Small RAM gets no huge-page hint (a tiny guest's first write would fault in 2 MiB);
+ * asked for, the mapping has VmFlags "hg" (MADV_HUGEPAGE).
+ */
+static void test_hugepages_only_when_asked(void **state)
+{
+	struct guest_memory *mem = *state;
+
+	assert_false(ram_has_vmflag(mem, " hg"));
+	guest_memory_advise_hugepages(mem);
+	assert_true(ram_has_vmflag(mem, " hg"));
+}
+
+/* Huge pages pay for large RAM or a large image (Linux), not for a small bare guest. */
+static void test_hugepages_pay(void **state)
+{
+	(void)state;
+	assert_false(guest_memory_hugepages_pay(LAYOUT_MEM_MIN, false));
+	assert_false(guest_memory_hugepages_pay(128 * LAYOUT_MIB, false));
+	assert_false(guest_memory_hugepages_pay(GUEST_HUGEPAGE_MIN_RAM - LAYOUT_PAGE_SIZE, false));
+	assert_true(guest_memory_hugepages_pay(GUEST_HUGEPAGE_MIN_RAM, false));
+	assert_true(guest_memory_hugepages_pay(4 * GUEST_HUGEPAGE_MIN_RAM, false));
+	assert_true(guest_memory_hugepages_pay(128 * LAYOUT_MIB, true));
 }
 
 static void test_guest_ptr_bounds(void **state)
@@ -259,6 +290,9 @@ int main(void)
 		cmocka_unit_test(test_exactly_the_hole),
 		cmocka_unit_test_setup_teardown(test_ram_is_not_dumped, setup_small,
 						unit_memory_teardown),
+		cmocka_unit_test_setup_teardown(test_hugepages_only_when_asked, setup_small,
+						unit_memory_teardown),
+		cmocka_unit_test(test_hugepages_pay),
 		cmocka_unit_test_setup_teardown(test_guest_ptr_bounds, setup_small,
 						unit_memory_teardown),
 		cmocka_unit_test_setup_teardown(test_guest_ptr_overflow, setup_small,

@@ -686,7 +686,7 @@ static void test_guest_limit(void **state)
 	args[n++] = "one-too-many.bin";
 	args[n] = NULL;
 	assert_int_equal(parse_list(&o, args), -EINVAL);
-	assert_contains(error_message(), "too many guests (at most 64)");
+	assert_contains(error_message(), "too many guests (at most 1024)");
 }
 
 static void test_commands(void **state)
