@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target: virtio-net driven by register accesses, RAM pokes, frames and queue runs. */
 /*
  * Input: 8-byte records { u8 op, u8 arg, le16 offset, le32 value }; op % 6 selects:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A network backend (slirp user networking, a tap device): where a NIC's frames go and come from. */
 #ifndef MINI_KVM_NET_H
 #define MINI_KVM_NET_H

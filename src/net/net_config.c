@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* --net's argument: user[,hostfwd=...][,mac=...] or tap[,ifname=...][,mac=...]; default MACs. */
 #include "net/net.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A tap device backend: /dev/net/tun with IFF_VNET_HDR, a reader thread feeding the NIC. */
 #include "net/net.h"
 

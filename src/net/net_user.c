@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* User-mode networking on libslirp: a NATed 10.0.2.0/24 made of host sockets, on a thread of its own. */
 #include "net/net.h"
 

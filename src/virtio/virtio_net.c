@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* virtio-net (virtio 1.2, 5.1): transmit to a backend, receive into the driver's buffers. */
 #include "virtio/virtio_net.h"
 

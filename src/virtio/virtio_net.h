@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* virtio-net (virtio 1.2, 5.1): an Ethernet NIC whose frames go to a network backend (src/net/). */
 #ifndef MINI_KVM_VIRTIO_NET_H
 #define MINI_KVM_VIRTIO_NET_H

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """virtio-net end to end (nested lane: stock Linux boots there). One boot on --net user:
 the guest gets 10.0.2.15 by DHCP, fetches a file from an HTTP server on L1's loopback
 through the gateway 10.0.2.2 (checksum compared), and L1 reaches a server in the guest

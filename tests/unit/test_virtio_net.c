@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of virtio-net (src/virtio/virtio_net.c) against virtio 1.2, 5.1, with a fake backend. */
 #include "unit.h"
 
