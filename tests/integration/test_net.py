@@ -81,6 +81,7 @@ def poweroff(p) -> None:
 
 
 @pytest.mark.needs(*LINUX_NEEDS)
+@pytest.mark.slow
 def test_net_user_dhcp_download_and_hostfwd(lane):
     if lane.name == "host":
         pytest.skip("the Linux guest runs in the nested lane")
@@ -106,6 +107,7 @@ def test_net_user_dhcp_download_and_hostfwd(lane):
 
 
 @pytest.mark.needs(*LINUX_NEEDS)
+@pytest.mark.slow
 def test_net_tap_ping_and_tcp_both_ways(lane):
     if lane.name == "host":
         pytest.skip("the Linux guest runs in the nested lane")
