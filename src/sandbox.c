@@ -125,18 +125,10 @@ static const struct rule main_rules[] = {
  * and runs a VM.
  */
 static const struct rule guest_rules[] = {
-	ALLOW_IF(clone, 0, CLONE_THREAD, CLONE_THREAD),
-	FAIL(clone3, ENOSYS),
-	ALLOW(set_robust_list),
-	ALLOW(rseq),
-	ALLOW_IF_EQ(prctl, 0, PR_SET_NO_NEW_PRIVS),
-	ALLOW_IF_EQ(seccomp, 0, SECCOMP_SET_MODE_FILTER),
-	ALLOW(rt_sigaction),
-	ALLOW_KVM_IOCTLS,
-	ALLOW(write),
-	ALLOW(writev),
-	ALLOW(poll),
-	ALLOW(close),
+	ALLOW_IF(clone, 0, CLONE_THREAD, CLONE_THREAD), FAIL(clone3, ENOSYS),
+	ALLOW(set_robust_list), ALLOW(rseq), ALLOW_IF_EQ(prctl, 0, PR_SET_NO_NEW_PRIVS),
+	ALLOW_IF_EQ(seccomp, 0, SECCOMP_SET_MODE_FILTER), ALLOW(rt_sigaction), ALLOW_KVM_IOCTLS,
+	ALLOW(write), ALLOW(writev), ALLOW(poll), ALLOW(close),
 	/*
 	 * Snapshots, taken on this thread (vm_snapshot.c, snapshot/): the RAM scan reads
 	 * /proc/self/pagemap (opened read-only); the file is written under a temporary
@@ -146,15 +138,8 @@ static const struct rule guest_rules[] = {
 	 */
 	ALLOW_IF_EQ(openat, OPENAT_FLAGS_ARG, O_RDONLY | O_CLOEXEC),
 	ALLOW_IF_EQ(openat, OPENAT_FLAGS_ARG, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC),
-	ALLOW(read),
-	ALLOW(pread64),
-	ALLOW(pwrite64),
-	ALLOW(ftruncate),
-	ALLOW(fsync),
-	ALLOW(rename),
-	ALLOW(unlink),
-	ALLOW(lseek),
-	ALLOW(getcwd), /* the --disk path saved absolute */
+	ALLOW(read), ALLOW(pread64), ALLOW(pwrite64), ALLOW(ftruncate), ALLOW(fsync), ALLOW(rename),
+	ALLOW(unlink), ALLOW(lseek), ALLOW(getcwd), /* the --disk path saved absolute */
 	ALLOW(eventfd2), /* the stop eventfd of each virtio I/O thread it starts (vm_run()) */
 };
 
@@ -215,9 +200,9 @@ static const struct rule signal_rules[] = {
 
 /*
  * A virtio I/O thread: waits on its queues' eventfds and its stop eventfd (poll, read),
- * serves requests on the disk file (preadv, pwritev; pwrite of zeroes for WRITE_ZEROES;
- * fdatasync for FLUSH) or from getrandom(), and interrupts the guest (an irqfd write,
- * or KVM_IRQ_LINE without KVM_IRQFD).
+ * serves requests on the disk file (preadv, pwritev; fallocate for DISCARD and
+ * WRITE_ZEROES, else a pwrite of zeroes; fdatasync for FLUSH) or from getrandom(), and
+ * interrupts the guest (an irqfd write, or KVM_IRQ_LINE without KVM_IRQFD).
  */
 static const struct rule virtio_rules[] = {
 	ALLOW(poll),
@@ -232,6 +217,7 @@ static const struct rule virtio_rules[] = {
 	ALLOW(getrandom),
 	ALLOW(writev), /* virtio-net: a frame to the tap device */
 	ALLOW_IOCTL(KVM_IRQ_LINE),
+	ALLOW(fallocate), /* DISCARD and WRITE_ZEROES: punch a hole, zero a range */
 };
 
 /*
@@ -265,8 +251,7 @@ static const struct rule net_user_rules[] = {
  * enters its sandbox, so that the guest's filter need not allow their calls (socket).
  */
 static const struct rule net_tap_rules[] = {
-	ALLOW(poll),
-	ALLOW(read),
+	ALLOW(poll), ALLOW(read),
 	ALLOW(write), /* the receive queue's notify eventfd: a frame is waiting */
 };
 
