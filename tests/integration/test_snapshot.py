@@ -13,6 +13,7 @@ kvm_pvm, which is slow, not wrong); Linux only where `mini-kvm check` says it ca
 
 import re
 import struct
+import warnings
 import zlib
 
 import pexpect
@@ -250,14 +251,24 @@ def test_linux_restored_twice_at_once(lane, boot):
 def test_linux_two_vcpus_restored(lane):
     """A guest with two vCPUs (the second one idle in its own halt, with its own local
     APIC timer) comes back with both online and its timers running: `sleep` returns."""
-    snap = scratch(lane, "smp.snap")
-    r = run_linux(lane, PARAMS + " quiet", "-c", "2", "--snapshot-at", LINUX_PROMPT,
-                  "--snapshot-and-exit", "--snapshot", snap)
-    assert r.status == 0 and SAVED.search(r.err), r
-    r = lane.run(["restore", "--timeout", str(STEP_TIMEOUT), snap],
-                 stdin=b"cat /sys/devices/system/cpu/online\n"
-                       b"sleep 1; echo slept-$((1+1))\npoweroff -f\n",
-                 timeout=2 * STEP_TIMEOUT)
+    def snapshot_and_restore():
+        snap = scratch(lane, "smp.snap")
+        r = run_linux(lane, PARAMS + " quiet", "-c", "2", "--snapshot-at", LINUX_PROMPT,
+                      "--snapshot-and-exit", "--snapshot", snap)
+        assert r.status == 0 and SAVED.search(r.err), r
+        return lane.run(["restore", "--timeout", str(STEP_TIMEOUT), snap],
+                        stdin=b"cat /sys/devices/system/cpu/online\n"
+                              b"sleep 1; echo slept-$((1+1))\npoweroff -f\n",
+                        timeout=2 * STEP_TIMEOUT)
+
+    # QEMU's emulated SVM sometimes wedges the whole L1 (its control line goes silent:
+    # scripts/lanes/nested.py); the lane reboots L1, which loses the snapshot: both again.
+    try:
+        r = snapshot_and_restore()
+    except lanes.LaneTimeout as e:
+        warnings.warn(f"{lane.name} lane: L1 stopped answering ({e}); snapshot and restore "
+                      "once more")
+        r = snapshot_and_restore()
     assert r.status == 0, r
     assert re.search(r"(?m)^0-1\r?$", r.out), r
     assert re.search(r"(?m)^slept-2\r?$", r.out), r
