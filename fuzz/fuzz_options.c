@@ -67,7 +67,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_arg(opts.kernel, argv, argc);
 	check_arg(opts.initrd, argv, argc);
 	check_arg(opts.params, argv, argc);
-	check_arg(opts.disk, argv, argc);
+	/* A bare GUEST's --disk FILE[,ro] is FILE copied without ",ro" (options.c). */
+	if (opts.disk && opts.disk != opts.disks[0].path)
+		abort();
 	check_arg(opts.boot_marker, argv, argc);
 	for (unsigned int i = 0; i < opts.nguests; i++)
 		check_arg(opts.guests[i].path, argv, argc);
