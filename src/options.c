@@ -150,9 +150,6 @@ enum long_only_option {
 	OPT_NET,
 };
 
-/* --ata's suffix for a read-only disk. */
-#define ATA_RO_SUFFIX ",ro"
-
 /* Longest --timeout: its nanoseconds must fit in 64 bits (runner.c), with room to spare. */
 #define TIMEOUT_MAX_SECONDS 1000000000.0
 
@@ -380,11 +377,23 @@ static int add_guest(struct options *opts, const char *path, const struct image_
 	return 0;
 }
 
-/* One --disk FILE[,ro]: only a trailing ",ro" is an option; any other comma is the name's. */
+/*
+ * FILE[,ro] of --disk and --ata: only a trailing ",ro" is an option, any other comma is
+ * the name's. Returns the length of FILE in arg, and whether ",ro" was there.
+ */
+static size_t strip_read_only(const char *arg, bool *read_only)
+{
+	size_t len = strlen(arg), suffix = strlen(OPTIONS_DISK_RO);
+
+	*read_only = len >= suffix && !strcmp(arg + len - suffix, OPTIONS_DISK_RO);
+	return *read_only ? len - suffix : len;
+}
+
+/* One --disk FILE[,ro]. */
 static int add_disk(struct options *opts, const char *arg)
 {
 	struct disk_option *d;
-	size_t len = strlen(arg), suffix = strlen(OPTIONS_DISK_RO);
+	size_t len;
 
 	if (opts->ndisks == OPTIONS_MAX_DISKS)
 		return error_set(EINVAL,
@@ -393,9 +402,7 @@ static int add_disk(struct options *opts, const char *arg)
 				 arg, OPTIONS_MAX_DISKS);
 	d = &opts->disks[opts->ndisks];
 	d->arg = arg;
-	d->read_only = len >= suffix && !strcmp(arg + len - suffix, OPTIONS_DISK_RO);
-	if (d->read_only)
-		len -= suffix;
+	len = strip_read_only(arg, &d->read_only);
 	if (len == 0)
 		return error_set(EINVAL, "--disk '%s': no file name", arg);
 	if (len >= sizeof(d->path))
@@ -448,7 +455,7 @@ static int check_devices(struct options *opts)
 static int add_ata(struct options *opts, const char *arg)
 {
 	struct ata_option *a;
-	size_t len = strlen(arg), suffix = strlen(ATA_RO_SUFFIX);
+	size_t len;
 
 	if (opts->nata == OPTIONS_MAX_ATA)
 		return error_set(EINVAL,
@@ -456,9 +463,7 @@ static int add_ata(struct options *opts, const char *arg)
 				 "secondary master, secondary slave)",
 				 arg, OPTIONS_MAX_ATA);
 	a = &opts->ata[opts->nata];
-	a->read_only = len >= suffix && !strcmp(arg + len - suffix, ATA_RO_SUFFIX);
-	if (a->read_only)
-		len -= suffix;
+	len = strip_read_only(arg, &a->read_only);
 	if (len == 0 || len >= sizeof(a->path))
 		return error_set(EINVAL, "--ata '%s': not a file name", arg);
 	memcpy(a->path, arg, len);

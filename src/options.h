@@ -32,7 +32,7 @@ enum verbosity {
 #define OPTIONS_MAX_DISKS LAYOUT_VIRTIO_MMIO_COUNT
 /* The longest FILE of --disk FILE[,ro] (PATH_MAX, its NUL included). */
 #define OPTIONS_DISK_PATH_MAX 4096
-/* The suffix of --disk FILE,ro. */
+/* The suffix of --disk FILE,ro and --ata FILE,ro. */
 #define OPTIONS_DISK_RO ",ro"
 /* --ata disks: primary master, primary slave, secondary master, secondary slave. */
 #define OPTIONS_MAX_ATA 4
