@@ -79,13 +79,20 @@ def tail(data: bytes, lines: int = 40) -> str:
     return "\n".join(data.decode("utf-8", "replace").splitlines()[-lines:])
 
 
+class StepTimeout(pytest.fail.Exception):
+    """A test failure: the guest printed nothing expected within a step's time. In the
+    nested lane that is how a stall of QEMU's emulated SVM looks after the boot too;
+    retry_after_stall() tries such a test again from the start."""
+
+
 def expect(p, pattern, what: str, timeout: float = STEP_TIMEOUT) -> None:
-    """p.expect(pattern), failing with what the console showed instead."""
+    """p.expect(pattern), failing with what the console showed instead (StepTimeout if
+    the time ran out)."""
     try:
         p.expect(pattern, timeout=timeout)
     except pexpect.TIMEOUT:
-        pytest.fail(f"no {what} within {timeout} s; the console showed:\n{tail(p.seen())}",
-                    pytrace=False)
+        raise StepTimeout(f"no {what} within {timeout} s; the console showed:\n"
+                          f"{tail(p.seen())}", pytrace=False) from None
     except pexpect.EOF:
         seen = p.seen()
         pytest.fail(f"mini-kvm ended with status {p.wait()} before {what}; the console "
@@ -106,6 +113,21 @@ def stalled(lane, attempt: int, what: str, seen: str) -> bool:
     warnings.warn(f"{lane.name} lane: the Linux guest stalled ({what}); booting it once "
                   f"more. It showed:\n{seen}")
     return True
+
+
+def retry_after_stall(lane, body):
+    """body(), again from the start when a step of it timed out in a lane whose guests
+    stall (RETRIES_AFTER_STALL): for tests whose guest works for a while after its boot,
+    where a stall strikes as often as during it. body must set up all it needs itself
+    (fresh disk copies), since a stalled attempt leaves its files as they were."""
+    attempt = 0
+    while True:
+        try:
+            return body()
+        except StepTimeout as e:
+            if not stalled(lane, attempt, "a step timed out", str(e)):
+                raise
+        attempt += 1
 
 
 @contextlib.contextmanager

@@ -19,7 +19,8 @@ import pytest
 import lanes
 from test_bad_input import assert_one_line_error
 from test_linux import (LINUX_NEEDS, PARAMS, PROMPT, READY, RETRIES_AFTER_STALL, STALL_TIMEOUT,
-                        BOOT_TIMEOUT, STEP_TIMEOUT, expect, linux_args, shell_command, stalled,
+                        BOOT_TIMEOUT, STEP_TIMEOUT, expect, linux_args, retry_after_stall,
+                        shell_command, stalled,
                         tail)
 
 PAYLOAD_SIZE = 256 * 1024
@@ -90,18 +91,20 @@ def test_net_user_dhcp_download_and_hostfwd(lane):
     md5 = serve_payload(lane)
     lane.shell(f"httpd -p 127.0.0.1:{L1_HTTP_PORT} -h {WWW}")
     try:
-        p = boot(lane, [], PARAMS + " quiet", "--net",
-                 f"user,hostfwd=tcp::{FWD_PORT}-:{GUEST_HTTP_PORT}")
-        with p:
-            shell_command(p, "ip -4 addr show eth0 | grep -o 'inet [0-9.]*'",
-                          rb"inet 10\.0\.2\.15", "the DHCP address 10.0.2.15")
-            shell_command(p, "cat /sys/class/net/eth0/address", rb"02:4d:4b:00:00:01",
-                          "the default MAC of guest 1")
-            guest_fetch_md5(p, f"http://10.0.2.2:{L1_HTTP_PORT}/payload", md5)
-            guest_serves(p, token)
-            r = lane.shell(f"wget -q -O - http://127.0.0.1:{FWD_PORT}/back", timeout=30)
-            assert r.status == 0 and r.out.strip() == token, r
-            poweroff(p)
+        def session():
+            p = boot(lane, [], PARAMS + " quiet", "--net",
+                     f"user,hostfwd=tcp::{FWD_PORT}-:{GUEST_HTTP_PORT}")
+            with p:
+                shell_command(p, "ip -4 addr show eth0 | grep -o 'inet [0-9.]*'",
+                              rb"inet 10\.0\.2\.15", "the DHCP address 10.0.2.15")
+                shell_command(p, "cat /sys/class/net/eth0/address", rb"02:4d:4b:00:00:01",
+                              "the default MAC of guest 1")
+                guest_fetch_md5(p, f"http://10.0.2.2:{L1_HTTP_PORT}/payload", md5)
+                guest_serves(p, token)
+                r = lane.shell(f"wget -q -O - http://127.0.0.1:{FWD_PORT}/back", timeout=30)
+                assert r.status == 0 and r.out.strip() == token, r
+                poweroff(p)
+        retry_after_stall(lane, session)
     finally:
         lane.shell("killall httpd")
 
@@ -127,19 +130,21 @@ def test_net_tap_ping_and_tcp_both_ways(lane):
                        f"ip addr add {TAP_HOST}/24 dev {TAP} && ip link set {TAP} up && "
                        f"httpd -p {TAP_HOST}:{L1_HTTP_PORT} -h {WWW}'")
         assert r.status == 0, r
-        p = boot(lane, ns, PARAMS + f" quiet mkvm.ip={TAP_GUEST}/24", "--net",
-                 f"tap,ifname={TAP}")
-        with p:
-            shell_command(p, f"ping -c 1 -W 10 {TAP_HOST} | grep -o '1 packets received'",
-                          rb"1 packets received", "a ping reply from the tap's host side")
-            guest_fetch_md5(p, f"http://{TAP_HOST}:{L1_HTTP_PORT}/payload", md5)
-            guest_serves(p, token)
-            r = lane.shell(f"{nsx} ping -c 1 -W 10 {TAP_GUEST}", timeout=30)
-            assert r.status == 0, r
-            r = lane.shell(f"{nsx} wget -q -O - http://{TAP_GUEST}:{GUEST_HTTP_PORT}/back",
-                           timeout=30)
-            assert r.status == 0 and r.out.strip() == token, r
-            poweroff(p)
+        def session():
+            p = boot(lane, ns, PARAMS + f" quiet mkvm.ip={TAP_GUEST}/24", "--net",
+                     f"tap,ifname={TAP}")
+            with p:
+                shell_command(p, f"ping -c 1 -W 10 {TAP_HOST} | grep -o '1 packets received'",
+                              rb"1 packets received", "a ping reply from the tap's host side")
+                guest_fetch_md5(p, f"http://{TAP_HOST}:{L1_HTTP_PORT}/payload", md5)
+                guest_serves(p, token)
+                r = lane.shell(f"{nsx} ping -c 1 -W 10 {TAP_GUEST}", timeout=30)
+                assert r.status == 0, r
+                r = lane.shell(f"{nsx} wget -q -O - http://{TAP_GUEST}:{GUEST_HTTP_PORT}/back",
+                               timeout=30)
+                assert r.status == 0 and r.out.strip() == token, r
+                poweroff(p)
+        retry_after_stall(lane, session)
     finally:
         lane.shell(f"kill {pid}")
 

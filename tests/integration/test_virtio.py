@@ -20,8 +20,8 @@ import pytest
 
 import lanes
 from test_bad_input import assert_one_line_error
-from test_linux import (LINUX_NEEDS, PROMPT, READY, RETRIES_AFTER_STALL, ends, shell_command,
-                        stalled, tail)
+from test_linux import (LINUX_NEEDS, PROMPT, READY, RETRIES_AFTER_STALL, ends,
+                        retry_after_stall, shell_command, stalled, tail)
 
 MEM = "256"
 # A disk boot takes a few seconds more than the RAM-disk one (modules, the mount): on a
@@ -84,6 +84,10 @@ def md5(lane, path: str) -> str:
 @pytest.mark.needs(*LINUX_NEEDS)
 @pytest.mark.slow
 def test_root_on_virtio_blk_keeps_a_file_across_boots(lane):
+    retry_after_stall(lane, lambda: root_keeps_a_file(lane))
+
+
+def root_keeps_a_file(lane):
     token = f"kept-{secrets.token_hex(4)}"
     root = lane.linux_root_copy("root.ext4")
     data = lane.put(bytes(range(256)) * (DATA_SIZE // 256), "data.img")
