@@ -22,10 +22,10 @@
 static const enum boot_mode modes[] = { BOOT_MODE_REAL, BOOT_MODE_PROTECTED, BOOT_MODE_PAGING,
 					BOOT_MODE_LONG };
 
-static void check_ranges(const uint8_t *data, size_t size, bool with_segments)
+static void check_ranges(const uint8_t *data, size_t size, enum elf_parts parts)
 {
 	struct file_range ranges[FUZZ_RANGES_MAX];
-	unsigned int n = elf_file_ranges(data, size, with_segments, ranges, FUZZ_RANGES_MAX);
+	unsigned int n = elf_file_ranges(data, size, parts, ranges, FUZZ_RANGES_MAX);
 
 	if (n > FUZZ_RANGES_MAX)
 		abort();
@@ -41,8 +41,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!mem.map && guest_memory_init(&mem, FUZZ_RAM))
 		abort();
-	check_ranges(data, size, false);
-	check_ranges(data, size, true);
+	check_ranges(data, size, ELF_PARTS_PHDRS);
+	check_ranges(data, size, ELF_PARTS_SEGMENTS);
+	check_ranges(data, size, ELF_PARTS_NOT_LOADED);
 
 	memset(&img, 0, sizeof(img));
 	snprintf(img.path, sizeof(img.path), "fuzz");

@@ -69,7 +69,7 @@ static bool phdr_table(const uint8_t *buf, size_t size, uint64_t *offset, uint64
 	return false;
 }
 
-unsigned int elf_file_ranges(const uint8_t *buf, size_t size, bool with_segments,
+unsigned int elf_file_ranges(const uint8_t *buf, size_t size, enum elf_parts parts,
 			     struct file_range *ranges, unsigned int max)
 {
 	uint64_t offset, len;
@@ -80,12 +80,14 @@ unsigned int elf_file_ranges(const uint8_t *buf, size_t size, bool with_segments
 	    len > size - offset)
 		return 0;
 	ranges[n++] = (struct file_range){ offset, len };
-	if (!with_segments)
+	if (parts == ELF_PARTS_PHDRS)
 		return n;
 	for (uint64_t at = offset; at < offset + len && n < max;
 	     at += is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr)) {
 		struct phdr ph = read_phdr(buf + at, is64);
 
+		if (parts == ELF_PARTS_NOT_LOADED && ph.type == PT_LOAD)
+			continue;
 		if (ph.filesz && ph.offset <= size && ph.filesz <= size - ph.offset)
 			ranges[n++] = (struct file_range){ ph.offset, ph.filesz };
 	}

@@ -57,12 +57,11 @@ static int does_not_fit(const char *what, const struct guest_image *img, uint64_
 }
 
 /* Read the ranges of fd that elf_file_ranges() names into img->file, at their offsets. */
-static int read_elf_ranges(int fd, const char *what, struct guest_image *img, bool with_segments,
-			   uint64_t ram_size)
+static int read_elf_ranges(int fd, const char *what, struct guest_image *img,
+			   enum elf_parts parts, uint64_t ram_size)
 {
 	struct file_range ranges[IMAGE_MAX_RANGES];
-	unsigned int n =
-		elf_file_ranges(img->file, img->file_size, with_segments, ranges, IMAGE_MAX_RANGES);
+	unsigned int n = elf_file_ranges(img->file, img->file_size, parts, ranges, IMAGE_MAX_RANGES);
 
 	for (unsigned int i = 0; i < n; i++) {
 		int ret;
@@ -77,7 +76,7 @@ static int read_elf_ranges(int fd, const char *what, struct guest_image *img, bo
 	return 0;
 }
 
-int image_read(const char *path, const char *what, uint64_t ram_size, bool whole,
+int image_read(const char *path, const char *what, uint64_t ram_size, enum image_read_mode mode,
 	       struct guest_image *img)
 {
 	uint64_t size;
@@ -103,10 +102,19 @@ int image_read(const char *path, const char *what, uint64_t ram_size, bool whole
 	img->file_size = size;
 	ret = file_pread_all(fd, path, what, img->file,
 			     size < IMAGE_HEAD_SIZE ? size : IMAGE_HEAD_SIZE, 0);
-	if (ret == 0 && !whole && elf_is_elf(img->file, size)) {
-		ret = read_elf_ranges(fd, what, img, false, ram_size);
+	if (ret == 0 && mode != IMAGE_READ_WHOLE && elf_is_elf(img->file, size)) {
+		ret = read_elf_ranges(fd, what, img, ELF_PARTS_PHDRS, ram_size);
 		if (ret == 0)
-			ret = read_elf_ranges(fd, what, img, true, ram_size);
+			ret = read_elf_ranges(fd, what, img,
+					      mode == IMAGE_READ_LOADS_LATER ? ELF_PARTS_NOT_LOADED
+									     : ELF_PARTS_SEGMENTS,
+					      ram_size);
+		if (ret == 0 && mode == IMAGE_READ_LOADS_LATER) {
+			img->loads_later = true;
+			img->fd = fd;
+			img->what = what;
+			return 0;
+		}
 	} else if (ret == 0 && size > IMAGE_HEAD_SIZE) {
 		ret = size > ram_size ? does_not_fit(what, img, size, ram_size)
 				      : file_pread_all(fd, path, what, img->file + IMAGE_HEAD_SIZE,
@@ -127,7 +135,7 @@ int image_open(const char *path, const struct image_options *opts, uint64_t ram_
 
 	memset(img, 0, sizeof(*img));
 	snprintf(img->path, sizeof(img->path), "%s", path);
-	ret = image_read(path, "guest", ram_size, false, img);
+	ret = image_read(path, "guest", ram_size, IMAGE_READ_SEGMENTS, img);
 	if (ret < 0)
 		goto fail;
 
@@ -170,6 +178,9 @@ void image_free(struct guest_image *img)
 	if (img->file)
 		munmap(img->file, img->file_size ? img->file_size : 1);
 	img->file = NULL;
+	if (img->loads_later)
+		close(img->fd);
+	img->loads_later = false;
 	img->nsegs = 0;
 }
 
@@ -208,7 +219,13 @@ int image_place(const struct guest_image *img, const struct guest_memory *mem)
 		if (ret < 0)
 			return ret;
 		dst = guest_ptr(mem, seg->gpa, seg->memsz);
-		memcpy(dst, seg->data, seg->filesz);
+		if (img->loads_later)
+			ret = file_pread_all(img->fd, img->path, img->what, dst, seg->filesz,
+					     (uint64_t)(seg->data - img->file));
+		else
+			memcpy(dst, seg->data, seg->filesz);
+		if (ret < 0)
+			return ret;
 		memset(dst + seg->filesz, 0, seg->memsz - seg->filesz);
 	}
 	return 0;

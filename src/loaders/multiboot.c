@@ -209,7 +209,8 @@ int multiboot_open(const char *path, struct multiboot_kernel *k)
 
 	memset(k, 0, sizeof(*k));
 	snprintf(k->img.path, sizeof(k->img.path), "%s", path);
-	ret = image_read(path, "Multiboot kernel", MULTIBOOT_MAX_FILE_SIZE, true, &k->img);
+	ret = image_read(path, "Multiboot kernel", MULTIBOOT_MAX_FILE_SIZE, IMAGE_READ_WHOLE,
+			 &k->img);
 	if (ret < 0)
 		return ret;
 	ret = multiboot_parse(k->img.file, k->img.file_size, k);

@@ -187,7 +187,7 @@ int pvh_open(const char *path, struct pvh_kernel *k)
 
 	memset(k, 0, sizeof(*k));
 	snprintf(k->img.path, sizeof(k->img.path), "%s", path);
-	ret = image_read(path, "PVH kernel", PVH_MAX_FILE_SIZE, false, &k->img);
+	ret = image_read(path, "PVH kernel", PVH_MAX_FILE_SIZE, IMAGE_READ_LOADS_LATER, &k->img);
 	if (ret < 0)
 		return ret;
 	ret = pvh_parse(k->img.file, k->img.file_size, k);

@@ -3,6 +3,8 @@
 #include "loader_test.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "arch/x86/e820.h"
 #include "arch/x86/layout.h"
@@ -778,6 +780,8 @@ static void test_open(void **state)
 {
 	struct fixture f;
 	struct pvh_kernel k;
+	struct guest_memory mem;
+	int fd;
 	char path[UNIT_TEMP_PATH_MAX];
 
 	(void)state;
@@ -787,8 +791,30 @@ static void test_open(void **state)
 	assert_string_equal(k.img.path, path);
 	assert_int_equal(k.phys32_entry, ENTRY);
 	assert_ptr_equal(k.img.segs[0].data, k.img.file + TEXT_OFF);
+	/*
+	 * Placing reads the PT_LOAD bytes from the file straight into RAM (not from
+	 * img.file, which for a file this small holds them too): changed in the file
+	 * after the open, RAM gets the new bytes.
+	 */
+	assert_true(k.img.loads_later);
+	for (size_t i = 0; i < TEXT_SIZE; i++)
+		f.buf[TEXT_OFF + i] ^= 0xff;
+	fd = open(path, O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, f.buf + TEXT_OFF, TEXT_SIZE, TEXT_OFF), TEXT_SIZE);
+	close(fd);
+	assert_int_equal(guest_memory_init(&mem, PLACE_RAM), 0);
+	assert_int_equal(image_place(&k.img, &mem), 0);
+	assert_memory_equal(guest_ptr(&mem, TEXT_PADDR, TEXT_SIZE), f.buf + TEXT_OFF, TEXT_SIZE);
+	/* The file shrank between open and place: an error naming it, no crash. */
+	assert_int_equal(truncate(path, TEXT_OFF + TEXT_SIZE / 2), 0);
+	assert_int_equal(image_place(&k.img, &mem), -EIO);
+	assert_contains(error_message(), "PVH kernel");
+	assert_contains(error_message(), path);
+	guest_memory_destroy(&mem);
 	pvh_free(&k);
 	assert_null(k.img.file);
+	assert_false(k.img.loads_later);
 	/* A kernel without the note: refused, nothing left to free. */
 	spoil_no_note(&f);
 	unlink(path);
