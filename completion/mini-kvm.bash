@@ -59,7 +59,7 @@ _mini_kvm()
 	run) ;;
 	restore)
 		if [[ $cur == -* ]]; then
-			mapfile -t COMPREPLY < <(compgen -W "--disk --verify --stats --trace --timeout
+			mapfile -t COMPREPLY < <(compgen -W "--disk --ata --debug-exit --verify --stats --trace --timeout
 				--raw-console --snapshot --snapshot-at --snapshot-and-exit --help" -- "$cur")
 		else
 			_mini_kvm_files "$cur"

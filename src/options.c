@@ -88,10 +88,10 @@ const char options_usage[] =
 	"                        them (after the last GUEST: to all without their own)\n"
 	"keys on a terminal: Ctrl-A x quits, Ctrl-A h lists the keys, Ctrl-A s snapshots\n"
 	"\n"
-	"restore options: --disk FILE (instead of the saved path), --verify (check every RAM\n"
-	"  page's CRC first), --stats, --trace, --timeout, --raw-console, --snapshot,\n"
-	"  --snapshot-at, --snapshot-and-exit; the VM's RAM, vCPUs and devices are the\n"
-	"  snapshot's\n";
+	"restore options: --disk FILE and --ata FILE[,ro] (instead of the saved paths),\n"
+	"  --verify (check every RAM page's CRC first), --debug-exit PORT, --stats,\n"
+	"  --trace, --timeout, --raw-console, --snapshot, --snapshot-at,\n"
+	"  --snapshot-and-exit; the VM's RAM, vCPUs and devices are the snapshot's\n";
 
 /* `mini-kvm check`'s own usage, after the run options in `mini-kvm help`. */
 static const char usage_check[] =
@@ -196,6 +196,8 @@ static const struct option run_options[] = {
 /* `restore`: the run options that make sense for a VM whose machine is the snapshot's. */
 static const struct option restore_options[] = {
 	{ "disk", required_argument, NULL, OPT_DISK },
+	{ "ata", required_argument, NULL, OPT_ATA },
+	{ "debug-exit", required_argument, NULL, OPT_DEBUG_EXIT },
 	{ "verify", no_argument, NULL, OPT_VERIFY },
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "trace", no_argument, NULL, OPT_TRACE },
@@ -452,6 +454,19 @@ static int check_devices(struct options *opts)
 }
 
 /* --ata FILE[,ro]: the next disk slot. */
+/* --debug-exit PORT: the isa-debug-exit device's port. */
+static int parse_debug_exit(const char *arg, struct options *opts)
+{
+	uint64_t value;
+
+	if (parse_u64(arg, 0, &value) || value > UINT16_MAX - DEBUG_EXIT_PORTS + 1)
+		return error_set(EINVAL, "--debug-exit '%s': not a port (0 to 0x%x, e.g. 0x%x)",
+				 arg, UINT16_MAX - DEBUG_EXIT_PORTS + 1, PORT_DEBUG_EXIT_DEFAULT);
+	opts->debug_exit = true;
+	opts->debug_exit_port = value;
+	return 0;
+}
+
 static int add_ata(struct options *opts, const char *arg)
 {
 	struct ata_option *a;
@@ -637,15 +652,9 @@ static int parse_run(int argc, char **argv, struct options *opts)
 			opts->boot_disk = true;
 			break;
 		case OPT_DEBUG_EXIT:
-			if (parse_u64(optarg, 0, &value) ||
-			    value > UINT16_MAX - DEBUG_EXIT_PORTS + 1)
-				return error_set(
-					EINVAL,
-					"--debug-exit '%s': not a port (0 to 0x%x, e.g. 0x%x)",
-					optarg, UINT16_MAX - DEBUG_EXIT_PORTS + 1,
-					PORT_DEBUG_EXIT_DEFAULT);
-			opts->debug_exit = true;
-			opts->debug_exit_port = value;
+			ret = parse_debug_exit(optarg, opts);
+			if (ret < 0)
+				return ret;
 			break;
 		case OPT_VGA_TEXT:
 			opts->vga_text = true;
@@ -786,6 +795,16 @@ static int parse_restore(int argc, char **argv, struct options *opts)
 				return error_set(EINVAL, "--disk given twice ('%s', '%s')",
 						 opts->disk, optarg);
 			opts->disk = optarg;
+			break;
+		case OPT_ATA:
+			ret = add_ata(opts, optarg);
+			if (ret < 0)
+				return ret;
+			break;
+		case OPT_DEBUG_EXIT:
+			ret = parse_debug_exit(optarg, opts);
+			if (ret < 0)
+				return ret;
 			break;
 		case OPT_VERIFY:
 			opts->verify = true;

@@ -453,8 +453,9 @@ static void setup_pc_config(const struct options *opts, struct guest_job *job, s
 		c->vga_text_flags = VGA_TEXT_ANSI | VGA_TEXT_UTF8;
 	c->debug_exit = opts->debug_exit;
 	c->debug_exit_port = opts->debug_exit_port;
-	for (unsigned int i = 0; i < opts->nata; i++)
-		c->ata[i] = &ata[i]; /* options.c allows --ata with one guest only */
+	/* options.c allows --ata with one guest only; a restore's come from its snapshot. */
+	for (unsigned int i = 0; i < OPTIONS_MAX_ATA; i++)
+		c->ata[i] = ata[i].fd >= 0 ? &ata[i] : NULL;
 }
 
 static void setup_jobs(const struct options *opts, const struct kvm_host *host,
@@ -677,6 +678,47 @@ static int open_restored_disk(const struct options *opts, const struct snapshot 
 	return 0;
 }
 
+/*
+ * The ATA disks of a restored VM, slot by slot: the file the slot's --ata names (in
+ * --ata order), else the path saved in the snapshot, read-only as that --ata or the
+ * snapshot says. Each must have its saved size: the guest knows it. Returns 0 or
+ * -errno with a message; the caller closes what was opened, as for a run.
+ */
+static int open_restored_ata(const struct options *opts, const struct snapshot *snap,
+			     struct ata_disk *ata)
+{
+	for (unsigned int slot = 0; slot < OPTIONS_MAX_ATA; slot++) {
+		uint64_t size = 0;
+		bool read_only = false;
+		const char *saved = vm_snapshot_ata_disk(snap, slot, &size, &read_only);
+		const char *path = saved;
+		int ret;
+
+		if (slot < opts->nata) {
+			if (!saved)
+				return error_set(
+					EINVAL, "--ata '%s': the snapshot's VM had no ATA disk %u",
+					opts->ata[slot].path, slot);
+			path = opts->ata[slot].path;
+			read_only = opts->ata[slot].read_only;
+		}
+		if (!path)
+			continue;
+		ret = ata_disk_open(&ata[slot], path, read_only);
+		if (ret < 0)
+			return slot < opts->nata
+				       ? ret
+				       : error_wrap(-ret, "the snapshot's ATA disk %u (--ata names another)",
+						    slot);
+		if ((uint64_t)ata[slot].sectors * ATA_SECTOR_SIZE != size)
+			return error_set(EINVAL,
+					 "ATA disk '%s' is %llu bytes; the snapshot's VM had %llu",
+					 path, (unsigned long long)ata[slot].sectors * ATA_SECTOR_SIZE,
+					 (unsigned long long)size);
+	}
+	return 0;
+}
+
 /* What the guests are, before they run: warnings about odd files, and -v's description. */
 static void describe_jobs(const struct options *opts, const struct guest_job *jobs,
 			  unsigned int njobs, const struct run_hooks *hooks)
@@ -781,7 +823,12 @@ int runner_run(const struct options *opts, const struct run_hooks *hooks, struct
 	ret = open_virtio_disks(opts);
 	if (ret < 0)
 		goto out_disks;
-	for (unsigned int i = 0; i < opts->nata; i++) {
+	if (jobs[0].restore) {
+		ret = open_restored_ata(opts, &jobs[0].restore->snap, ata);
+		if (ret < 0)
+			goto out_disks;
+	}
+	for (unsigned int i = 0; i < opts->nata && !jobs[0].restore; i++) {
 		ret = ata_disk_open(&ata[i], opts->ata[i].path, opts->ata[i].read_only);
 		if (ret < 0)
 			goto out_disks;

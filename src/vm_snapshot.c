@@ -71,6 +71,9 @@ SNAPSHOT_DEVICE_TYPE(serial)
 SNAPSHOT_DEVICE_TYPE(cmos)
 SNAPSHOT_DEVICE_TYPE(crtc)
 SNAPSHOT_DEVICE_TYPE(debugcon)
+SNAPSHOT_DEVICE_TYPE(ata)
+
+_Static_assert(SNAPSHOT_ATA_DISKS == VM_ATA_DISKS, "the snapshot's ATA slots are the VM's");
 
 /*
  * Every device of the VM that has state, one row each (SNAPSHOT_DEV_* ids in
@@ -88,6 +91,9 @@ static size_t vm_devices(struct vm *vm, struct snapshot_device out[VM_SNAPSHOT_M
 		{ vm->pc_devices, SNAPSHOT_DEVICE(cmos, SNAPSHOT_DEV_CMOS, &vm->cmos) },
 		/* 0x00e9: the debug console (bare guests) */
 		{ vm->config->bare, SNAPSHOT_DEVICE(debugcon, SNAPSHOT_DEV_DEBUGCON, &vm->debugcon) },
+		/* 0x01f0, 0x0170: the ATA channels' task files and PIO transfers (--ata) */
+		{ vm->ata_devices, SNAPSHOT_DEVICE(ata, SNAPSHOT_DEV_ATA(0), &vm->ata[0]) },
+		{ vm->ata_devices, SNAPSHOT_DEVICE(ata, SNAPSHOT_DEV_ATA(1), &vm->ata[1]) },
 		/* 0x03d4: the CRT controller's index and cursor (bare --irqchip) */
 		{ vm->pc_devices, SNAPSHOT_DEVICE(crtc, SNAPSHOT_DEV_CRTC, &vm->crtc) },
 		/* 0x03f8: COM1's registers, RX FIFO and IRQ line */
@@ -391,11 +397,15 @@ static char *absolute_path(const char *path)
 	return abs;
 }
 
-/* The disk's path (absolute, so a restore from elsewhere finds it) and size. */
-static int save_disk(struct snapshot_builder *b, const struct blk_dev *disk)
+/*
+ * A disk's section id and kind (SNAPSHOT_DISK_*), its path (absolute, so a restore
+ * from elsewhere finds it) and size in bytes.
+ */
+static int save_disk(struct snapshot_builder *b, uint32_t id, uint32_t kind, const char *disk_path,
+		     uint64_t size)
 {
-	char *abs = absolute_path(disk->path);
-	const char *path = abs ? abs : disk->path;
+	char *abs = absolute_path(disk_path);
+	const char *path = abs ? abs : disk_path;
 	size_t len = strlen(path) + 1;
 	struct snapshot_disk *d = calloc(1, sizeof(*d) + len);
 	int ret;
@@ -404,13 +414,11 @@ static int save_disk(struct snapshot_builder *b, const struct blk_dev *disk)
 		free(abs);
 		free(d);
 		return error_set(d ? ENAMETOOLONG : ENOMEM, "disk '%s': path too long or no memory",
-				 disk->path);
+				 disk_path);
 	}
-	*d = (struct snapshot_disk){ .size = (uint64_t)disk->sectors * HC_BLK_SECTOR_SIZE,
-				     .kind = SNAPSHOT_DISK_HC_BLK,
-				     .path_len = (uint32_t)len };
+	*d = (struct snapshot_disk){ .size = size, .kind = kind, .path_len = (uint32_t)len };
 	memcpy(d + 1, path, len);
-	ret = snapshot_builder_add(b, SNAPSHOT_SEC_DISK, 0, d, sizeof(*d) + len, 0);
+	ret = snapshot_builder_add(b, SNAPSHOT_SEC_DISK, id, d, sizeof(*d) + len, 0);
 	free(abs);
 	free(d);
 	return ret;
@@ -429,14 +437,22 @@ static int save_state(struct snapshot_builder *b, struct vm *vm, bool linux_gues
 	if (ret == 0)
 		ret = vm_snapshot_save_devices(vm, b);
 	if (ret == 0 && vm->config->disk)
-		ret = save_disk(b, vm->config->disk);
+		ret = save_disk(b, 0, SNAPSHOT_DISK_HC_BLK, vm->config->disk->path,
+				(uint64_t)vm->config->disk->sectors * HC_BLK_SECTOR_SIZE);
+	for (unsigned int i = 0; i < VM_ATA_DISKS && ret == 0; i++) {
+		const struct ata_disk *a = vm->config->ata[i];
+
+		if (a)
+			ret = save_disk(b, SNAPSHOT_DISK_ID_ATA(i),
+					a->read_only ? SNAPSHOT_DISK_ATA_RO : SNAPSHOT_DISK_ATA,
+					a->path, (uint64_t)a->sectors * ATA_SECTOR_SIZE);
+	}
 	return ret;
 }
 
 /*
  * Devices whose state a snapshot does not hold yet: saving a VM that has one would
- * give a restore that only looks right (a virtqueue's rings half served, an ATA
- * command half done). Returns 0, or -ENOTSUP naming the first such device.
+ * give a restore that only looks right (a virtqueue's rings half served). Returns 0, or -ENOTSUP naming the first such device.
  */
 static int check_snapshottable(const struct vm *vm)
 {
@@ -444,8 +460,6 @@ static int check_snapshottable(const struct vm *vm)
 
 	if (vm->virtio.count)
 		what = "virtio devices (-k's --disk, --rng, --net)";
-	else if (vm->ata_devices)
-		what = "ATA disks (--ata)";
 	else if (vm->gdb)
 		what = "a gdb stub (--gdb)";
 	if (!what)
@@ -850,5 +864,20 @@ const char *vm_snapshot_disk(const struct snapshot *snap, uint64_t *size)
 	if (!d)
 		return NULL;
 	*size = d->size;
+	return (const char *)(d + 1); /* NUL-terminated: snapshot_parse() checked */
+}
+
+const char *vm_snapshot_ata_disk(const struct snapshot *snap, unsigned int slot, uint64_t *size,
+				 bool *read_only)
+{
+	const struct snapshot_disk *d;
+
+	if (slot >= VM_ATA_DISKS)
+		return NULL;
+	d = snapshot_find(snap, SNAPSHOT_SEC_DISK, SNAPSHOT_DISK_ID_ATA(slot), NULL);
+	if (!d)
+		return NULL;
+	*size = d->size;
+	*read_only = d->kind == SNAPSHOT_DISK_ATA_RO;
 	return (const char *)(d + 1); /* NUL-terminated: snapshot_parse() checked */
 }

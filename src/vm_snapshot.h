@@ -68,4 +68,13 @@ int vm_snapshot_restore_devices(struct vm *vm, const struct snapshot *snap);
  */
 const char *vm_snapshot_disk(const struct snapshot *snap, uint64_t *size);
 
+/*
+ * The ATA disk the snapshot's VM had in slot (0 primary master, 1 primary slave, 2
+ * secondary master, 3 secondary slave; its contents are not in the snapshot): its
+ * path as saved (absolute), its size in bytes in *size and whether it was read-only
+ * (--ata FILE,ro) in *read_only, or NULL if the slot was empty or is out of range.
+ */
+const char *vm_snapshot_ata_disk(const struct snapshot *snap, unsigned int slot, uint64_t *size,
+				 bool *read_only);
+
 #endif

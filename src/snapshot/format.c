@@ -407,6 +407,16 @@ static int check_machine(const struct snapshot_reader *r, const struct snapshot_
 	return 0;
 }
 
+/* Whether a disk section's kind goes with its id: --disk is 0, ATA disks their slot's. */
+static bool disk_kind_fits(uint32_t kind, uint32_t id)
+{
+	if (kind == SNAPSHOT_DISK_HC_BLK)
+		return id == 0;
+	if (kind == SNAPSHOT_DISK_ATA || kind == SNAPSHOT_DISK_ATA_RO)
+		return id >= SNAPSHOT_DISK_ID_ATA(0) && id < SNAPSHOT_DISK_ID_ATA(SNAPSHOT_ATA_DISKS);
+	return false;
+}
+
 /* The contents of sections whose bytes say more than their size. */
 static int check_content(const struct snapshot_reader *r, const struct snapshot_section *s,
 			 const void *data)
@@ -417,7 +427,7 @@ static int check_content(const struct snapshot_reader *r, const struct snapshot_
 
 	switch (s->type) {
 	case SNAPSHOT_SEC_DISK:
-		if (disk->kind != SNAPSHOT_DISK_HC_BLK ||
+		if (!disk_kind_fits(disk->kind, s->id) ||
 		    disk->path_len != s->length - sizeof(*disk) ||
 		    strnlen((const char *)(disk + 1), disk->path_len) != disk->path_len - 1u ||
 		    disk->path_len < 2)

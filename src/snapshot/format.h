@@ -131,7 +131,12 @@ struct snapshot_disk {
 };
 _Static_assert(sizeof(struct snapshot_disk) == 16, "snapshot_disk has holes");
 
-#define SNAPSHOT_DISK_HC_BLK 1 /* --disk: the HC_BLK_* hypercall disk */
+#define SNAPSHOT_DISK_HC_BLK 1 /* --disk: the HC_BLK_* hypercall disk; section id 0 */
+#define SNAPSHOT_DISK_ATA    2 /* --ata FILE: an ATA disk; section id SNAPSHOT_DISK_ID_ATA(slot) */
+#define SNAPSHOT_DISK_ATA_RO 3 /* --ata FILE,ro */
+/* ATA disk slots: primary master, primary slave, secondary master, secondary slave. */
+#define SNAPSHOT_ATA_DISKS	   4
+#define SNAPSHOT_DISK_ID_ATA(slot) (1U + (slot))
 
 /* Device section ids (SNAPSHOT_SEC_DEVICE): a type in the high byte, an instance below. */
 #define SNAPSHOT_DEV_SERIAL(n)	    (0x0100U + (n)) /* 16550A UART: COM1 is 0 */

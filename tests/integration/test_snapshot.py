@@ -22,6 +22,7 @@ import pytest
 import lanes
 from test_bad_input import assert_one_line_error
 from test_linux import LINUX_NEEDS, MARKERS, PARAMS, expect, run_linux, tail
+from test_pc import EXIT_OK
 from test_os import KERNEL, PROMPT as OS_PROMPT, command, disk_image, os_args
 
 COUNT = "count.bin"        # tests/guests/count.S
@@ -208,6 +209,39 @@ def test_os_disk_follows_the_snapshot(lane):
     small = lane.put(disk_image()[:4096], "small-disk.tar")
     assert_one_line_error(lane.run(["restore", "--disk", small, snap]), 1,
                           f"disk '{small}' is 4096 bytes; the snapshot's VM had 65536")
+
+
+@pytest.mark.needs("real")
+def test_boot_sector_resumes_on_its_ata_disk(lane):
+    """A boot sector snapshotted after its first line reads its second stage over ATA
+    once restored: the snapshot names the --ata disk (and its ,ro), restore opens it
+    again, or the one --ata names; a disk of another size is refused."""
+    image = lane.test_guest("bs-ata.img")
+    disk = lane.put(b"", "bs-ata-copy.img")
+    assert lane.shell(f"cp {image} {disk}").status == 0
+    snap = scratch(lane, "ata.snap")
+    debug_exit = ["--debug-exit", "0xf4"]
+    r = lane.run(["run", "--ata", disk + ",ro", "--boot-disk", *debug_exit,
+                  "--snapshot-at", "boot: stage 1", "--snapshot-and-exit", "--snapshot", snap],
+                 timeout=STEP_TIMEOUT)
+    assert r.status == 0 and SAVED.search(r.err), r
+    assert "stage 2" not in r.out, r
+
+    r = lane.run(["restore", *debug_exit, snap], timeout=STEP_TIMEOUT)
+    assert r.status == EXIT_OK, r
+    # The restored guest prints the rest of the line it was snapshotted in, then stage 2.
+    assert r.out.strip() == "boot: stage 2 read over ATA", r
+
+    other = lane.put(b"", "bs-ata-other.img")
+    lane.shell(f"cp {image} {other}")
+    r = lane.run(["restore", *debug_exit, "--ata", other, snap], timeout=STEP_TIMEOUT)
+    assert r.status == EXIT_OK and "stage 2 read over ATA" in r.out, r
+
+    small = lane.put(b"\0" * 512, "bs-ata-small.img")
+    assert_one_line_error(lane.run(["restore", "--ata", small, snap]), 1,
+                          f"ATA disk '{small}' is 512 bytes; the snapshot's VM had")
+    lane.shell(f"rm -f {disk}")
+    assert_one_line_error(lane.run(["restore", snap]), 1, "the snapshot's ATA disk 0")
 
 
 # --- Linux -----------------------------------------------------------------------------

@@ -650,6 +650,13 @@ static void unknown_disk_kind(struct input *in)
 	in->disk_kind = 7;
 }
 
+/* An ATA disk's kind in --disk's section (id 0): ATA disks have their slots' ids. */
+static void ata_kind_as_disk_0(struct input *in)
+{
+	with_disk(in);
+	in->disk_kind = SNAPSHOT_DISK_ATA;
+}
+
 static void with_disk_unterminated(struct file *f)
 {
 	disk_path_unterminated(f);
@@ -710,6 +717,7 @@ static const struct bad_file bad_files[] = {
 	{ "RAM data not aligned", NULL, ram_data_unaligned, true, "RAM data at" },
 	{ "extents without RAM data", NULL, extents_without_data, true, "but no RAM data section" },
 	{ "unknown disk kind", unknown_disk_kind, NULL, false, "disk section 0: kind 7" },
+	{ "ATA disk kind as disk 0", ata_kind_as_disk_0, NULL, false, "disk section 0: kind 2" },
 	{ "disk path not terminated", with_disk, with_disk_unterminated, true,
 	  "its path is malformed" },
 };

@@ -190,9 +190,39 @@ static void test_unsupported_devices_refused(void **state)
 	assert_int_equal(vm_snapshot_take(&vm, "x.snap", true, true, &info), -ENOTSUP);
 	assert_contains(error_message(), "cannot snapshot a VM with virtio devices");
 	vm.virtio.count = 0;
-	vm.ata_devices = true;
+	vm.gdb = (struct gdb_vm *)&vm; /* only compared with NULL before the refusal */
 	assert_int_equal(vm_snapshot_take(&vm, "x.snap", false, true, &info), -ENOTSUP);
-	assert_contains(error_message(), "ATA disks (--ata)");
+	assert_contains(error_message(), "a gdb stub (--gdb)");
+	vm.gdb = NULL;
+}
+
+/* ATA disks by slot: path, size and read-only as saved; other slots and --disk apart. */
+static void test_ata_disks(void **state)
+{
+	uint8_t bytes[sizeof(struct snapshot_disk) + sizeof(DISK_PATH)];
+	const struct snapshot_disk d = { .size = DISK_SIZE,
+					 .kind = SNAPSHOT_DISK_ATA_RO,
+					 .path_len = sizeof(DISK_PATH) };
+	struct snapshot_builder b;
+	struct snapshot snap;
+	uint64_t size = 0;
+	bool read_only = false;
+
+	(void)state;
+	snapshot_builder_init(&b);
+	memcpy(bytes, &d, sizeof(d));
+	memcpy(bytes + sizeof(d), DISK_PATH, sizeof(DISK_PATH));
+	assert_int_equal(snapshot_builder_add(&b, SNAPSHOT_SEC_DISK, SNAPSHOT_DISK_ID_ATA(2), bytes,
+					      sizeof(bytes), 0),
+			 0);
+	snap = as_snapshot(&b);
+	assert_string_equal(vm_snapshot_ata_disk(&snap, 2, &size, &read_only), DISK_PATH);
+	assert_int_equal(size, DISK_SIZE);
+	assert_true(read_only);
+	assert_null(vm_snapshot_ata_disk(&snap, 0, &size, &read_only));
+	assert_null(vm_snapshot_ata_disk(&snap, VM_ATA_DISKS, &size, &read_only));
+	assert_null(vm_snapshot_disk(&snap, &size));
+	snapshot_builder_free(&b);
 }
 
 int main(void)
@@ -202,6 +232,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_device_missing_keeps_reset_state, setup,
 						teardown),
 		cmocka_unit_test(test_disk),
+		cmocka_unit_test(test_ata_disks),
 		cmocka_unit_test(test_config),
 		cmocka_unit_test(test_unsupported_devices_refused),
 	};
