@@ -24,7 +24,7 @@ runtime=(
 )
 test_only=(
 	libcmocka-dev		# unit tests
-	libseccomp-dev		# the seccomp sandboxes (src/sandbox.c); its libseccomp.a for mini-kvm-static
+	libseccomp-dev		# compiles the seccomp filters at build time (src/sandbox/compile.c)
 	zlib1g-dev		# the CRC-32 of snapshot files (crc32(); libz.a for the static twin)
 	libslirp-dev		# --net user (build/mini-kvm links libslirp)
 	pkg-config		# finds libslirp's headers
