@@ -46,11 +46,12 @@ VMM_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(VMM_SRCS)) $(BUILD)/obj/src/probes
 	    $(SANDBOX_FILTERS_OBJ)
 
 # --net user is libslirp (Debian's libslirp-dev), which Debian ships as a shared library
-# only: build/mini-kvm links it; the static twin compiles src/net/net_user.c without it
-# (--net user then says so) and needs nothing at run time. slirp.pc requires glib's .pc,
-# which libslirp-dev does not pull in: fall back to the header's directory.
+# only: build/mini-kvm loads it with dlopen() when --net user is first used (it is not
+# linked: its glib and pcre2 would weigh on every start), so only its header is needed
+# here; the static twin compiles src/net/net_user.c without it (--net user then says
+# so). slirp.pc requires glib's .pc, which libslirp-dev does not pull in: fall back to
+# the header's directory.
 SLIRP_CFLAGS := $(shell pkg-config --cflags slirp 2>/dev/null || echo -I/usr/include/slirp)
-SLIRP_LIBS   := -lslirp
 NET_USER_OBJ := $(BUILD)/obj/src/net/net_user.o
 NET_USER_STATIC_OBJ := $(BUILD)/obj-static/src/net/net_user.o
 STATIC_OBJS := $(filter-out $(NET_USER_OBJ),$(VMM_OBJS)) $(NET_USER_STATIC_OBJ)
@@ -100,7 +101,7 @@ $(NET_USER_STATIC_OBJ): src/net/net_user.c
 	$(CC) $(CFLAGS_COMMON) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/mini-kvm: $(VMM_OBJS)
-	$(CC) $(CFLAGS_COMMON) $(CFLAGS) $^ -o $@ $(SLIRP_LIBS) $(LDLIBS)
+	$(CC) $(CFLAGS_COMMON) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
 # A binary with no shared libraries, for machines without libslirp (no --net user).
 $(BUILD)/mini-kvm-static: $(STATIC_OBJS)
@@ -114,7 +115,7 @@ $(BUILD)/obj-test/src/sandbox.o: src/sandbox.c
 
 $(BUILD)/mini-kvm-sandbox-test: $(filter-out $(BUILD)/obj/src/sandbox.o,$(VMM_OBJS)) \
 		$(BUILD)/obj-test/src/sandbox.o
-	$(CC) $(CFLAGS_COMMON) $(CFLAGS) $^ -o $@ $(SLIRP_LIBS) $(LDLIBS)
+	$(CC) $(CFLAGS_COMMON) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
 include src/probes/probes.mk
 include guests/guests.mk
