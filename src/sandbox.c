@@ -3,6 +3,7 @@
 #include "sandbox.h"
 
 #include <errno.h>
+#include <linux/seccomp.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -15,7 +16,6 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <ucontext.h>
-#include <linux/seccomp.h>
 #include <unistd.h>
 
 #include "error.h"
