@@ -6,9 +6,13 @@
 BUILD      ?= build
 CC         = gcc
 CFLAGS     ?=
-# libseccomp: the sandboxes (src/sandbox.c); zlib: the CRC-32 of snapshot files
-# (src/snapshot/format.c).
-LDLIBS     := -pthread -lseccomp -lz
+# zlib: the CRC-32 of snapshot files (src/snapshot/format.c), linked in from its
+# libz.a (zlib1g-dev) even where the rest is shared: a shared libz cost every run its
+# loading and ~0.1 MiB of peak RSS (make bench, "tiny") for one function. libseccomp is
+# the build's alone (SANDBOX_COMPILE below), not the VMM's.
+ZLIB_LIBS  := -Wl,-Bstatic -lz -Wl,-Bdynamic
+LDLIBS     := -pthread $(ZLIB_LIBS)
+STATIC_LDLIBS := -pthread -lz
 
 # -Werror (docs/install.md, "Warnings"): on where the code is developed and tested --
 # the goals of DEV_GOALS, and CI (CI=true) -- so that no warning lands; off for a plain
@@ -35,14 +39,23 @@ BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 
 VMM_SRCS := $(wildcard src/*.c src/arch/x86/*.c src/loaders/*.c src/devices/*.c src/virtio/*.c \
 			  src/gdb/*.c src/snapshot/*.c src/net/*.c)
-VMM_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(VMM_SRCS)) $(BUILD)/obj/src/probes/blob.o
+# The seccomp filters (src/sandbox.c), compiled to BPF at build time: src/sandbox/compile.c
+# runs each kind's allow-list (src/sandbox/rules.h) through Debian's libseccomp-dev into
+# a generated C file that the VMM links; the VMM installs them with seccomp(2) alone.
+SANDBOX_COMPILE := $(BUILD)/tools/sandbox-compile
+SANDBOX_FILTERS := $(BUILD)/gen/sandbox_filters.c
+SANDBOX_FILTERS_OBJ := $(BUILD)/obj/gen/sandbox_filters.o
+
+VMM_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(VMM_SRCS)) $(BUILD)/obj/src/probes/blob.o \
+	    $(SANDBOX_FILTERS_OBJ)
 
 # --net user is libslirp (Debian's libslirp-dev), which Debian ships as a shared library
-# only: build/mini-kvm links it; the static twin compiles src/net/net_user.c without it
-# (--net user then says so) and needs nothing at run time. slirp.pc requires glib's .pc,
-# which libslirp-dev does not pull in: fall back to the header's directory.
+# only: build/mini-kvm loads it with dlopen() when --net user is first used (it is not
+# linked: its glib and pcre2 would weigh on every start), so only its header is needed
+# here; the static twin compiles src/net/net_user.c without it (--net user then says
+# so). slirp.pc requires glib's .pc, which libslirp-dev does not pull in: fall back to
+# the header's directory.
 SLIRP_CFLAGS := $(shell pkg-config --cflags slirp 2>/dev/null || echo -I/usr/include/slirp)
-SLIRP_LIBS   := -lslirp
 NET_USER_OBJ := $(BUILD)/obj/src/net/net_user.o
 NET_USER_STATIC_OBJ := $(BUILD)/obj-static/src/net/net_user.o
 STATIC_OBJS := $(filter-out $(NET_USER_OBJ),$(VMM_OBJS)) $(NET_USER_STATIC_OBJ)
@@ -73,16 +86,30 @@ $(BUILD)/obj/%.o: %.c $(FLAGS_STAMP)
 
 $(NET_USER_OBJ): CFLAGS_COMMON += -DMKVM_HAVE_SLIRP $(SLIRP_CFLAGS)
 
+# A build tool: the compiler's flags without $(CFLAGS) (no sanitizers in check-asan's build).
+$(SANDBOX_COMPILE): src/sandbox/compile.c $(FLAGS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_COMMON) -MMD -MP -MF $@.d $< -o $@ -lseccomp
+
+# Rebuilt when a rule changes (the compiler depends on src/sandbox/rules.h).
+$(SANDBOX_FILTERS): $(SANDBOX_COMPILE)
+	@mkdir -p $(@D)
+	$(SANDBOX_COMPILE) > $@.tmp && mv $@.tmp $@
+
+$(SANDBOX_FILTERS_OBJ): $(SANDBOX_FILTERS) $(FLAGS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_COMMON) $(CFLAGS) -MMD -MP -c $< -o $@
+
 $(NET_USER_STATIC_OBJ): src/net/net_user.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_COMMON) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/mini-kvm: $(VMM_OBJS)
-	$(CC) $(CFLAGS_COMMON) $(CFLAGS) $^ -o $@ $(SLIRP_LIBS) $(LDLIBS)
+	$(CC) $(CFLAGS_COMMON) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
 # A binary with no shared libraries, for machines without libslirp (no --net user).
 $(BUILD)/mini-kvm-static: $(STATIC_OBJS)
-	$(CC) $(CFLAGS_COMMON) $(CFLAGS) -static $^ -o $@ $(LDLIBS)
+	$(CC) $(CFLAGS_COMMON) $(CFLAGS) -static $^ -o $@ $(STATIC_LDLIBS)
 
 # A test build whose sandboxed threads make a forbidden system call on request
 # (MINI_KVM_SANDBOX_TEST=vcpu ...): tests/integration/test_sandbox.py sees the filters bite.
@@ -92,7 +119,7 @@ $(BUILD)/obj-test/src/sandbox.o: src/sandbox.c
 
 $(BUILD)/mini-kvm-sandbox-test: $(filter-out $(BUILD)/obj/src/sandbox.o,$(VMM_OBJS)) \
 		$(BUILD)/obj-test/src/sandbox.o
-	$(CC) $(CFLAGS_COMMON) $(CFLAGS) $^ -o $@ $(SLIRP_LIBS) $(LDLIBS)
+	$(CC) $(CFLAGS_COMMON) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
 include src/probes/probes.mk
 include guests/guests.mk
@@ -101,7 +128,8 @@ include tests/guests/test-guests.mk
 include bench/bench.mk
 include fuzz/fuzz.mk
 
--include $(VMM_OBJS:.o=.d) $(BUILD)/obj-test/src/sandbox.d $(NET_USER_STATIC_OBJ:.o=.d)
+-include $(VMM_OBJS:.o=.d) $(BUILD)/obj-test/src/sandbox.d $(NET_USER_STATIC_OBJ:.o=.d) \
+	 $(SANDBOX_COMPILE).d
 
 # Debian's pytest and pexpect live under the system python, not a pyenv one.
 PYTHON ?= /usr/bin/python3

@@ -28,7 +28,8 @@ FUZZ_FAKES_gdb_stub := tests/unit/gdb_fake_target.c
 
 FUZZ_LIB := $(FUZZ_OUT)/libvmm.a
 FUZZ_LIB_SRCS := $(filter-out src/main.c,$(VMM_SRCS))
-FUZZ_LIB_OBJS := $(FUZZ_LIB_SRCS:%.c=$(FUZZ_OBJ)/%.o) $(BUILD)/obj/src/probes/blob.o
+FUZZ_LIB_OBJS := $(FUZZ_LIB_SRCS:%.c=$(FUZZ_OBJ)/%.o) $(BUILD)/obj/src/probes/blob.o \
+		 $(FUZZ_OBJ)/gen/sandbox_filters.o
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_OUT)/fuzz_%)
 
 .PHONY: fuzz fuzz-build
@@ -39,6 +40,10 @@ fuzz: fuzz-build
 
 # The library: coverage for libFuzzer, no main() of libFuzzer's yet.
 $(FUZZ_OBJ)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+$(FUZZ_OBJ)/gen/sandbox_filters.o: $(SANDBOX_FILTERS)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
 

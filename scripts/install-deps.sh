@@ -24,9 +24,9 @@ runtime=(
 )
 test_only=(
 	libcmocka-dev		# unit tests
-	libseccomp-dev		# the seccomp sandboxes (src/sandbox.c); its libseccomp.a for mini-kvm-static
-	zlib1g-dev		# the CRC-32 of snapshot files (crc32(); libz.a for the static twin)
-	libslirp-dev		# --net user (build/mini-kvm links libslirp)
+	libseccomp-dev		# compiles the seccomp filters at build time (src/sandbox/compile.c)
+	zlib1g-dev		# the CRC-32 of snapshot files (crc32(); its libz.a is linked in)
+	libslirp-dev		# --net user (its header; build/mini-kvm dlopen()s libslirp0 when used)
 	pkg-config		# finds libslirp's headers
 	python3-pytest		# integration tests (run by /usr/bin/python3)
 	python3-pexpect		# interactive console tests

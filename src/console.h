@@ -197,7 +197,9 @@ void console_destroy(struct console *c);
 /*
  * Start reading fd on a thread. on_quit non-NULL makes the input interactive:
  * Ctrl-A x calls on_quit(quit_opaque) from the reader thread, Ctrl-A Ctrl-A
- * passes one Ctrl-A, and Ctrl-A followed by another byte passes both.
+ * passes one Ctrl-A, and Ctrl-A followed by another byte passes both. When fd is
+ * /dev/null, no thread starts: the input is at end of file from the start, as the
+ * reader's first read would find it.
  * Returns 0 or -errno with a message.
  */
 int console_input_start(struct console_input *in, int fd, void (*on_quit)(void *),

@@ -6,6 +6,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,21 +81,85 @@ static int open_device(const char *path)
 	}
 }
 
-static int read_supported_cpuid(struct kvm_host *host)
+/* KVM_GET_SUPPORTED_CPUID on a thread of its own (kvm_host_cpuid()). */
+struct kvm_cpuid_read {
+	int fd; /* /dev/kvm */
+	pthread_t thread;
+	bool started; /* the thread runs (else the table was read at once) */
+	pthread_mutex_t lock;
+	bool joined;		  /* under lock */
+	int err;		  /* the ioctl's errno, 0 if it succeeded */
+	struct kvm_cpuid2 *table; /* KVM_CPUID_MAX_ENTRIES entries of room */
+};
+
+static void read_supported_cpuid(struct kvm_cpuid_read *r)
 {
-	struct kvm_cpuid2 *cpuid;
+	r->table->nent = KVM_CPUID_MAX_ENTRIES;
+	r->err = ioctl(r->fd, KVM_GET_SUPPORTED_CPUID, r->table) < 0 ? errno : 0;
+}
 
-	cpuid = calloc(1, sizeof(*cpuid) + KVM_CPUID_MAX_ENTRIES * sizeof(cpuid->entries[0]));
-	if (!cpuid)
+static void *cpuid_thread(void *arg)
+{
+	read_supported_cpuid(arg);
+	return NULL;
+}
+
+static void cpuid_read_free(struct kvm_cpuid_read *r)
+{
+	if (!r)
+		return;
+	if (r->started && !r->joined)
+		pthread_join(r->thread, NULL);
+	pthread_mutex_destroy(&r->lock);
+	free(r->table);
+	free(r);
+}
+
+/*
+ * Start KVM_GET_SUPPORTED_CPUID on a thread with every signal blocked (the signal
+ * thread takes them: runner.c), or read it here if no thread can start. The table is
+ * allocated here, so that the thread makes no malloc arena of its own.
+ */
+static int start_cpuid_read(struct kvm_host *host)
+{
+	struct kvm_cpuid_read *r = calloc(1, sizeof(*r));
+	sigset_t all, old;
+
+	if (!r)
 		return error_set(ENOMEM, "cannot allocate the CPUID table");
-	cpuid->nent = KVM_CPUID_MAX_ENTRIES;
-	if (ioctl(host->fd, KVM_GET_SUPPORTED_CPUID, cpuid) < 0) {
-		int err = errno;
-
-		free(cpuid);
-		return error_errno(err, "KVM_GET_SUPPORTED_CPUID");
+	r->table =
+		calloc(1, sizeof(*r->table) + KVM_CPUID_MAX_ENTRIES * sizeof(r->table->entries[0]));
+	if (!r->table) {
+		free(r);
+		return error_set(ENOMEM, "cannot allocate the CPUID table");
 	}
-	host->cpuid = cpuid;
+	r->fd = host->fd;
+	pthread_mutex_init(&r->lock, NULL);
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	r->started = pthread_create(&r->thread, NULL, cpuid_thread, r) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!r->started)
+		read_supported_cpuid(r);
+	host->cpuid_read = r;
+	return 0;
+}
+
+int kvm_host_cpuid(const struct kvm_host *host, const struct kvm_cpuid2 **out)
+{
+	struct kvm_cpuid_read *r = host->cpuid_read;
+
+	if (!r)
+		return error_set(EBADF, "KVM_GET_SUPPORTED_CPUID: /dev/kvm is not open");
+	pthread_mutex_lock(&r->lock);
+	if (r->started && !r->joined) {
+		pthread_join(r->thread, NULL);
+		r->joined = true;
+	}
+	pthread_mutex_unlock(&r->lock);
+	if (r->err)
+		return error_errno(r->err, "KVM_GET_SUPPORTED_CPUID");
+	*out = r->table;
 	return 0;
 }
 
@@ -140,7 +207,7 @@ int kvm_host_open(struct kvm_host *host, const char *path)
 	if (!host->max_vcpus)
 		host->max_vcpus = kvm_check_cap(host->fd, KVM_CAP_NR_VCPUS);
 	host->identity_map_addr = kvm_check_cap(host->fd, KVM_CAP_SET_IDENTITY_MAP_ADDR);
-	ret = read_supported_cpuid(host);
+	ret = start_cpuid_read(host);
 	if (ret < 0)
 		goto fail;
 	return 0;
@@ -151,10 +218,11 @@ fail:
 
 void kvm_host_close(struct kvm_host *host)
 {
+	/* The CPUID thread uses the device: it ends first. */
+	cpuid_read_free(host->cpuid_read);
+	host->cpuid_read = NULL;
 	if (host->fd >= 0)
 		close(host->fd);
-	free(host->cpuid);
-	host->cpuid = NULL;
 	host->fd = -1;
 }
 

@@ -14,6 +14,7 @@
 #include "probe.h"
 #include "runner.h"
 #include "stats_json.h"
+#include "timeline.h"
 
 /* The Makefile passes `git describe --always --dirty`, or its fallback outside a checkout. */
 #ifndef MINI_KVM_VERSION
@@ -189,7 +190,9 @@ static void print_stats_json(const struct run_report *report, FILE *out)
 		fprintf(out, "%s%s", first ? "" : ",", report->guests[i].stats_json);
 		first = false;
 	}
-	fputs("]}\n", out);
+	fputs("],", out);
+	startup_print_json(out);
+	fputs("}\n", out);
 }
 
 /* --stats-file: opened before anything runs, so that a bad path runs nothing. */
@@ -230,8 +233,13 @@ static int cmd_run(const struct options *opts)
 		if (status == EXIT_OK)
 			status = s;
 	}
-	if (opts->stats && opts->stats_json)
-		print_stats_json(&report, stats);
+	if (opts->stats) {
+		startup_mark(STARTUP_EXIT);
+		if (opts->stats_json)
+			print_stats_json(&report, stats);
+		else
+			startup_print(stats);
+	}
 	if (stats != stderr && fclose(stats) != 0) {
 		fprintf(stderr, "mini-kvm: --stats-file '%s': %s\n", opts->stats_file,
 			strerror(errno));
@@ -273,6 +281,8 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	opts.start_ns = start_ns;
+	startup_begin(start_ns);
+	startup_mark(STARTUP_OPTIONS);
 	switch (opts.command) {
 	case CMD_RUN:
 	case CMD_RESTORE:

@@ -27,6 +27,7 @@
 #include "run_outputs.h"
 #include "mini-kvm/hypercall.h"
 #include "terminal.h"
+#include "timeline.h"
 #include "util.h"
 #include "virtio/virtio_blk.h"
 #include "vm_snapshot.h"
@@ -291,7 +292,10 @@ static void *guest_thread(void *arg)
 			 error_message());
 		return NULL;
 	}
+	startup_mark(STARTUP_VM_CREATED);
 	ret = load_guest(job, &vm);
+	if (ret == 0)
+		startup_mark(STARTUP_LOADED);
 	if (ret == 0 && job->trace_json)
 		ret = run_exit_logs_start(&vm);
 	/* Built and loaded: from here on, only what a guest thread needs (sandbox.c). */
@@ -311,6 +315,10 @@ static void *guest_thread(void *arg)
 		console_set_trigger(&job->console, NULL, NULL, NULL);
 	}
 	timeline_mark(&vm.timeline, TIMELINE_END, vm.end_ns ? vm.end_ns : now_ns(), vm_exits(&vm));
+	if (vm.timeline.seen[TIMELINE_FIRST_RUN])
+		startup_mark_at(STARTUP_FIRST_RUN,
+				vm.timeline.origin_ns + vm.timeline.ns[TIMELINE_FIRST_RUN]);
+	startup_mark_at(STARTUP_LAST_EXIT, vm.end_ns);
 	console_flush(&job->console);
 	run_exit_logs_finish(&vm, job->trace_json, report->index, job->label);
 	report->output_dropped = atomic_load(&job->console.dropped);
@@ -336,6 +344,7 @@ static void *guest_thread(void *arg)
 		 report->result.end == VM_END_QUIT)
 		report->hint = diagnose_stopped(&vm, job->linux_guest ? NULL : &job->image);
 	vm_destroy(&vm);
+	startup_mark(STARTUP_VM_DESTROYED);
 	return NULL;
 }
 
@@ -811,6 +820,7 @@ int runner_run(const struct options *opts, const struct run_hooks *hooks, struct
 	ret = kvm_host_open(&host, KVM_DEVICE_PATH);
 	if (ret < 0)
 		goto out_inputs;
+	startup_mark(STARTUP_KVM);
 	if (jobs[0].restore)
 		ret = open_restored_disk(opts, &jobs[0].restore->snap, &disk);
 	else if (opts->disk)
@@ -894,6 +904,7 @@ int runner_run(const struct options *opts, const struct run_hooks *hooks, struct
 		jobs[0].console.input = &input;
 	}
 
+	startup_mark(STARTUP_THREADS);
 	for (int i = 0; i < njobs && !report->guests[i].result.end; i++) {
 		ret = pthread_create(&jobs[i].thread, NULL, guest_thread, &jobs[i]);
 		if (ret) {
@@ -923,6 +934,7 @@ int runner_run(const struct options *opts, const struct run_hooks *hooks, struct
 	atomic_store(&signals_done, true);
 	pthread_kill(sig_thread, SIGNAL_THREAD_WAKE);
 	pthread_join(sig_thread, NULL);
+	startup_mark(STARTUP_JOINED);
 	pthread_mutex_lock(&live_lock);
 	live_njobs = 0;
 	pthread_mutex_unlock(&live_lock);

@@ -68,8 +68,10 @@ enum sandbox_mode sandbox_mode(void);
 /*
  * Put the calling thread, whose setup is done, into the sandbox of its kind: name it
  * (for top -H, gdb, strace), then, unless the mode is off, load its seccomp filter,
- * which also holds every thread it starts from now on (their own filters add to it).
- * Cannot be undone. Returns 0, or -errno with a message (-ENOMEM; libseccomp's error).
+ * which also holds every thread it starts from now on (their own filters add to it):
+ * the program compiled at build time (sandbox/filters.h), installed with
+ * prctl(PR_SET_NO_NEW_PRIVS) and seccomp(SECCOMP_SET_MODE_FILTER).
+ * Cannot be undone. Returns 0, or -errno with a message (prctl's or seccomp's error).
  */
 int sandbox_enter(enum sandbox_thread kind);
 

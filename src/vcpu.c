@@ -24,12 +24,16 @@
 int vcpu_create(struct vcpu *vcpu, int vm_fd, const struct kvm_host *host, unsigned int index,
 		unsigned int ncpus, const struct vcpu_env *env)
 {
+	const struct kvm_cpuid2 *supported = NULL;
 	struct kvm_cpuid2 *cpuid;
-	int ret;
+	int ret = kvm_host_cpuid(host, &supported);
 
 	memset(vcpu, 0, sizeof(*vcpu));
 	vcpu->index = index;
 	vcpu->env = *env;
+	vcpu->fd = -1;
+	if (ret < 0)
+		return ret;
 	vcpu->fd = ioctl(vm_fd, KVM_CREATE_VCPU, index);
 	if (vcpu->fd < 0)
 		return error_errno(errno, "KVM_CREATE_VCPU %u", index);
@@ -40,7 +44,7 @@ int vcpu_create(struct vcpu *vcpu, int vm_fd, const struct kvm_host *host, unsig
 		vcpu->run = NULL;
 		goto fail;
 	}
-	cpuid = cpuid_for_vcpu(host->cpuid, index, ncpus);
+	cpuid = cpuid_for_vcpu(supported, index, ncpus);
 	if (!cpuid) {
 		ret = error_set(ENOMEM, "vCPU %u: no memory for CPUID", index);
 		goto fail;

@@ -30,6 +30,9 @@ L1_HOST_TOOLS = (Path("/usr/sbin/debugfs"),)
 # Where Debian keeps libgcc_s.so.1 (which build/mini-kvm loads at run time, see
 # vmm_payload()).
 LIBGCC_S = (Path("/lib/x86_64-linux-gnu/libgcc_s.so.1"), Path("/usr/lib/x86_64-linux-gnu/libgcc_s.so.1"))
+# mini-kvm dlopen()s libslirp for --net user (src/net/net_user.c): ldd lists neither it
+# nor its glib and pcre2.
+LIBSLIRP = (Path("/lib/x86_64-linux-gnu/libslirp.so.0"), Path("/usr/lib/x86_64-linux-gnu/libslirp.so.0"))
 
 _linux_assets: tuple[Path, Path] | None = None
 _disk_assets: tuple[Path, Path] | None = None
@@ -106,9 +109,10 @@ def linux_vmlinux() -> Path:
 
 
 def vmm_payload() -> list[tuple[Path, str]]:
-    """build/mini-kvm as /bin/mini-kvm, with the shared libraries ldd names (libslirp,
-    glib, libc ... and the dynamic loader) at their own paths: the dynamic build, whose
-    --net user the static twin lacks (Debian ships libslirp shared only). [] if unbuilt."""
+    """build/mini-kvm as /bin/mini-kvm, with the shared libraries ldd names (libc ... and
+    the dynamic loader) and libslirp with its own (glib ...), which it dlopen()s, at
+    their own paths: the dynamic build, whose --net user the static twin lacks (Debian
+    ships libslirp shared only). [] if unbuilt."""
     vmm = BUILD / "mini-kvm"
     if not vmm.exists():
         return []
@@ -118,6 +122,10 @@ def vmm_payload() -> list[tuple[Path, str]]:
     for lib in LIBGCC_S:
         if lib.exists():
             items.append((lib.resolve(), str(lib)))
+            break
+    for lib in LIBSLIRP:
+        if lib.exists():
+            items += [item for item in host_program_payload(lib) if item not in items]
             break
     return items
 

@@ -21,6 +21,7 @@ int net_user_create(struct net_backend **out, const struct net_config *cfg)
 #else
 
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <libslirp.h>
 #include <poll.h>
 #include <pthread.h>
@@ -52,6 +53,72 @@ int net_user_create(struct net_backend **out, const struct net_config *cfg)
 #define NS_PER_MS		  1000000LL
 /* poll() without timers: wake now and then anyway (slirp's own timeouts are shorter). */
 #define USER_POLL_MAX_MS	  1000
+
+/*
+ * libslirp is loaded when --net user is first used, not linked: it brings glib and
+ * pcre2 (~2 MiB of a tiny guest's peak RSS, and their relocations at every start), which
+ * only this backend needs. Its soname is Debian's libslirp0's; dlopen() runs on a
+ * guest thread inside vm_create(), before that thread enters its sandbox (and the
+ * library's own calls are then those its thread's filter was written for).
+ */
+#define SLIRP_LIBRARY		  "libslirp.so.0"
+#define SLIRP_LOAD_ERROR_MAX	  256
+
+/* The libslirp functions this file calls, with the header's own types (libslirp.h). */
+#define SLIRP_FN(name)		  __typeof__(slirp_##name) *name
+static struct {
+	SLIRP_FN(new);
+	SLIRP_FN(cleanup);
+	SLIRP_FN(input);
+	SLIRP_FN(pollfds_fill);
+	SLIRP_FN(pollfds_poll);
+	SLIRP_FN(handle_timer);
+	SLIRP_FN(add_hostfwd);
+} slirp_fn;
+
+static pthread_once_t slirp_once = PTHREAD_ONCE_INIT;
+static int slirp_load_status; /* 0, or -errno: set once by slirp_load() */
+static char slirp_load_error[SLIRP_LOAD_ERROR_MAX];
+
+/* dlsym() into slirp_fn.name; false if the library has no such symbol. */
+#define SLIRP_RESOLVE(handle, name) \
+	((slirp_fn.name = (__typeof__(slirp_fn.name))dlsym((handle), "slirp_" #name)) != NULL)
+
+/* pthread_once(): open the library and resolve every function, or say why not. */
+static void slirp_load(void)
+{
+	void *h = dlopen(SLIRP_LIBRARY, RTLD_NOW | RTLD_LOCAL);
+
+	if (!h) {
+		snprintf(slirp_load_error, sizeof(slirp_load_error), "%s", dlerror());
+		slirp_load_status = -ENOENT;
+		return;
+	}
+	if (!SLIRP_RESOLVE(h, new) || !SLIRP_RESOLVE(h, cleanup) || !SLIRP_RESOLVE(h, input) ||
+	    !SLIRP_RESOLVE(h, pollfds_fill) || !SLIRP_RESOLVE(h, pollfds_poll) ||
+	    !SLIRP_RESOLVE(h, handle_timer) || !SLIRP_RESOLVE(h, add_hostfwd)) {
+		snprintf(slirp_load_error, sizeof(slirp_load_error), "%s", dlerror());
+		slirp_load_status = -ENOSYS;
+		dlclose(h);
+	}
+	/* Never closed once loaded: glib does not expect to be unloaded. */
+}
+
+/*
+ * Load libslirp on the first call (any thread; later calls wait for the first).
+ * Returns 0, or -ENOENT (not installed) / -ENOSYS (a libslirp without a function this
+ * file calls) with a one-line message.
+ */
+static int slirp_library(void)
+{
+	pthread_once(&slirp_once, slirp_load);
+	if (slirp_load_status < 0)
+		return error_set(-slirp_load_status,
+				 "--net user needs libslirp (Debian's libslirp0), which cannot be "
+				 "loaded: %s",
+				 slirp_load_error);
+	return 0;
+}
 
 struct user_tx_slot {
 	uint32_t len;
@@ -263,7 +330,7 @@ static void drain_tx(struct net_user *u)
 		slot = &u->tx[u->tx_head];
 		pthread_mutex_unlock(&u->lock);
 		/* The producer never writes a slot in use: only this thread frees them. */
-		slirp_input(u->slirp, slot->data, (int)slot->len);
+		slirp_fn.input(u->slirp, slot->data, (int)slot->len);
 		pthread_mutex_lock(&u->lock);
 		u->tx_head = (u->tx_head + 1) % USER_TX_SLOTS;
 		u->tx_count--;
@@ -292,7 +359,7 @@ static int run_timers(struct net_user *u)
 				if (t->cb)
 					t->cb(t->cb_opaque);
 				else
-					slirp_handle_timer(u->slirp, t->id, t->cb_opaque);
+					slirp_fn.handle_timer(u->slirp, t->id, t->cb_opaque);
 				fired = true;
 				break;
 			}
@@ -315,14 +382,14 @@ static void *user_thread(void *arg)
 		drain_tx(u);
 		u->npfds = 0;
 		add_poll(u->wake_fd, SLIRP_POLL_IN, u); /* index 0 */
-		slirp_pollfds_fill(u->slirp, &timeout, add_poll, u);
+		slirp_fn.pollfds_fill(u->slirp, &timeout, add_poll, u);
 		n = poll(u->pfds, u->npfds, (int)timeout);
 		if (n < 0 && errno != EINTR)
 			break;
 		if (u->pfds[0].revents & POLLIN)
 			while (read(u->wake_fd, &count, sizeof(count)) < 0 && errno == EINTR)
 				;
-		slirp_pollfds_poll(u->slirp, n < 0, get_revents, u);
+		slirp_fn.pollfds_poll(u->slirp, n < 0, get_revents, u);
 	}
 	return NULL;
 }
@@ -408,7 +475,7 @@ static void user_destroy(struct net_backend *be)
 
 	user_stop(be);
 	if (u->slirp)
-		slirp_cleanup(u->slirp); /* frees its timers through timer_free */
+		slirp_fn.cleanup(u->slirp); /* frees its timers through timer_free */
 	while (u->timers) {
 		struct user_timer *t = u->timers;
 
@@ -430,8 +497,8 @@ static int add_forwards(struct net_user *u, const struct net_config *cfg)
 		char host[INET_ADDRSTRLEN], guest[INET_ADDRSTRLEN];
 
 		errno = 0;
-		if (slirp_add_hostfwd(u->slirp, f->udp, f->host_addr, f->host_port, f->guest_addr,
-				      f->guest_port) == 0)
+		if (slirp_fn.add_hostfwd(u->slirp, f->udp, f->host_addr, f->host_port,
+					 f->guest_addr, f->guest_port) == 0)
 			continue;
 		inet_ntop(AF_INET, &f->host_addr, host, sizeof(host));
 		inet_ntop(AF_INET, &f->guest_addr, guest, sizeof(guest));
@@ -445,10 +512,13 @@ static int add_forwards(struct net_user *u, const struct net_config *cfg)
 
 int net_user_create(struct net_backend **out, const struct net_config *cfg)
 {
-	struct net_user *u = calloc(1, sizeof(*u));
 	SlirpConfig sc = { .version = USER_SLIRP_CONFIG_VERSION, .in_enabled = true };
-	int ret;
+	struct net_user *u;
+	int ret = slirp_library();
 
+	if (ret < 0)
+		return ret;
+	u = calloc(1, sizeof(*u));
 	if (!u)
 		return error_set(ENOMEM, "--net user: out of memory");
 	pthread_mutex_init(&u->lock, NULL);
@@ -470,7 +540,7 @@ int net_user_create(struct net_backend **out, const struct net_config *cfg)
 	inet_pton(AF_INET, USER_DHCP_START, &sc.vdhcp_start);
 	inet_pton(AF_INET, USER_DNS, &sc.vnameserver);
 	sc.vhostname = USER_HOSTNAME;
-	u->slirp = slirp_new(&sc, &user_callbacks, u);
+	u->slirp = slirp_fn.new(&sc, &user_callbacks, u);
 	if (!u->slirp) {
 		user_destroy(&u->be);
 		return error_set(ENOMEM, "--net user: libslirp could not start");

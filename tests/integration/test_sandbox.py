@@ -28,7 +28,7 @@ GUEST_RAM_MIB = 64
 
 def _trap_message(kind: str) -> str:
     return (f"mini-kvm: seccomp: the {kind} thread made system call socket (41), which its "
-            f"allow-list (src/sandbox.c) forbids; --no-seccomp runs without the filters\n")
+            f"allow-list (src/sandbox/rules.h) forbids; --no-seccomp runs without the filters\n")
 
 
 def _run_test_vmm(lane, kind: str, *args: str) -> subprocess.CompletedProcess:

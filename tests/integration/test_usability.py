@@ -349,6 +349,30 @@ def test_stats_json_has_the_table_figures(lane):
     assert g["vcpus"][0]["exits"] == total["exits"] and g["timeline"] is None
 
 
+STARTUP_EVENTS = ["options parsed", "KVM opened", "threads started", "VM created", "guest loaded",
+                  "first KVM_RUN", "last exit", "VM destroyed", "threads joined", "exit"]
+
+
+@pytest.mark.needs("real")
+def test_stats_has_the_start_up_timeline(lane):
+    """--stats ends with the process's start-up timeline (main() to the first KVM_RUN, the
+    last exit to exit()), every event once and in order; --stats=json has the same events."""
+    table = lane.run(["run", "--stats", lane.guest("hello.bin")])
+    assert table.status == 0, table
+    text = table.err.split("start-up timeline (from main()):\n", 1)[1]
+    rows = [re.match(r"^  (\S.*?)\s+(\d+\.\d{3})\s+(\d+\.\d{3})$", line)
+            for line in text.splitlines()[1:]]
+    assert all(rows), text
+    assert [m[1] for m in rows] == STARTUP_EVENTS, text
+    at = [float(m[2]) for m in rows]
+    assert at == sorted(at) and at[-1] > 0, text
+    doc = lanes.parse_stats(lane.run(["run", "--stats=json", lane.guest("hello.bin")]).err)
+    events = doc["startup"]["events"]
+    assert [e["event"] for e in events] == STARTUP_EVENTS, doc
+    ns = [e["at_ns"] for e in events]
+    assert ns == sorted(ns) and all(isinstance(n, int) for n in ns), doc
+
+
 @pytest.mark.needs("real")
 def test_stats_file_for_several_guests(lane):
     path = lane.put(b"", "stats.json")

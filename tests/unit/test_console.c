@@ -223,7 +223,11 @@ static void test_visible_controls(void **state)
 	assert_int_equal(console_write(&c, "\xc3\xa9\xe2\x82\xac", 5), 0);
 	assert_string_equal(drain(o), "\xc3\xa9\xe2\x82\xac");
 	assert_int_equal(console_write(&c, "\xc2", 1), 0);
-	assert_int_equal(console_write(&c, "\x9b" "2J", 3), 0);
+	assert_int_equal(console_write(&c,
+				       "\x9b"
+				       "2J",
+				       3),
+			 0);
 	assert_string_equal(drain(o), "M-^[2J");
 	/* A lone 0xc2 at the end comes out at the flush; NUL is ^@. */
 	assert_int_equal(console_write(&c, "\0\xc2", 2), 0);
@@ -388,6 +392,28 @@ static void test_input(void **state)
 	console_input_stop(&in);
 	assert_true(__atomic_load_n(&notified, __ATOMIC_SEQ_CST) >= 1);
 	close(fd[0]);
+	console_destroy(&c);
+}
+
+/* /dev/null as input: end of input at once, with no reader thread to start or stop. */
+static void test_input_from_dev_null(void **state)
+{
+	struct console_input in;
+	struct console c;
+	uint8_t byte = 0x5a;
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	(void)state;
+	assert_true(fd >= 0);
+	console_init(&c, 1, "g", false, NULL, -1);
+	assert_int_equal(console_input_start(&in, fd, NULL, NULL), 0);
+	assert_false(in.started);
+	c.input = &in;
+	assert_int_equal(console_getchar(&c), -1);
+	assert_int_equal(console_poll(&c, &byte), 0);
+	assert_int_equal(byte, 0x5a);
+	console_input_stop(&in); /* nothing to stop: returns at once */
+	close(fd);
 	console_destroy(&c);
 }
 
@@ -743,6 +769,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test(test_no_input),
 		cmocka_unit_test(test_input),
+		cmocka_unit_test(test_input_from_dev_null),
 		cmocka_unit_test(test_input_escapes),
 		cmocka_unit_test(test_input_bigger_than_buffer),
 		cmocka_unit_test(test_cancel_input),

@@ -221,7 +221,7 @@ static void test_trap_mode_names_thread_and_call(void **state)
 		expect_exit(in_child(trapped_socket, &kinds[i], message), SANDBOX_EXIT_STATUS);
 		snprintf(expected, sizeof(expected),
 			 "mini-kvm: seccomp: the %s thread made system call socket (41), which "
-			 "its allow-list (src/sandbox.c) forbids",
+			 "its allow-list (src/sandbox/rules.h) forbids",
 			 kind_names[i]);
 		assert_contains(message, expected);
 	}

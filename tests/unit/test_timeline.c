@@ -127,12 +127,104 @@ static void test_timeline_marker_before_banner(void **state)
 	assert_not_contains(text, "18446744");
 }
 
+/* --- the process's start-up timeline ---------------------------------------- */
+
+/* startup_print() or startup_print_json()'s output into text (TIMELINE_MAX bytes). */
+static void print_startup(bool json, char *text)
+{
+	FILE *out;
+
+	memset(text, 0, TIMELINE_MAX); /* glibc's fmemopen() writes no NUL for no output */
+	out = fmemopen(text, TIMELINE_MAX, "w");
+
+	assert_non_null(out);
+	if (json)
+		startup_print_json(out);
+	else
+		startup_print(out);
+	assert_int_equal(fclose(out), 0);
+}
+
+/* Start events keep their first time, end events their last; the rest are unseen. */
+static void test_startup_first_and_last(void **state)
+{
+	unsigned int order[STARTUP_EVENTS], n;
+	uint64_t ns[STARTUP_EVENTS];
+
+	(void)state;
+	startup_begin(ORIGIN_NS);
+	startup_mark_at(STARTUP_VM_CREATED, ORIGIN_NS + 3 * NS_PER_MS);
+	startup_mark_at(STARTUP_VM_CREATED, ORIGIN_NS + 2 * NS_PER_MS); /* a second guest, first */
+	startup_mark_at(STARTUP_VM_CREATED, ORIGIN_NS + 4 * NS_PER_MS);
+	startup_mark_at(STARTUP_LAST_EXIT, ORIGIN_NS + 10 * NS_PER_MS);
+	startup_mark_at(STARTUP_LAST_EXIT, ORIGIN_NS + 12 * NS_PER_MS);
+	startup_mark_at(STARTUP_LAST_EXIT, ORIGIN_NS + 11 * NS_PER_MS);
+	startup_mark_at(STARTUP_OPTIONS, ORIGIN_NS + NS_PER_MS);
+	startup_mark_at(STARTUP_EXIT, 0);	    /* no time: ignored */
+	startup_mark_at(STARTUP_EVENTS, ORIGIN_NS); /* no such event: ignored */
+	startup_events(order, &n, ns);
+	assert_int_equal(n, 3);
+	assert_int_equal(order[0], STARTUP_OPTIONS);
+	assert_int_equal(order[1], STARTUP_VM_CREATED);
+	assert_int_equal(order[2], STARTUP_LAST_EXIT);
+	assert_int_equal(ns[STARTUP_VM_CREATED], 2 * NS_PER_MS);
+	assert_int_equal(ns[STARTUP_LAST_EXIT], 12 * NS_PER_MS);
+	/* A new timeline forgets the old one's events. */
+	startup_begin(ORIGIN_NS);
+	startup_events(order, &n, ns);
+	assert_int_equal(n, 0);
+}
+
+/* Before startup_begin() (or with no origin), marks are ignored: `mini-kvm check`. */
+static void test_startup_without_origin(void **state)
+{
+	unsigned int order[STARTUP_EVENTS], n;
+	uint64_t ns[STARTUP_EVENTS];
+	char text[TIMELINE_MAX];
+
+	(void)state;
+	startup_begin(0);
+	startup_mark_at(STARTUP_KVM, ORIGIN_NS);
+	startup_events(order, &n, ns);
+	assert_int_equal(n, 0);
+	print_startup(false, text);
+	assert_string_equal(text, "");
+	print_startup(true, text);
+	assert_string_equal(text, "\"startup\":{\"events\":[]}");
+}
+
+/* The table: time since main() and the phase since the event before; JSON in ns. */
+static void test_startup_print(void **state)
+{
+	char text[TIMELINE_MAX];
+
+	(void)state;
+	startup_begin(ORIGIN_NS);
+	startup_mark_at(STARTUP_KVM, ORIGIN_NS + NS_PER_MS);
+	startup_mark_at(STARTUP_FIRST_RUN, ORIGIN_NS + 3 * NS_PER_MS + 500000);
+	startup_mark_at(STARTUP_EXIT, ORIGIN_NS + 5 * NS_PER_MS);
+	print_startup(false, text);
+	assert_contains(text, "start-up timeline (from main()):\n");
+	assert_contains(text, "  KVM opened                    1.000          1.000\n");
+	assert_contains(text, "  first KVM_RUN                 3.500          2.500\n");
+	assert_contains(text, "  exit                          5.000          1.500\n");
+	assert_not_contains(text, "VM created");
+	print_startup(true, text);
+	assert_string_equal(text,
+			    "\"startup\":{\"events\":[{\"event\":\"KVM opened\",\"at_ns\":1000000},"
+			    "{\"event\":\"first KVM_RUN\",\"at_ns\":3500000},"
+			    "{\"event\":\"exit\",\"at_ns\":5000000}]}");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_timeline_first_mark_wins),
 		cmocka_unit_test(test_timeline_print),
 		cmocka_unit_test(test_timeline_marker_before_banner),
+		cmocka_unit_test(test_startup_first_and_last),
+		cmocka_unit_test(test_startup_without_origin),
+		cmocka_unit_test(test_startup_print),
 	};
 
 	return cmocka_run_group_tests_name("timeline", tests, NULL, NULL);

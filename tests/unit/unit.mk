@@ -32,7 +32,8 @@ UNIT_FAKES_hypercall := tests/unit/fake_vcpu.c
 
 UNIT_LIB := $(UNIT_OUT)/libvmm.a
 UNIT_LIB_SRCS := $(filter-out src/main.c,$(VMM_SRCS))
-UNIT_LIB_OBJS := $(UNIT_LIB_SRCS:%.c=$(UNIT_OBJ)/%.o) $(BUILD)/obj/src/probes/blob.o
+UNIT_LIB_OBJS := $(UNIT_LIB_SRCS:%.c=$(UNIT_OBJ)/%.o) $(BUILD)/obj/src/probes/blob.o \
+		 $(UNIT_OBJ)/gen/sandbox_filters.o
 
 # virtio: the split virtqueue, the virtio-mmio transport and its devices, driven by a
 # small fake driver (tests/unit/virtio_driver.c) over fake guest RAM.
@@ -86,6 +87,11 @@ $(UNIT_OBJ)/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -MMD -MP -c $< -o $@
 
+# The generated seccomp filters (../../Makefile), with the sanitizer rules in this build.
+$(UNIT_OBJ)/gen/sandbox_filters.o: $(SANDBOX_FILTERS) $(FLAGS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) -MMD -MP -c $< -o $@
+
 $(UNIT_LIB): $(UNIT_LIB_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
@@ -97,4 +103,4 @@ $(UNIT_OUT)/test_$(1): $(UNIT_OBJ)/tests/unit/test_$(1).o $(UNIT_FAKES_$(1):%.c=
 endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call UNIT_LINK,$(t))))
 
--include $(UNIT_OBJS:.o=.d)
+-include $(UNIT_OBJS:.o=.d) $(UNIT_OBJ)/gen/sandbox_filters.d
