@@ -210,10 +210,31 @@ static const struct option restore_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/* The options run and restore share about snapshots: 1 if c was one, 0 if not, or -EINVAL. */
-static int snapshot_option(int c, const char *arg, struct options *opts)
+static int parse_timeout(const char *arg, double *timeout);
+static int parse_debug_exit(const char *arg, struct options *opts);
+static int add_ata(struct options *opts, const char *arg);
+
+/*
+ * The options run and restore share (snapshots, ATA disks, the debug-exit port, the
+ * timeout, the raw console): 1 if c was one, 0 if not, or -EINVAL with a message.
+ */
+static int shared_option(int c, const char *arg, struct options *opts)
 {
+	int ret;
+
 	switch (c) {
+	case OPT_ATA:
+		ret = add_ata(opts, arg);
+		return ret < 0 ? ret : 1;
+	case OPT_DEBUG_EXIT:
+		ret = parse_debug_exit(arg, opts);
+		return ret < 0 ? ret : 1;
+	case OPT_TIMEOUT:
+		ret = parse_timeout(arg, &opts->timeout);
+		return ret < 0 ? ret : 1;
+	case OPT_RAW_CONSOLE:
+		opts->raw_console = true;
+		return 1;
 	case OPT_SNAPSHOT:
 		if (!*arg)
 			return error_set(EINVAL, "--snapshot: an empty file name");
@@ -623,9 +644,6 @@ static int parse_run(int argc, char **argv, struct options *opts)
 			if (ret < 0)
 				return ret;
 			break;
-		case OPT_RAW_CONSOLE:
-			opts->raw_console = true;
-			break;
 		case OPT_GDB: {
 			struct sockaddr_storage addr;
 			socklen_t len;
@@ -643,18 +661,8 @@ static int parse_run(int argc, char **argv, struct options *opts)
 		case OPT_GDB_WAIT:
 			opts->gdb_wait = true;
 			break;
-		case OPT_ATA:
-			ret = add_ata(opts, optarg);
-			if (ret < 0)
-				return ret;
-			break;
 		case OPT_BOOT_DISK:
 			opts->boot_disk = true;
-			break;
-		case OPT_DEBUG_EXIT:
-			ret = parse_debug_exit(optarg, opts);
-			if (ret < 0)
-				return ret;
 			break;
 		case OPT_VGA_TEXT:
 			opts->vga_text = true;
@@ -670,15 +678,14 @@ static int parse_run(int argc, char **argv, struct options *opts)
 		case OPT_BOOT_MARKER:
 			opts->boot_marker = optarg;
 			break;
+		case OPT_ATA:
+		case OPT_DEBUG_EXIT:
 		case OPT_TIMEOUT:
-			ret = parse_timeout(optarg, &opts->timeout);
-			if (ret < 0)
-				return ret;
-			break;
+		case OPT_RAW_CONSOLE:
 		case OPT_SNAPSHOT:
 		case OPT_SNAPSHOT_AT:
 		case OPT_SNAPSHOT_AND_EXIT:
-			ret = snapshot_option(c, optarg, opts);
+			ret = shared_option(c, optarg, opts);
 			if (ret < 0)
 				return ret;
 			break;
@@ -778,7 +785,7 @@ static int parse_restore(int argc, char **argv, struct options *opts)
 		c = getopt_long(argc, argv, "-:h", restore_options, NULL);
 		if (c == -1)
 			break;
-		ret = snapshot_option(c, optarg, opts);
+		ret = shared_option(c, optarg, opts);
 		if (ret < 0)
 			return ret;
 		if (ret)
@@ -796,16 +803,6 @@ static int parse_restore(int argc, char **argv, struct options *opts)
 						 opts->disk, optarg);
 			opts->disk = optarg;
 			break;
-		case OPT_ATA:
-			ret = add_ata(opts, optarg);
-			if (ret < 0)
-				return ret;
-			break;
-		case OPT_DEBUG_EXIT:
-			ret = parse_debug_exit(optarg, opts);
-			if (ret < 0)
-				return ret;
-			break;
 		case OPT_VERIFY:
 			opts->verify = true;
 			break;
@@ -814,14 +811,6 @@ static int parse_restore(int argc, char **argv, struct options *opts)
 			break;
 		case OPT_TRACE:
 			opts->trace = true;
-			break;
-		case OPT_RAW_CONSOLE:
-			opts->raw_console = true;
-			break;
-		case OPT_TIMEOUT:
-			ret = parse_timeout(optarg, &opts->timeout);
-			if (ret < 0)
-				return ret;
 			break;
 		case 'h':
 			opts->command = CMD_HELP;

@@ -153,9 +153,14 @@ static void snapshot_typed(void *opaque)
 	snapshot_all();
 }
 
-/* --snapshot-at: the console saw the text (on a vCPU thread, under the console's lock). */
+/*
+ * --snapshot-at: the console saw the text (on a vCPU thread, under the console's
+ * lock). The vCPUs park at once, so that the guest runs no further than that line
+ * while the VM's thread gets to the request (a short guest would otherwise end first).
+ */
 static void snapshot_at_reached(void *vm)
 {
+	vm_pause_soon(vm);
 	vm_request(vm, VM_REQUEST_SNAPSHOT);
 }
 
@@ -177,6 +182,8 @@ static void snapshot_requested(struct vm *vm, unsigned int requests, void *opaqu
 		say("guest '%s': %s", job->report->path, error_message());
 		if (and_exit)
 			vm_stop(vm, VM_END_ERROR, 0, -1, "%s", error_message());
+		else
+			vm_resume(vm); /* vm_pause_soon()'s pause, if the take failed before its own */
 		return;
 	}
 	say("guest '%s': snapshot saved to %s (%.1f %s of RAM in %zu extents; the guest paused "

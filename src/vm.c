@@ -937,6 +937,15 @@ int vm_pause(struct vm *vm)
 	return 0;
 }
 
+void vm_pause_soon(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->lock);
+	atomic_store(&vm->pausing, true);
+	pthread_mutex_unlock(&vm->lock);
+	for (unsigned int i = 0; i < vm->nvcpus; i++)
+		vcpu_kick(&vm->vcpus[i]);
+}
+
 void vm_resume(struct vm *vm)
 {
 	vm_hold_input(vm, false);

@@ -290,6 +290,16 @@ void vm_request(struct vm *vm, unsigned int bits);
 int vm_pause(struct vm *vm);
 
 /*
+ * Start pausing the VM without waiting: every vCPU parks at its next exit or entry
+ * (the calling vCPU's included, on its way back to KVM_RUN), until vm_pause() and
+ * vm_resume() or a stop. For a vCPU thread that asks for a snapshot (--snapshot-at,
+ * under the console's lock) so that the guest runs no further than the line it
+ * printed; the thread that handles the request then calls vm_pause(), and
+ * vm_resume() whatever happens if the VM is to run on.
+ */
+void vm_pause_soon(struct vm *vm);
+
+/*
  * Keep console input away from the UART (hold true) while the VM's state is read or
  * written (vm_pause(), a restore), or let it through again (false), with what arrived
  * meanwhile. Not under vm->lock (it takes the console's notify_lock).

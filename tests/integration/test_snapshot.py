@@ -115,6 +115,18 @@ def test_count_resumes_without_a_gap(lane):
 
 
 @pytest.mark.needs("real")
+def test_refused_snapshot_at_lets_the_guest_run_on(lane):
+    """--snapshot-at parks the vCPUs at the line; a VM whose snapshot is refused (a gdb
+    stub's state is not saved) says why and runs on to its end, no number missing."""
+    snap = scratch(lane, "refused.snap")
+    r = lane.run(["run", "--gdb", "127.0.0.1:0", "--snapshot-at", COUNT_AT, "--snapshot", snap,
+                  lane.test_guest(COUNT)], timeout=STEP_TIMEOUT)
+    assert r.status == 0, r
+    assert "cannot snapshot a VM with a gdb stub" in r.err, r
+    assert numbers(r.out) == list(range(COUNT_END)), r
+
+
+@pytest.mark.needs("real")
 def test_sigusr2_snapshots_and_the_vm_runs_on(lane):
     """SIGUSR2 is the snapshot signal: the VM saves and runs to its end (status 0), and its
     snapshot, restored, finishes the count from where the signal found it."""
