@@ -220,8 +220,9 @@ def report(data: Disks) -> list[str]:
         "mostly times L1 allocating the sparse file's pages), reads them back, and reads "
         f"random 4 KiB blocks one at a time for {data.seconds} s. Boot: seconds from the "
         "VMM's start to the ready line of the root's init (after switch_root), from "
-        "bench/l1-timeboot.sh. MB/s are MiB/s. Each VMM has a warm-up run first that is "
-        "not counted, and the rounds alternate which VMM goes first.",
+        "bench/l1-timeboot.sh. MB/s are MiB/s."
+        + ("" if data.quick else " Each VMM has a warm-up run first that is not counted, "
+           "and the rounds alternate which VMM goes first."),
         "",
         "| case | runs | min | median | max | unit |",
         "|---|---|---|---|---|---|",
