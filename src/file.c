@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* Whole-file reads for the loaders: one place that opens, checks and reads input files. */
+/* Input files: one place that opens and checks guests' files and disk images, and reads them. */
 #include "file.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -46,6 +47,45 @@ int file_open_regular(const char *path, const char *what, int *fd, uint64_t *siz
 	}
 	if (fcntl(*fd, F_SETFL, 0) < 0) {
 		ret = error_errno(errno, "%s '%s': fcntl", what, path);
+		goto fail;
+	}
+	*size = (uint64_t)st.st_size;
+	return 0;
+fail:
+	close(*fd);
+	*fd = -1;
+	return ret;
+}
+
+int file_open_disk(const char *path, bool read_only, int *fd, uint64_t *size)
+{
+	struct stat st;
+	int ret;
+
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer; cleared below. */
+	*fd = open(path, (read_only ? O_RDONLY : O_RDWR) | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (*fd < 0)
+		return error_errno(errno, "disk '%s': cannot open it %s", path,
+				   read_only ? "read-only" : "read-write");
+	if (fstat(*fd, &st) < 0) {
+		ret = error_errno(errno, "disk '%s'", path);
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		ret = error_set(EINVAL, "disk '%s': not a regular file", path);
+		goto fail;
+	}
+	if (fcntl(*fd, F_SETFL, 0) < 0) {
+		ret = error_errno(errno, "disk '%s': fcntl", path);
+		goto fail;
+	}
+	/* Two VMs writing one file would interleave their writes: one writer, or readers. */
+	if (flock(*fd, (read_only ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0) {
+		if (errno == EWOULDBLOCK)
+			ret = error_set(EBUSY, "disk '%s': in use by another process (locked)",
+					path);
+		else
+			ret = error_errno(errno, "disk '%s': flock", path);
 		goto fail;
 	}
 	*size = (uint64_t)st.st_size;

@@ -3,6 +3,7 @@
 #ifndef MINI_KVM_FILE_H
 #define MINI_KVM_FILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -14,6 +15,17 @@
  * message: -ENOENT/-EACCES (open), -ENOEXEC (not a regular file: says what it is).
  */
 int file_open_regular(const char *path, const char *what, int *fd, uint64_t *size);
+
+/*
+ * Open the disk image at path for a guest's disk (--disk, --ata): read-write with an
+ * exclusive flock, or with read_only, read-only with a shared one, so that no two VMs
+ * write one file at once while readers may share it. Without blocking on the way (a
+ * FIFO is refused, not waited on); *fd is then open and blocking, *size the file's
+ * length in bytes (the caller checks it against its sectors). Returns 0, or -errno
+ * with a message "disk '<path>': <cause>": -ENOENT/-EACCES/... (open), -EINVAL (not
+ * a regular file), -EBUSY (locked by another process).
+ */
+int file_open_disk(const char *path, bool read_only, int *fd, uint64_t *size);
 
 /*
  * Read len bytes at offset of fd into buf, all of them. Returns 0, or -errno with a

@@ -6,11 +6,10 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "error.h"
+#include "file.h"
 
 /* IDENTIFY DEVICE data: word numbers (ATA/ATAPI-6, 8.15, table "IDENTIFY DEVICE information"). */
 #define ID_CONFIG	       0
@@ -89,54 +88,30 @@
 
 int ata_disk_open(struct ata_disk *disk, const char *path, bool read_only)
 {
-	const char *how = read_only ? "read-only" : "read-write";
-	struct stat st;
-	int fd, flags, ret;
+	uint64_t size;
+	int fd, ret;
 
 	disk->fd = -1;
 	disk->sectors = 0;
 	disk->read_only = read_only;
 	disk->path = path;
-	/* O_NONBLOCK: a FIFO must not hang the open before fstat can refuse it. */
-	fd = open(path, (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
-		return error_errno(errno, "disk '%s': cannot open it %s", path, how);
-	if (fstat(fd, &st) < 0) {
-		ret = error_errno(errno, "disk '%s'", path);
-		goto fail;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		ret = error_set(EINVAL, "disk '%s': not a regular file", path);
-		goto fail;
-	}
-	flags = fcntl(fd, F_GETFL);
-	if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0) {
-		ret = error_errno(errno, "disk '%s': fcntl", path);
-		goto fail;
-	}
-	if (st.st_size == 0 || st.st_size % ATA_SECTOR_SIZE) {
+	ret = file_open_disk(path, read_only, &fd, &size);
+	if (ret < 0)
+		return ret;
+	if (size == 0 || size % ATA_SECTOR_SIZE) {
 		ret = error_set(EINVAL,
-				"disk '%s': size %lld bytes is not a whole, non-zero number of "
+				"disk '%s': size %llu bytes is not a whole, non-zero number of "
 				"%d-byte sectors",
-				path, (long long)st.st_size, ATA_SECTOR_SIZE);
+				path, (unsigned long long)size, ATA_SECTOR_SIZE);
 		goto fail;
 	}
-	if ((uint64_t)st.st_size / ATA_SECTOR_SIZE > ATA_LBA28_MAX_SECTORS) {
+	if (size / ATA_SECTOR_SIZE > ATA_LBA28_MAX_SECTORS) {
 		ret = error_set(EFBIG, "disk '%s': larger than %u sectors (LBA28)", path,
 				ATA_LBA28_MAX_SECTORS);
 		goto fail;
 	}
-	/* One writer, or any number of readers: never a writer beside anyone else. */
-	if (flock(fd, (read_only ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0) {
-		if (errno == EWOULDBLOCK)
-			ret = error_set(EBUSY, "disk '%s': in use by another process (locked)",
-					path);
-		else
-			ret = error_errno(errno, "disk '%s': flock", path);
-		goto fail;
-	}
 	disk->fd = fd;
-	disk->sectors = (uint32_t)(st.st_size / ATA_SECTOR_SIZE);
+	disk->sectors = (uint32_t)(size / ATA_SECTOR_SIZE);
 	return 0;
 fail:
 	close(fd);

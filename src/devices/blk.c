@@ -6,56 +6,37 @@
 #include <fcntl.h>
 #include <stdbool.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "error.h"
+#include "file.h"
 #include "mini-kvm/hypercall.h"
 
 static int open_disk(struct blk_dev *blk, const char *path, bool read_only)
 {
-	struct stat st;
+	uint64_t size;
 	int fd, ret;
 
 	blk->fd = -1;
 	blk->path = path;
 	blk->read_only = read_only;
-	fd = open(path, (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
-	if (fd < 0)
-		return error_set(errno, "disk '%s': cannot open it %s: %s", path,
-				 read_only ? "read-only" : "read-write", strerror(errno));
-	if (fstat(fd, &st) < 0) {
-		ret = error_set(errno, "disk '%s': %s", path, strerror(errno));
-		goto fail;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		ret = error_set(EINVAL, "disk '%s': not a regular file", path);
-		goto fail;
-	}
-	if (st.st_size % HC_BLK_SECTOR_SIZE) {
+	ret = file_open_disk(path, read_only, &fd, &size);
+	if (ret < 0)
+		return ret;
+	if (size % HC_BLK_SECTOR_SIZE) {
 		ret = error_set(EINVAL,
-				"disk '%s': size %lld bytes is not a whole number of %d-byte "
+				"disk '%s': size %llu bytes is not a whole number of %d-byte "
 				"sectors",
-				path, (long long)st.st_size, HC_BLK_SECTOR_SIZE);
+				path, (unsigned long long)size, HC_BLK_SECTOR_SIZE);
 		goto fail;
 	}
-	if ((uint64_t)st.st_size / HC_BLK_SECTOR_SIZE > HC_BLK_MAX_SECTORS) {
+	if (size / HC_BLK_SECTOR_SIZE > HC_BLK_MAX_SECTORS) {
 		ret = error_set(EFBIG, "disk '%s': larger than %u sectors", path,
 				HC_BLK_MAX_SECTORS);
 		goto fail;
 	}
-	/*
-	 * Two VMs writing one file would interleave their writes: one writer at a time,
-	 * and readers only while nobody writes.
-	 */
-	if (flock(fd, (read_only ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0) {
-		ret = error_set(errno == EWOULDBLOCK ? EBUSY : errno,
-				"disk '%s': in use by another process (locked)", path);
-		goto fail;
-	}
 	blk->fd = fd;
-	blk->sectors = (uint32_t)(st.st_size / HC_BLK_SECTOR_SIZE);
+	blk->sectors = (uint32_t)(size / HC_BLK_SECTOR_SIZE);
 	return 0;
 fail:
 	close(fd);

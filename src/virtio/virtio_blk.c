@@ -9,12 +9,11 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include "error.h"
+#include "file.h"
 #include "virtio/virtio.h"
 
 /* The config layout is the spec's (5.2.4): check the offsets Linux reads. */
@@ -92,47 +91,23 @@ static void build_config(struct virtio_blk *blk)
 
 int virtio_blk_open(struct virtio_blk *blk, const char *path, bool read_only, const char *serial)
 {
-	struct stat st;
-	int fd, flags, ret;
+	uint64_t size;
+	int fd, ret;
 
 	memset(blk, 0, sizeof(*blk));
 	blk->fd = -1;
 	blk->path = path;
 	blk->read_only = read_only;
 	snprintf(blk->name, sizeof(blk->name), "virtio-blk '%s'", path);
-	/* O_NONBLOCK: opening a FIFO must not wait for a writer; cleared below. */
-	fd = open(path, (read_only ? O_RDONLY : O_RDWR) | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0)
-		return error_set(errno, "disk '%s': cannot open it %s: %s", path,
-				 read_only ? "read-only" : "read-write", strerror(errno));
-	if (fstat(fd, &st) < 0) {
-		ret = error_set(errno, "disk '%s': %s", path, strerror(errno));
-		goto fail;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		ret = error_set(EINVAL, "disk '%s': not a regular file", path);
-		goto fail;
-	}
-	flags = fcntl(fd, F_GETFL);
-	if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0) {
-		ret = error_set(errno, "disk '%s': fcntl: %s", path, strerror(errno));
-		goto fail;
-	}
-	/* Writers exclude everyone; readers only writers. */
-	if (flock(fd, (read_only ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0) {
-		ret = error_set(errno == EWOULDBLOCK ? EBUSY : errno,
-				"disk '%s': in use by another process (locked)", path);
-		goto fail;
-	}
+	ret = file_open_disk(path, read_only, &fd, &size);
+	if (ret < 0)
+		return ret;
 	blk->fd = fd;
-	blk->capacity = (uint64_t)st.st_size / VIRTIO_BLK_SECTOR_SIZE;
-	blk->discard = !read_only && can_punch(fd, st.st_size);
+	blk->capacity = size / VIRTIO_BLK_SECTOR_SIZE;
+	blk->discard = !read_only && can_punch(fd, (off_t)size);
 	set_id(blk, serial);
 	build_config(blk);
 	return 0;
-fail:
-	close(fd);
-	return ret;
 }
 
 int virtio_blk_close(struct virtio_blk *blk)
