@@ -240,6 +240,7 @@ int virtio_mmio_fill_begin(struct virtio_mmio *t, unsigned int index)
 		return -EAGAIN;
 	}
 	q->fill_pushed = 0;
+	q->fill_seen = q->vq.last_avail_idx; /* at least this much was seen */
 	return 0;
 }
 
@@ -300,16 +301,15 @@ int virtio_mmio_fill_end(struct virtio_mmio *t, unsigned int index, bool want_bu
 	int more = 0, ret;
 
 	if (q->live) {
-		ret = want_buffers ? virtq_notify_enable(&q->vq) : virtq_notify_disable(&q->vq);
 		/*
 		 * Chains given back with fill_unpop() are still available: only buffers
-		 * past what fill_pop saw last are news.
+		 * past what fill_pop saw last are news, and the notification asked for is
+		 * of those (avail_event = fill_seen, not last_avail_idx, which the driver
+		 * has passed already and would never notify for: a device waiting for
+		 * room for a frame larger than the buffers left would wait forever).
 		 */
-		if (ret > 0) {
-			ret = virtq_avail_idx(&q->vq);
-			if (ret >= 0)
-				ret = (uint16_t)ret != q->fill_seen;
-		}
+		ret = want_buffers ? virtq_notify_enable_at(&q->vq, q->fill_seen)
+				   : virtq_notify_disable(&q->vq);
 		if (ret < 0)
 			queue_error(t, index);
 		else if (want_buffers)

@@ -153,7 +153,7 @@ struct virtio_mmio_queue {
 	struct virtq vq;	  /* the ring state while ready */
 	struct virtq_chain chain; /* the chain being served (16 KiB: not on a stack) */
 	unsigned int fill_pushed; /* chains pushed since virtio_mmio_fill_begin() */
-	uint16_t fill_seen;	  /* the avail idx when fill_pop last found the ring empty */
+	uint16_t fill_seen;	  /* the avail idx the fill last saw: at fill_begin, or empty */
 };
 
 /*

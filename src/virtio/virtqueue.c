@@ -372,6 +372,11 @@ int virtq_notify_disable(struct virtq *vq)
 
 int virtq_notify_enable(struct virtq *vq)
 {
+	return virtq_notify_enable_at(vq, vq->last_avail_idx);
+}
+
+int virtq_notify_enable_at(struct virtq *vq, uint16_t idx)
+{
 	int avail_idx;
 	void *p;
 
@@ -384,14 +389,14 @@ int virtq_notify_enable(struct virtq *vq)
 		p = ring_ptr(vq, vq->used, USED_FLAGS, sizeof(uint16_t));
 	if (!p)
 		return used_fault(vq);
-	/* avail_event: "notify me when you make entry last_avail_idx available" (2.7.10). */
-	store16(p, vq->event_idx ? vq->last_avail_idx : 0, __ATOMIC_RELAXED);
+	/* avail_event: "notify me when you make entry idx available" (2.7.10). */
+	store16(p, vq->event_idx ? idx : 0, __ATOMIC_RELAXED);
 	/* Full barrier: publish the request before looking at idx again, or miss a kick. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	avail_idx = read_avail_idx(vq);
 	if (avail_idx < 0)
 		return avail_idx;
-	return (uint16_t)avail_idx != vq->last_avail_idx;
+	return (uint16_t)avail_idx != idx;
 }
 
 int virtq_should_interrupt(struct virtq *vq)

@@ -136,6 +136,17 @@ int virtq_notify_disable(struct virtq *vq);
 int virtq_notify_enable(struct virtq *vq);
 
 /*
+ * virtq_notify_enable() for a device that has seen the available ring up to idx but
+ * taken less of it (chains given back with virtq_unpop() are still available): asks for
+ * a notification once the driver makes entry idx available, i.e. for buffers it has
+ * not published yet. With EVENT_IDX, avail_event at an entry the driver published
+ * already would never be crossed, and the driver would never notify (2.7.10).
+ * Returns 1 when the avail idx is past idx already, 0 when it is idx, or -errno as
+ * virtq_pop().
+ */
+int virtq_notify_enable_at(struct virtq *vq, uint16_t idx);
+
+/*
  * Used buffer notification suppression (2.7.7): after pushing, should the device
  * interrupt the driver? Without EVENT_IDX: unless the driver set
  * VIRTQ_AVAIL_F_NO_INTERRUPT. With it: when the used idx went past used_event since

@@ -639,6 +639,39 @@ static void test_event_idx_avail_event(void **state)
 	assert_int_equal(vdrv_avail_event(&f->d, 0), 2);
 }
 
+/* The driver's side of 2.7.10: notify when the new idx passes avail_event (Linux's
+ * vring_need_event()). */
+static bool driver_must_notify(uint16_t avail_event, uint16_t new_idx, uint16_t old_idx)
+{
+	return (uint16_t)(new_idx - avail_event - 1) < (uint16_t)(new_idx - old_idx);
+}
+
+static void test_event_idx_enable_at_after_unpop(void **state)
+{
+	struct fixture *f = *state;
+	gpa_t buf = vdrv_alloc(&f->d, 8);
+	const struct vdrv_buf b = { buf, 8, true };
+
+	/* Two chains seen (the ring then empty), both given back: still available. */
+	vdrv_submit(&f->d, 0, &b, 1);
+	vdrv_submit(&f->d, 0, &b, 1);
+	assert_int_equal(virtq_pop(&f->vq, &f->chain), 1);
+	assert_int_equal(virtq_pop(&f->vq, &f->chain), 1);
+	assert_int_equal(virtq_pop(&f->vq, &f->chain), 0);
+	virtq_unpop(&f->vq, 2);
+	/* Plain enable asks for entry 0, which the driver published: it would not notify. */
+	assert_int_equal(virtq_notify_enable(&f->vq), 1);
+	assert_false(driver_must_notify(vdrv_avail_event(&f->d, 0), 3, 2));
+	/* enable_at(2): nothing past 2 yet, and the driver's next entry does notify. */
+	assert_int_equal(virtq_notify_enable_at(&f->vq, 2), 0);
+	assert_int_equal(vdrv_avail_event(&f->d, 0), 2);
+	assert_true(driver_must_notify(vdrv_avail_event(&f->d, 0), 3, 2));
+	vdrv_submit(&f->d, 0, &b, 1);
+	assert_int_equal(virtq_notify_enable_at(&f->vq, 2), 1);
+	/* The given-back chains come first again. */
+	assert_int_equal(virtq_pop(&f->vq, &f->chain), 1);
+}
+
 /* --- iovec helpers ----------------------------------------------------------- */
 
 static void test_iov_helpers(void **state)
@@ -715,6 +748,7 @@ int main(void)
 		T(test_no_notify_flag),
 		TE(test_event_idx_interrupts),
 		TE(test_event_idx_avail_event),
+		TE(test_event_idx_enable_at_after_unpop),
 		T(test_iov_helpers),
 	};
 
