@@ -12,7 +12,7 @@ run and appear in RESULTS.md. Each module has:
 
 ctx is benchlib.Context: ctx.nested() is the nested1 lane, booted on first use."""
 
-from . import boot, disk, exits, matmul, pcboot, restore, smp, tiny
+from . import boot, disk, exits, matmul, net, pcboot, restore, smp, tiny
 
 BENCHMARKS = {"exits": exits, "matmul": matmul, "boot": boot, "restore": restore, "smp": smp,
-              "disk": disk, "pcboot": pcboot, "tiny": tiny}
+              "disk": disk, "net": net, "pcboot": pcboot, "tiny": tiny}
