@@ -29,7 +29,10 @@ phase of the machine hits every case alike, and reports min / median / max):
   disk    virtio-blk: the guest booted from an ext4 root on a virtio disk runs O_DIRECT
           sequential write and read and 4 KiB random reads on a second disk, mini-kvm
           against QEMU microvm in the nested1 lane, with the boot to the root's shell and
-          mini-kvm's exits per request.
+          mini-kvm's exits per request;
+  net     virtio-net TCP throughput guest -> host and host -> guest (busybox nc pipes of a
+          fixed size, timed at the receiving end), over slirp and over a tap in a network
+          namespace of L1, mini-kvm against QEMU microvm with the same backend (nested1).
 
 Each benchmark is measured, then checked, as it comes; once all have passed, each
 reports its section (and plot). --quick (make bench QUICK=1) runs each case once, and

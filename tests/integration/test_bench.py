@@ -13,8 +13,8 @@ import lanes
 
 BENCH = lanes.REPO_ROOT / "bench" / "run.py"
 QUICK_LIMIT = 300  # seconds; the quick mode takes about 75 s here
-SECTIONS = ("## Exits", "## Matmul", "## Boot", "## Restore", "## SMP", "## Disk", "## PC boot",
-            "## Tiny")
+SECTIONS = ("## Exits", "## Matmul", "## Boot", "## Restore", "## SMP", "## Disk", "## Net",
+            "## PC boot", "## Tiny")
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
