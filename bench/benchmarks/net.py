@@ -7,7 +7,6 @@ fixed size, timed at the receiving end from its first byte to the end of the str
 from __future__ import annotations
 
 import re
-import shlex
 import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -250,7 +249,10 @@ def report(data: Nets) -> list[str]:
         "bytes (every run must have moved them all). MB/s are MiB/s. L1's sender also "
         "times host -> guest from its connect to its exit, a check on the guest's clock "
         "(below). Everything shares L1's one emulated CPU: the nc processes, the VMM, "
-        "the guest.",
+        "the guest. busybox nc moves 1 KiB per read and write, and the guest sends each "
+        "write as a segment of its own: guest -> host pays the per-packet costs (the "
+        "guest's stack, a virtqueue notification) about once per KiB, while L1 sends the "
+        "guest full-size segments.",
         "",
         "| case | runs | min | median | max | unit |",
         "|---|---|---|---|---|---|",
@@ -261,9 +263,9 @@ def report(data: Nets) -> list[str]:
             lines.append(f"| {name}: no run completed | 0 | - | - | - | - |")
             continue
         lines.append(fmt_row(f"{name}: guest -> host", [r.mbps("g2h") for r in runs],
-                             "MB/s", 1))
+                             "MB/s", 3))
         lines.append(fmt_row(f"{name}: host -> guest", [r.mbps("h2g") for r in runs],
-                             "MB/s", 1))
+                             "MB/s", 3))
         medians[name] = {d: statistics.median(r.mbps(d) for r in runs)
                          for d in ("g2h", "h2g")}
     lines.append("")
@@ -279,9 +281,12 @@ def report(data: Nets) -> list[str]:
             g, h = (medians[a]["g2h"] / medians[b]["g2h"], medians[a]["h2g"] / medians[b]["h2g"])
             ratios += [g, h]
             lines.append(f"| {backend} | {g:.2f} | {h:.2f} |")
+        missing = [b for b in BACKENDS if b not in {p[2] for p in pairs}]
+        verdict = ("not met" if min(ratios) < 1 else
+                   f"met where measured, not judged over {', '.join(missing)}" if missing
+                   else "met")
         lines += ["", "Issue 14's target, mini-kvm's throughput at least QEMU's each way on "
-                  f"each backend (every ratio >= 1): "
-                  f"{'met' if min(ratios) >= 1 else 'not met'} (lowest {min(ratios):.2f})."]
+                  f"each backend (every ratio >= 1): {verdict} (lowest {min(ratios):.2f})."]
     elif data.quick:
         lines.append(f"Quick mode: mini-kvm over slirp alone, {data.mib} MiB each way.")
     checks = [f"{name} {statistics.median(r.h2g_seconds / r.h2g_sender for r in runs):.2f}"
