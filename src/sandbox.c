@@ -135,6 +135,8 @@ const char *sandbox_mode_name(enum sandbox_mode mode)
 
 /* glibc's default limit on malloc arenas: 8 per CPU on 64-bit (mallopt(3), M_ARENA_MAX). */
 #define MALLOC_ARENAS_PER_CPU 8
+/* glibc's largest thread heap (HEAP_MAX_SIZE: 2 * 4 MiB * sizeof(long) on 64-bit). */
+#define MALLOC_TRIM_THRESHOLD (64 << 20)
 
 /*
  * Whether this kernel's seccomp(2) filters can kill the process (Linux 4.14): it knows
@@ -167,6 +169,14 @@ int sandbox_setup(enum sandbox_mode mode)
 	 * in a sandboxed thread, where open is forbidden. Give it that limit now.
 	 */
 	mallopt(M_ARENA_MAX, (int)(MALLOC_ARENAS_PER_CPU * sysconf(_SC_NPROCESSORS_ONLN)));
+	/*
+	 * Likewise, the first time it shrinks a thread's heap after a large free
+	 * (--net tap's 64 KiB frames, freed by the NIC's I/O thread), it opens
+	 * /proc/sys/vm/overcommit_memory. A trim threshold of a whole thread heap means
+	 * no thread heap is ever shrunk (its top never gets that large); the main
+	 * arena still trims past it.
+	 */
+	mallopt(M_TRIM_THRESHOLD, MALLOC_TRIM_THRESHOLD);
 	if (!kill_process_available())
 		return error_set(ENOSYS,
 				 "seccomp: this kernel has no seccomp filters that can kill a "
@@ -211,19 +221,36 @@ static int load_filter(enum sandbox_thread kind)
 /*
  * Test builds only ($(BUILD)/mini-kvm-sandbox-test, for tests/integration/test_sandbox.py):
  * with MINI_KVM_SANDBOX_TEST set to a kind's name, a thread of that kind makes a system
- * call that no kind allows (socket) as soon as it is in its sandbox.
+ * call that no kind allows (socket) as soon as it is in its sandbox; with
+ * MINI_KVM_SANDBOX_TEST_HEAP, it mallocs TEST_HEAP_CHUNKS chunks of TEST_HEAP_CHUNK bytes
+ * and frees them, last first, which leaves its heap's top large enough to shrink.
  */
-#define SANDBOX_TEST_ENV "MINI_KVM_SANDBOX_TEST"
+#define SANDBOX_TEST_ENV      "MINI_KVM_SANDBOX_TEST"
+#define SANDBOX_TEST_HEAP_ENV "MINI_KVM_SANDBOX_TEST_HEAP"
+#define TEST_HEAP_CHUNKS      64
+#define TEST_HEAP_CHUNK	      (64 * 1024)
 
 static void test_hook(const struct sandbox_kind *p)
 {
 	const char *kind = getenv(SANDBOX_TEST_ENV);
+	const char *heap = getenv(SANDBOX_TEST_HEAP_ENV);
 
 	if (kind && !strcmp(kind, p->name)) {
 		int fd = (int)syscall(SYS_socket, AF_UNIX, SOCK_STREAM, 0);
 
 		if (fd >= 0)
 			close(fd); /* the mode is off */
+	}
+	if (heap && !strcmp(heap, p->name)) {
+		void *chunk[TEST_HEAP_CHUNKS];
+
+		for (int i = 0; i < TEST_HEAP_CHUNKS; i++) {
+			chunk[i] = malloc(TEST_HEAP_CHUNK);
+			if (chunk[i])
+				memset(chunk[i], 1, TEST_HEAP_CHUNK);
+		}
+		for (int i = TEST_HEAP_CHUNKS - 1; i >= 0; i--)
+			free(chunk[i]);
 	}
 }
 #endif
