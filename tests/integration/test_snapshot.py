@@ -21,7 +21,7 @@ import pytest
 
 import lanes
 from test_bad_input import assert_one_line_error
-from test_linux import LINUX_NEEDS, MARKERS, PARAMS, expect, run_linux, tail
+from test_linux import LINUX_NEEDS, MARKERS, PARAMS, expect, run_linux, stalled, tail
 from test_pc import EXIT_OK
 from test_os import KERNEL, PROMPT as OS_PROMPT, command, disk_image, os_args
 
@@ -276,13 +276,22 @@ def test_linux_restored_twice_at_once(lane, boot):
 
     vmm, a, b = lane.vmm_binary(), scratch(lane, "la.out"), scratch(lane, "lb.out")
     restore = f"{vmm} restore --timeout {STEP_TIMEOUT} {snap}"
-    r = lane.shell(
-        f"printf 'touch /only-a; echo one-$((40+2))\\npoweroff -f\\n' | {restore} > {a} 2>&1 "
-        f"& pa=$!; "
-        f"printf 'sleep 2; test -e /only-a && echo shared || echo two-$((40+3))\\n"
-        f"poweroff -f\\n' | {restore} > {b} 2>&1 & pb=$!; "
-        f"wait $pa; echo a=$?; wait $pb; echo b=$?; echo '--- a'; cat {a}; echo '--- b'; cat {b}",
-        timeout=3 * STEP_TIMEOUT)
+    attempt = 0
+    while True:
+        r = lane.shell(
+            f"printf 'touch /only-a; echo one-$((40+2))\\npoweroff -f\\n' | {restore} > {a} "
+            f"2>&1 & pa=$!; "
+            f"printf 'sleep 2; test -e /only-a && echo shared || echo two-$((40+3))\\n"
+            f"poweroff -f\\n' | {restore} > {b} 2>&1 & pb=$!; "
+            f"wait $pa; echo a=$?; wait $pb; echo b=$?; echo '--- a'; cat {a}; echo '--- b'; "
+            f"cat {b}", timeout=3 * STEP_TIMEOUT)
+        # A restored guest that ran out of --timeout met the nested lane's stall (two
+        # VMs copying pages of one snapshot on write): both are restored once more.
+        if not ("a=124" in r.out or "b=124" in r.out) or \
+                not stalled(lane, attempt, "a restored guest ran out of --timeout",
+                             tail(r.stdout, 30)):
+            break
+        attempt += 1
     assert "a=0" in r.out and "b=0" in r.out, r
     out_a, out_b = r.out.split("--- a", 1)[1].split("--- b", 1)
     assert re.search(r"(?m)^one-42\r?$", out_a), r
