@@ -79,10 +79,27 @@ char *diagnose_wrong_mode(const struct guest_image *img, uint64_t cr0, enum wron
 
 /* The length of 00 00, add %al,(%bx,%si): what zero-filled memory decodes to. */
 #define ZERO_SLED_INSN_LEN 2
+/* Zero bytes after a sled's "00 XX" that tell it from real code (half an instruction window). */
+#define ZERO_SLED_TAIL_MIN 6
 
 bool diagnose_code_is_zeros(const uint8_t *code, size_t len)
 {
-	return len >= ZERO_SLED_INSN_LEN && !code[0] && !code[1];
+	size_t i;
+
+	if (len < ZERO_SLED_INSN_LEN || code[0])
+		return false;
+	if (!code[1])
+		return true;
+	/*
+	 * 00 XX then zeros only: the byte the sled's own add %al,(%bx,%si) keeps adding to,
+	 * when the sled reaches it (the nested lane caught one at "00 85 00 00 ...").
+	 */
+	if (len < ZERO_SLED_INSN_LEN + ZERO_SLED_TAIL_MIN)
+		return false;
+	for (i = ZERO_SLED_INSN_LEN; i < len; i++)
+		if (code[i])
+			return false;
+	return true;
 }
 
 char *diagnose_stopped(const struct vm *vm, const struct guest_image *img)

@@ -44,7 +44,9 @@ char *diagnose_wrong_mode(const struct guest_image *img, uint64_t cr0, enum wron
  * memory decodes to, 00 00 (add %al,(%bx,%si)): a vCPU on such a sled. Only the
  * instruction counts, not what follows: a sled wraps around its 64 KiB segment and
  * passes over the program's own bytes, where a timeout may catch it (the nested lane
- * caught one at "00 00 00 e5"). Pure.
+ * caught one at "00 00 00 e5"). The sled's add also writes one byte, which it then
+ * runs over: 00 XX followed by at least 6 zero bytes (to the end of the window) is a
+ * sled too (caught at "00 85 00 00 ..."). Pure.
  */
 bool diagnose_code_is_zeros(const uint8_t *code, size_t len);
 

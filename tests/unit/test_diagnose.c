@@ -51,7 +51,11 @@ static void test_code_is_zeros(void **state)
 	assert_false(diagnose_code_is_zeros(zeros, 1)); /* not a whole instruction */
 	/* A sled that reached the program's own bytes: the instruction is still 00 00. */
 	assert_true(diagnose_code_is_zeros((const uint8_t[]){ 0, 0, 0, 0xe5, 0 }, 5));
-	assert_false(diagnose_code_is_zeros((const uint8_t[]){ 0, 0xe5, 0, 0 }, 4));
+	assert_false(diagnose_code_is_zeros((const uint8_t[]){ 0, 0xe5, 0, 0 }, 4)); /* too short */
+	/* A sled at the byte its own add %al,(%bx,%si) writes (nested lane, CI). */
+	assert_true(diagnose_code_is_zeros((const uint8_t[]){ 0, 0x85, 0, 0, 0, 0, 0, 0 }, 8));
+	assert_false(diagnose_code_is_zeros((const uint8_t[]){ 0, 0x85, 0, 0, 0, 0, 0, 0x90 }, 8));
+	assert_false(diagnose_code_is_zeros((const uint8_t[]){ 0x85, 0, 0, 0, 0, 0, 0, 0 }, 8));
 }
 
 /* --- files that are no program ------------------------------------------------------ */
