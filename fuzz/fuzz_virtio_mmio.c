@@ -26,6 +26,14 @@
 
 static struct guest_memory mem;
 
+/* Save t's state as a snapshot does: paused. */
+static void save_paused(struct virtio_mmio *t, struct virtio_mmio_state *out)
+{
+	virtio_mmio_pause(t);
+	virtio_mmio_save(t, out);
+	virtio_mmio_resume(t);
+}
+
 static ssize_t fixed_source(void *buf, size_t len, unsigned int flags)
 {
 	(void)flags;
@@ -87,12 +95,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 	}
-	virtio_mmio_save(&t, &before);
+	save_paused(&t, &before);
 	if (virtio_mmio_restore(&t, &before) < 0) {
 		fprintf(stderr, "restore of a saved state failed: %s\n", error_message());
 		__builtin_trap();
 	}
-	virtio_mmio_save(&t, &after);
+	save_paused(&t, &after);
 	if (memcmp(&before, &after, sizeof(before))) {
 		for (size_t i = 0; i < sizeof(before); i++)
 			if (((uint8_t *)&before)[i] != ((uint8_t *)&after)[i])

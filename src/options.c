@@ -88,9 +88,9 @@ const char options_usage[] =
 	"                        them (after the last GUEST: to all without their own)\n"
 	"keys on a terminal: Ctrl-A x quits, Ctrl-A h lists the keys, Ctrl-A s snapshots\n"
 	"\n"
-	"restore options: --disk FILE and --ata FILE[,ro] (instead of the saved paths),\n"
-	"  --verify (check every RAM page's CRC first), --debug-exit PORT, --stats,\n"
-	"  --trace, --timeout, --raw-console, --snapshot, --snapshot-at,\n"
+	"restore options: --disk FILE[,ro]... and --ata FILE[,ro]... (instead of the saved\n"
+	"  paths, in order), --verify (check every RAM page's CRC first), --debug-exit PORT,\n"
+	"  --stats, --trace, --timeout, --raw-console, --snapshot, --snapshot-at,\n"
 	"  --snapshot-and-exit; the VM's RAM, vCPUs and devices are the snapshot's\n";
 
 /* `mini-kvm check`'s own usage, after the run options in `mini-kvm help`. */
@@ -798,10 +798,12 @@ static int parse_restore(int argc, char **argv, struct options *opts)
 			opts->restore = optarg;
 			break;
 		case OPT_DISK:
-			if (opts->disk)
-				return error_set(EINVAL, "--disk given twice ('%s', '%s')",
-						 opts->disk, optarg);
-			opts->disk = optarg;
+			/* Which disks they name, the snapshot says (runner.c). */
+			ret = add_disk(opts, optarg);
+			if (ret < 0)
+				return ret;
+			opts->disk = opts->disks[0].path;
+			opts->disk_ro = opts->disks[0].read_only;
 			break;
 		case OPT_VERIFY:
 			opts->verify = true;

@@ -672,15 +672,21 @@ static int open_restored_disk(const struct options *opts, const struct snapshot 
 			      struct blk_dev *disk)
 {
 	uint64_t size = 0;
+	bool read_only;
 	const char *saved = vm_snapshot_disk(snap, &size);
 	const char *path = opts->disk ? opts->disk : saved;
 	int ret;
 
 	if (!path)
 		return 0;
+	if (!saved && vm_snapshot_virtio_disk(snap, 0, &size, &read_only))
+		return 0; /* --disk names its virtio disks: open_restored_virtio_disks() */
 	if (!saved)
 		return error_set(EINVAL, "--disk '%s': the snapshot's VM had no disk", path);
-	ret = blk_open(disk, path);
+	if (opts->ndisks > 1)
+		return error_set(EINVAL, "--disk given %u times: the snapshot's VM had one disk",
+				 opts->ndisks);
+	ret = opts->disk_ro ? blk_open_read_only(disk, path) : blk_open(disk, path);
 	if (ret < 0)
 		return opts->disk ? ret
 				  : error_wrap(-ret, "the snapshot's disk (--disk names another)");
@@ -690,6 +696,51 @@ static int open_restored_disk(const struct options *opts, const struct snapshot 
 				(unsigned long long)size);
 		blk_close(disk);
 		return ret;
+	}
+	return 0;
+}
+
+/*
+ * The virtio disks of a restored Linux VM, in order (vda, vdb ...): the file the n-th
+ * --disk names, else the path saved in the snapshot, read-only as that --disk or the
+ * snapshot says. Each must have its saved size: the guest knows it. Returns 0 or
+ * -errno with a message; the caller closes what was opened (close_virtio_disks()).
+ */
+static int open_restored_virtio_disks(const struct options *opts, const struct snapshot *snap)
+{
+	uint64_t size = 0;
+	bool read_only = false;
+	/* A bare guest's snapshot: --disk is its hypercall disk (open_restored_disk()). */
+	unsigned int given = vm_snapshot_disk(snap, &size) ? 0 : opts->ndisks;
+
+	for (unsigned int n = 0; n < OPTIONS_MAX_DISKS; n++) {
+		const char *path = vm_snapshot_virtio_disk(snap, n, &size, &read_only);
+		int ret;
+
+		if (n < given) {
+			if (!path)
+				return error_set(EINVAL,
+						 "--disk '%s': the snapshot's VM had no virtio disk %u",
+						 opts->disks[n].arg, n);
+			path = opts->disks[n].path;
+			read_only = opts->disks[n].read_only;
+		}
+		if (!path)
+			break; /* disks fill the slots from the first: no gaps */
+		ret = virtio_blk_open(&virtio_disks[n], path, read_only, NULL);
+		if (ret < 0)
+			return n < given ? ret
+					 : error_wrap(-ret,
+						      "the snapshot's virtio disk %u (--disk names another)",
+						      n);
+		nvirtio_disks = n + 1;
+		if (virtio_disks[n].capacity * VIRTIO_BLK_SECTOR_SIZE != size)
+			return error_set(EINVAL,
+					 "virtio disk '%s' is %llu bytes; the snapshot's VM had %llu",
+					 path,
+					 (unsigned long long)(virtio_disks[n].capacity *
+							      VIRTIO_BLK_SECTOR_SIZE),
+					 (unsigned long long)size);
 	}
 	return 0;
 }
@@ -837,7 +888,8 @@ int runner_run(const struct options *opts, const struct run_hooks *hooks, struct
 		goto out_host;
 	for (unsigned int i = 0; i < OPTIONS_MAX_ATA; i++)
 		ata[i].fd = -1;
-	ret = open_virtio_disks(opts);
+	ret = jobs[0].restore ? open_restored_virtio_disks(opts, &jobs[0].restore->snap)
+			      : open_virtio_disks(opts);
 	if (ret < 0)
 		goto out_disks;
 	if (jobs[0].restore) {

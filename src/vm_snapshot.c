@@ -72,14 +72,20 @@ SNAPSHOT_DEVICE_TYPE(cmos)
 SNAPSHOT_DEVICE_TYPE(crtc)
 SNAPSHOT_DEVICE_TYPE(debugcon)
 SNAPSHOT_DEVICE_TYPE(ata)
+SNAPSHOT_DEVICE_TYPE(virtio_blk)
+SNAPSHOT_DEVICE_TYPE(virtio_mmio)
 
 _Static_assert(SNAPSHOT_ATA_DISKS == VM_ATA_DISKS, "the snapshot's ATA slots are the VM's");
+_Static_assert(SNAPSHOT_VIRTIO_DISKS >= LAYOUT_VIRTIO_MMIO_COUNT,
+	       "every virtio-mmio slot can hold a disk the snapshot names");
 
 /*
  * Every device of the VM that has state, one row each (SNAPSHOT_DEV_* ids in
  * snapshot/format.h), when the VM has it. The i8042, the ACPI power registers, the
  * hypercall port, debug-exit and the no-BIOS trap keep none; a device added to the VM
  * with state gets its row here (or check_snapshottable() refuses VMs that have it).
+ * The virtio-mmio slots follow, slot by slot: a disk's own state, then its transport's
+ * (whose restore activates the device); virtio-rng has none of its own.
  */
 static size_t vm_devices(struct vm *vm, struct snapshot_device out[VM_SNAPSHOT_MAX_DEVICES])
 {
@@ -101,10 +107,18 @@ static size_t vm_devices(struct vm *vm, struct snapshot_device out[VM_SNAPSHOT_M
 	};
 	size_t n = 0;
 
-	_Static_assert(ARRAY_SIZE(table) <= VM_SNAPSHOT_MAX_DEVICES, "device table too small");
+	_Static_assert(ARRAY_SIZE(table) + 2 * LAYOUT_VIRTIO_MMIO_COUNT <= VM_SNAPSHOT_MAX_DEVICES,
+		       "device table too small");
 	for (size_t i = 0; i < ARRAY_SIZE(table); i++)
 		if (table[i].present)
 			out[n++] = table[i].dev;
+	for (unsigned int i = 0; i < vm->virtio.count; i++) {
+		if (i < vm->config->nvirtio_disks) /* the disks come first (vm_virtio_init()) */
+			out[n++] = (struct snapshot_device)SNAPSHOT_DEVICE(
+				virtio_blk, SNAPSHOT_DEV_VIRTIO_BLK(i), &vm->config->virtio_disks[i]);
+		out[n++] = (struct snapshot_device)SNAPSHOT_DEVICE(
+			virtio_mmio, SNAPSHOT_DEV_VIRTIO_MMIO(i), &vm->virtio.slots[i].transport);
+	}
 	return n;
 }
 
@@ -342,7 +356,8 @@ static int save_machine(struct snapshot_builder *b, const struct vm *vm, bool li
 		.mem_size = vm->config->mem_size,
 		.ncpus = vm->nvcpus,
 		.flags = (vm->has_irqchip ? SNAPSHOT_MACHINE_IRQCHIP : 0) |
-			 (linux_guest ? SNAPSHOT_MACHINE_LINUX : 0),
+			 (linux_guest ? SNAPSHOT_MACHINE_LINUX : 0) |
+			 (vm->config->virtio_rng ? SNAPSHOT_MACHINE_VIRTIO_RNG : 0),
 		.boot_mode = (uint32_t)vm->boot_mode,
 	};
 	struct timespec now;
@@ -447,19 +462,27 @@ static int save_state(struct snapshot_builder *b, struct vm *vm, bool linux_gues
 					a->read_only ? SNAPSHOT_DISK_ATA_RO : SNAPSHOT_DISK_ATA,
 					a->path, (uint64_t)a->sectors * ATA_SECTOR_SIZE);
 	}
+	for (unsigned int i = 0; i < vm->config->nvirtio_disks && ret == 0; i++) {
+		const struct virtio_blk *d = &vm->config->virtio_disks[i];
+
+		ret = save_disk(b, SNAPSHOT_DISK_ID_VIRTIO(i),
+				d->read_only ? SNAPSHOT_DISK_VIRTIO_RO : SNAPSHOT_DISK_VIRTIO, d->path,
+				d->capacity * VIRTIO_BLK_SECTOR_SIZE);
+	}
 	return ret;
 }
 
 /*
- * Devices whose state a snapshot does not hold yet: saving a VM that has one would
- * give a restore that only looks right (a virtqueue's rings half served). Returns 0, or -ENOTSUP naming the first such device.
+ * Devices whose state a snapshot does not hold: a NIC's backend (slirp's connections,
+ * frames on their way) and a gdb session live outside the VM. Returns 0, or -ENOTSUP
+ * naming the first such device.
  */
 static int check_snapshottable(const struct vm *vm)
 {
 	const char *what = NULL;
 
-	if (vm->virtio.count)
-		what = "virtio devices (-k's --disk, --rng, --net)";
+	if (vm->virtio.has_net)
+		what = "a virtio-net NIC (--net)";
 	else if (vm->gdb)
 		what = "a gdb stub (--gdb)";
 	if (!what)
@@ -492,10 +515,13 @@ int vm_snapshot_take(struct vm *vm, const char *path, bool linux_guest, bool res
 		ret = vm_pause(vm);
 	if (ret < 0)
 		goto out;
+	/* The I/O threads too: no request half in the state and half in RAM or on a disk. */
+	vm_virtio_pause(&vm->virtio);
 	ret = save_state(&b, vm, linux_guest, msrs);
 	if (ret == 0)
 		ret = ram_scan(&vm->mem, vm->file_extents, vm->nfile_extents, &scan);
 	if (ret < 0) {
+		vm_virtio_resume(&vm->virtio);
 		if (resume)
 			vm_resume(vm);
 		goto out;
@@ -506,11 +532,14 @@ int vm_snapshot_take(struct vm *vm, const char *path, bool linux_guest, bool res
 	 */
 	if (resume) {
 		ram_scan_copy(&vm->mem, &scan, &copy);
+		vm_virtio_resume(&vm->virtio);
 		vm_resume(vm);
 	}
 	info->paused_ns = now_ns() - t_pause;
 	if (ret == 0)
 		ret = snapshot_file_write(path, &b, resume ? &copy : &vm->mem, &scan, &out);
+	if (!resume) /* the VM ends: its I/O threads must be free to stop */
+		vm_virtio_resume(&vm->virtio);
 	ram_scan_free(&scan);
 	if (!resume)
 		info->paused_ns = now_ns() - t_pause;
@@ -540,6 +569,7 @@ int vm_snapshot_config(const struct snapshot *snap, struct vm_config *config)
 	config->mem_size = m->mem_size;
 	config->cpus = m->ncpus;
 	config->irqchip = m->flags & SNAPSHOT_MACHINE_IRQCHIP;
+	config->virtio_rng = m->flags & SNAPSHOT_MACHINE_VIRTIO_RNG;
 	return 0;
 }
 
@@ -867,17 +897,32 @@ const char *vm_snapshot_disk(const struct snapshot *snap, uint64_t *size)
 	return (const char *)(d + 1); /* NUL-terminated: snapshot_parse() checked */
 }
 
-const char *vm_snapshot_ata_disk(const struct snapshot *snap, unsigned int slot, uint64_t *size,
-				 bool *read_only)
+/* The path of disk section id, its size and whether it is the kind read_only_kind. */
+static const char *saved_disk(const struct snapshot *snap, uint32_t id, uint32_t read_only_kind,
+			      uint64_t *size, bool *read_only)
 {
-	const struct snapshot_disk *d;
+	const struct snapshot_disk *d = snapshot_find(snap, SNAPSHOT_SEC_DISK, id, NULL);
 
-	if (slot >= VM_ATA_DISKS)
-		return NULL;
-	d = snapshot_find(snap, SNAPSHOT_SEC_DISK, SNAPSHOT_DISK_ID_ATA(slot), NULL);
 	if (!d)
 		return NULL;
 	*size = d->size;
-	*read_only = d->kind == SNAPSHOT_DISK_ATA_RO;
+	*read_only = d->kind == read_only_kind;
 	return (const char *)(d + 1); /* NUL-terminated: snapshot_parse() checked */
+}
+
+const char *vm_snapshot_ata_disk(const struct snapshot *snap, unsigned int slot, uint64_t *size,
+				 bool *read_only)
+{
+	if (slot >= VM_ATA_DISKS)
+		return NULL;
+	return saved_disk(snap, SNAPSHOT_DISK_ID_ATA(slot), SNAPSHOT_DISK_ATA_RO, size, read_only);
+}
+
+const char *vm_snapshot_virtio_disk(const struct snapshot *snap, unsigned int n, uint64_t *size,
+				    bool *read_only)
+{
+	if (n >= SNAPSHOT_VIRTIO_DISKS)
+		return NULL;
+	return saved_disk(snap, SNAPSHOT_DISK_ID_VIRTIO(n), SNAPSHOT_DISK_VIRTIO_RO, size,
+			  read_only);
 }

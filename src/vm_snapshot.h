@@ -77,4 +77,13 @@ const char *vm_snapshot_disk(const struct snapshot *snap, uint64_t *size);
 const char *vm_snapshot_ata_disk(const struct snapshot *snap, unsigned int slot, uint64_t *size,
 				 bool *read_only);
 
+/*
+ * Virtio disk n the snapshot's VM had (-k --disk, in the order given: the guest's
+ * vda, vdb ...; its contents are not in the snapshot): its path as saved (absolute),
+ * its size in bytes in *size and whether it was read-only (FILE,ro) in *read_only, or
+ * NULL if it had no disk n.
+ */
+const char *vm_snapshot_virtio_disk(const struct snapshot *snap, unsigned int n, uint64_t *size,
+				    bool *read_only);
+
 #endif

@@ -211,6 +211,18 @@ void vm_virtio_stop(struct vm_virtio *v)
 		virtio_mmio_stop(&v->slots[i].transport);
 }
 
+void vm_virtio_pause(struct vm_virtio *v)
+{
+	for (unsigned int i = 0; i < v->count; i++)
+		virtio_mmio_pause(&v->slots[i].transport);
+}
+
+void vm_virtio_resume(struct vm_virtio *v)
+{
+	for (unsigned int i = v->count; i-- > 0;)
+		virtio_mmio_resume(&v->slots[i].transport);
+}
+
 void vm_virtio_destroy(struct vm_virtio *v)
 {
 	if (!v->initialized)

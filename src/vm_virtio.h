@@ -109,6 +109,17 @@ int vm_virtio_start(struct vm_virtio *v);
 /* Stop the I/O threads after their batches in progress. Safe when not started. */
 void vm_virtio_stop(struct vm_virtio *v);
 
+/*
+ * Hold every device still for a snapshot (virtio_mmio_pause(), each slot in order):
+ * its I/O thread ends its batch and waits, so guest RAM, the disks and the interrupts
+ * stay as the saved state says, until vm_virtio_resume(v). The vCPUs must be paused
+ * already (vm_pause()). Never fails; a v with no devices is a no-op.
+ */
+void vm_virtio_pause(struct vm_virtio *v);
+
+/* Let every device go on after vm_virtio_pause(v). */
+void vm_virtio_resume(struct vm_virtio *v);
+
 /* Stop the threads, close the eventfds, free the transports. Safe on a zeroed v. */
 void vm_virtio_destroy(struct vm_virtio *v);
 

@@ -21,6 +21,8 @@
 #define SNAPSHOT_XSAVE_MIN	   sizeof(struct kvm_xsave) /* 4096: the legacy area and more */
 #define SNAPSHOT_ALIGN		   8 /* sections start 8-byte aligned, as their structs want */
 #define SNAPSHOT_MAX_DISKS	   16
+_Static_assert(SNAPSHOT_DISK_ID_VIRTIO(SNAPSHOT_VIRTIO_DISKS) <= SNAPSHOT_MAX_DISKS,
+	       "every disk's section id is below SNAPSHOT_MAX_DISKS");
 
 uint32_t snapshot_crc32(uint32_t crc, const void *data, size_t len)
 {
@@ -414,6 +416,9 @@ static bool disk_kind_fits(uint32_t kind, uint32_t id)
 		return id == 0;
 	if (kind == SNAPSHOT_DISK_ATA || kind == SNAPSHOT_DISK_ATA_RO)
 		return id >= SNAPSHOT_DISK_ID_ATA(0) && id < SNAPSHOT_DISK_ID_ATA(SNAPSHOT_ATA_DISKS);
+	if (kind == SNAPSHOT_DISK_VIRTIO || kind == SNAPSHOT_DISK_VIRTIO_RO)
+		return id >= SNAPSHOT_DISK_ID_VIRTIO(0) &&
+		       id < SNAPSHOT_DISK_ID_VIRTIO(SNAPSHOT_VIRTIO_DISKS);
 	return false;
 }
 

@@ -110,7 +110,10 @@ _Static_assert(sizeof(struct snapshot_machine) == 96, "snapshot_machine has hole
 
 #define SNAPSHOT_MACHINE_IRQCHIP 0x1 /* in-kernel PICs, I/O APIC, LAPICs and PIT */
 #define SNAPSHOT_MACHINE_LINUX	 0x2 /* a Linux guest: its policy (linux.c) applies */
-#define SNAPSHOT_MACHINE_FLAGS	 (SNAPSHOT_MACHINE_IRQCHIP | SNAPSHOT_MACHINE_LINUX)
+/* A virtio-rng in the virtio-mmio slot after the virtio disks (--rng). */
+#define SNAPSHOT_MACHINE_VIRTIO_RNG 0x4
+#define SNAPSHOT_MACHINE_FLAGS \
+	(SNAPSHOT_MACHINE_IRQCHIP | SNAPSHOT_MACHINE_LINUX | SNAPSHOT_MACHINE_VIRTIO_RNG)
 
 /* SNAPSHOT_SEC_RAM_EXTENTS: one run of saved RAM. 32 bytes. */
 struct snapshot_ram_extent {
@@ -134,9 +137,14 @@ _Static_assert(sizeof(struct snapshot_disk) == 16, "snapshot_disk has holes");
 #define SNAPSHOT_DISK_HC_BLK 1 /* --disk: the HC_BLK_* hypercall disk; section id 0 */
 #define SNAPSHOT_DISK_ATA    2 /* --ata FILE: an ATA disk; section id SNAPSHOT_DISK_ID_ATA(slot) */
 #define SNAPSHOT_DISK_ATA_RO 3 /* --ata FILE,ro */
+#define SNAPSHOT_DISK_VIRTIO    4 /* -k --disk FILE: virtio disk n; id SNAPSHOT_DISK_ID_VIRTIO(n) */
+#define SNAPSHOT_DISK_VIRTIO_RO 5 /* -k --disk FILE,ro */
 /* ATA disk slots: primary master, primary slave, secondary master, secondary slave. */
 #define SNAPSHOT_ATA_DISKS	   4
 #define SNAPSHOT_DISK_ID_ATA(slot) (1U + (slot))
+/* virtio disks: the guest's vda, vdb ..., in virtio-mmio slots 0, 1 ... */
+#define SNAPSHOT_VIRTIO_DISKS	    8
+#define SNAPSHOT_DISK_ID_VIRTIO(n) (SNAPSHOT_DISK_ID_ATA(SNAPSHOT_ATA_DISKS) + (n))
 
 /* Device section ids (SNAPSHOT_SEC_DEVICE): a type in the high byte, an instance below. */
 #define SNAPSHOT_DEV_SERIAL(n)	    (0x0100U + (n)) /* 16550A UART: COM1 is 0 */

@@ -796,14 +796,21 @@ int virtio_mmio_bus_write(void *opaque, uint64_t offset, const void *data, uint3
 
 /* --- snapshots --------------------------------------------------------------- */
 
-void virtio_mmio_save(const struct virtio_mmio *tc, struct virtio_mmio_state *out)
+void virtio_mmio_pause(struct virtio_mmio *t)
 {
-	/* Locking changes nothing a caller can observe: const for the caller's sake. */
-	struct virtio_mmio *t = (struct virtio_mmio *)tc;
-
-	memset(out, 0, sizeof(*out));
 	pthread_mutex_lock(&t->lock);
 	lock_queues(t);
+}
+
+void virtio_mmio_resume(struct virtio_mmio *t)
+{
+	unlock_queues(t);
+	pthread_mutex_unlock(&t->lock);
+}
+
+void virtio_mmio_save(const struct virtio_mmio *t, struct virtio_mmio_state *out)
+{
+	memset(out, 0, sizeof(*out));
 	out->device_id = t->dev.device_id;
 	out->num_queues = t->dev.num_queues;
 	out->status = t->status | (load32(&t->needs_reset) ? VIRTIO_STATUS_DEVICE_NEEDS_RESET : 0);
@@ -829,8 +836,6 @@ void virtio_mmio_save(const struct virtio_mmio *tc, struct virtio_mmio_state *ou
 			s->broken = q->vq.broken;
 		}
 	}
-	unlock_queues(t);
-	pthread_mutex_unlock(&t->lock);
 }
 
 static bool zeroed(const void *p, size_t len)

@@ -308,8 +308,20 @@ struct virtio_mmio_state {
 };
 
 /*
- * Save t's state into *out (consistent: taken under every lock, between batches).
- * t is const for the caller; its locks are taken all the same.
+ * Hold t still for a snapshot: takes t's lock and every queue's, so the I/O thread
+ * ends its batch (each request it serves is whole: read, done, pushed) and waits, and
+ * no vCPU changes a register. Nothing reaches guest RAM or the disk, and no interrupt
+ * is raised, until virtio_mmio_resume(t). Call from a thread that is not t's I/O
+ * thread, with the vCPUs out of t's handlers (vm_pause()). Never fails.
+ */
+void virtio_mmio_pause(struct virtio_mmio *t);
+
+/* Let t go on after virtio_mmio_pause(t): batches cut short come back by their eventfd. */
+void virtio_mmio_resume(struct virtio_mmio *t);
+
+/*
+ * Save t's state into *out: consistent, since t is paused (virtio_mmio_pause(): the
+ * caller holds its locks, so the state is between two batches).
  */
 void virtio_mmio_save(const struct virtio_mmio *t, struct virtio_mmio_state *out);
 

@@ -12,6 +12,7 @@ in the nested lane. Several checks share one boot, since each boot costs ~15 s t
 """
 
 import contextlib
+import hashlib
 import re
 import secrets
 
@@ -20,7 +21,7 @@ import pytest
 
 import lanes
 from test_bad_input import assert_one_line_error
-from test_linux import (LINUX_NEEDS, PROMPT, READY, RETRIES_AFTER_STALL, ends,
+from test_linux import (LINUX_NEEDS, PROMPT, READY, RETRIES_AFTER_STALL, StepTimeout, ends,
                         retry_after_stall, shell_command, stalled, tail)
 
 MEM = "256"
@@ -139,6 +140,52 @@ def root_keeps_a_file(lane):
         assert ends(p, "exit after the reset") == 0, tail(p.seen())
     r = lane.shell(f"debugfs -R 'cat {FILE}' {root} 2>/dev/null")
     assert r.out.strip() == token, r
+
+
+@pytest.mark.needs(*LINUX_NEEDS)
+@pytest.mark.slow
+def test_linux_on_virtio_disks_restored(lane):
+    """Linux booted from its virtio root, with a read-only data disk and virtio-rng,
+    snapshotted at its prompt (the disks' virtqueues in the snapshot) and restored: the
+    root takes a file that reaches the image, the data disk reads back its bytes, the
+    entropy device serves; a restore whose disk has another size is refused."""
+    retry_after_stall(lane, lambda: disks_restored(lane))
+
+
+def disks_restored(lane):
+    token = f"restored-{secrets.token_hex(4)}"
+    root = lane.linux_root_copy("root.ext4")
+    # Block n holds n in each byte: a read of block 3 is told from any other.
+    data = lane.put(b"".join(bytes([n]) * 512 for n in range(DATA_SIZE // 512)), "data.img")
+    scratch = lane.sparse_file("scratch.img", SCRATCH_SIZE)
+    snap = lane.put(b"", "disks.snap")
+    args = disk_args(lane, root, data, scratch)
+    r = lane.run([*args, "--timeout", str(DISK_BOOT_TIMEOUT), "--snapshot-at", PROMPT,
+                  "--snapshot-and-exit", "--snapshot", snap], timeout=DISK_BOOT_TIMEOUT + 30)
+    if r.status == 124:
+        raise StepTimeout(f"no prompt to snapshot at:\n{tail(r.stdout)}", pytrace=False)
+    assert r.status == 0 and "snapshot saved to" in r.err, r
+
+    # `exit` leaves init, which syncs, remounts / read-only and powers off.
+    typed = (f"echo {token} > {FILE} && sync && cat {FILE}\n"
+             f"dd if={DATA} bs=512 skip=3 count=1 2>/dev/null | md5sum\n"
+             "dd if=/dev/hwrng bs=16 count=1 2>/dev/null | wc -c\n"
+             "exit\n")
+    r = lane.run(["restore", "--timeout", str(DISK_STALL_TIMEOUT), snap],
+                 stdin=typed.encode(), timeout=DISK_STALL_TIMEOUT + 30)
+    if r.status == 124:
+        raise StepTimeout(f"the restored guest did not end:\n{tail(r.stdout)}", pytrace=False)
+    assert r.status == 0, r
+    assert re.search(rf"(?m)^{token}\r?$", r.out), r
+    assert re.search(rf"(?m)^{hashlib.md5(bytes([3]) * 512).hexdigest()}  -\r?$", r.out), r
+    assert re.search(r"(?m)^16\r?$", r.out), r
+    r = lane.shell(f"debugfs -R 'cat {FILE}' {root} 2>/dev/null")
+    assert r.status == 0 and r.out.strip() == token, r
+
+    small = lane.put(bytes(4096), "small.img")
+    r = lane.run(["restore", "--disk", root, "--disk", f"{small},ro", snap])
+    assert_one_line_error(r, 1, f"virtio disk '{small}' is 4096 bytes",
+                          f"the snapshot's VM had {DATA_SIZE}")
 
 
 # --- bad disks: refused before the VM exists, in every lane -------------------------

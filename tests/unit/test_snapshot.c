@@ -39,6 +39,7 @@ struct input {
 	size_t nextents;
 	const char *disk_path; /* a disk section, or NULL */
 	uint32_t disk_kind;
+	uint32_t disk_id; /* its section id */
 };
 
 /* A whole snapshot file in memory. */
@@ -124,7 +125,7 @@ static void build(const struct input *in, struct file *f)
 
 		memcpy(buf, &d, sizeof(d));
 		memcpy(buf + sizeof(d), in->disk_path, len);
-		add(&b, in, SNAPSHOT_SEC_DISK, 0, buf, sizeof(d) + len);
+		add(&b, in, SNAPSHOT_SEC_DISK, in->disk_id, buf, sizeof(d) + len);
 	}
 	for (size_t i = 0; i < in->nextra; i++) {
 		uint8_t data[64];
@@ -260,6 +261,32 @@ static void test_round_trip(void **state)
 	assert_int_equal(msrs[1].index, 0x6e0);
 	assert_null(snapshot_find(&snap, SNAPSHOT_SEC_MSRS, 2, NULL));
 	assert_non_null(snapshot_find(&snap, SNAPSHOT_SEC_DISK, 0, NULL));
+	snapshot_free(&snap);
+	free(f.bytes);
+}
+
+/* A Linux guest's last virtio disk, read-only, and a virtio-rng: the parser takes both. */
+static void test_virtio_disk_and_rng(void **state)
+{
+	const unsigned int last = SNAPSHOT_VIRTIO_DISKS - 1;
+	const struct snapshot_disk *d;
+	struct input in;
+	struct file f;
+	struct snapshot snap;
+
+	(void)state;
+	default_input(&in);
+	in.machine.flags |= SNAPSHOT_MACHINE_LINUX | SNAPSHOT_MACHINE_VIRTIO_RNG;
+	in.disk_path = "/srv/root.ext4";
+	in.disk_kind = SNAPSHOT_DISK_VIRTIO_RO;
+	in.disk_id = SNAPSHOT_DISK_ID_VIRTIO(last);
+	build(&in, &f);
+	assert_int_equal(parse_file(&f, &snap), 0);
+	assert_true(snap.machine->flags & SNAPSHOT_MACHINE_VIRTIO_RNG);
+	d = snapshot_find(&snap, SNAPSHOT_SEC_DISK, SNAPSHOT_DISK_ID_VIRTIO(last), NULL);
+	assert_non_null(d);
+	assert_int_equal(d->kind, SNAPSHOT_DISK_VIRTIO_RO);
+	assert_string_equal((const char *)(d + 1), "/srv/root.ext4");
 	snapshot_free(&snap);
 	free(f.bytes);
 }
@@ -650,6 +677,13 @@ static void unknown_disk_kind(struct input *in)
 	in->disk_kind = 7;
 }
 
+/* A virtio disk's kind in --disk's section (id 0): virtio disks have ids 0x100 + n. */
+static void virtio_kind_as_disk_0(struct input *in)
+{
+	with_disk(in);
+	in->disk_kind = SNAPSHOT_DISK_VIRTIO_RO;
+}
+
 /* An ATA disk's kind in --disk's section (id 0): ATA disks have their slots' ids. */
 static void ata_kind_as_disk_0(struct input *in)
 {
@@ -718,6 +752,8 @@ static const struct bad_file bad_files[] = {
 	{ "extents without RAM data", NULL, extents_without_data, true, "but no RAM data section" },
 	{ "unknown disk kind", unknown_disk_kind, NULL, false, "disk section 0: kind 7" },
 	{ "ATA disk kind as disk 0", ata_kind_as_disk_0, NULL, false, "disk section 0: kind 2" },
+	{ "virtio disk kind as disk 0", virtio_kind_as_disk_0, NULL, false,
+	  "disk section 0: kind 5" },
 	{ "disk path not terminated", with_disk, with_disk_unterminated, true,
 	  "its path is malformed" },
 };
@@ -774,6 +810,7 @@ int main(void)
 {
 	static const struct CMUnitTest cases[] = {
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_virtio_disk_and_rng),
 		cmocka_unit_test(test_verify_ram),
 		cmocka_unit_test(test_minimal),
 		cmocka_unit_test(test_high_ram),

@@ -115,6 +115,14 @@ static void fake_log(void *opaque, const char *message)
 	pthread_mutex_unlock(&f->log_lock);
 }
 
+/* Save t's state as a snapshot does: paused. */
+static void save_paused(struct virtio_mmio *t, struct virtio_mmio_state *out)
+{
+	virtio_mmio_pause(t);
+	virtio_mmio_save(t, out);
+	virtio_mmio_resume(t);
+}
+
 static unsigned int interrupts(struct fixture *f)
 {
 	return __atomic_load_n(&f->interrupts, __ATOMIC_SEQ_CST);
@@ -321,7 +329,7 @@ static void test_driver_features_frozen_after_features_ok(void **state)
 	{
 		struct virtio_mmio_state s;
 
-		virtio_mmio_save(&f->t, &s);
+		save_paused(&f->t, &s);
 		assert_int_equal(s.driver_features, MODERN);
 	}
 }
@@ -843,7 +851,7 @@ static void test_save_restore(void **state)
 		virtio_mmio_process_queue(&f->t, 0);
 	}
 	vdrv_write(&f->d, VIRTIO_MMIO_QUEUE_SEL, 1);
-	virtio_mmio_save(&f->t, &s);
+	save_paused(&f->t, &s);
 	assert_int_equal(s.device_id, FAKE_ID);
 	assert_int_equal(s.status, STATUS_LIVE);
 	assert_int_equal(s.queues[0].ready, 1);
@@ -868,7 +876,7 @@ static void test_save_restore(void **state)
 		assert_true(vdrv_take_used(&f->d, 0, &id, &len));
 	}
 	expect_used(f, 0, head, 5);
-	virtio_mmio_save(&t2, &s2);
+	save_paused(&t2, &s2);
 	assert_int_equal(s2.queues[0].used_idx, 4);
 	f->d.t = &f->t;
 	virtio_mmio_destroy(&t2);
@@ -968,16 +976,44 @@ static void test_restore_rejects(void **state)
 		submit_echo(f, 0, "x", NULL);
 		virtio_mmio_process_queue(&f->t, 0);
 	}
-	virtio_mmio_save(&f->t, &s);
+	save_paused(&f->t, &s);
 	row->spoil(&s);
 	error_clear();
 	assert_int_equal(virtio_mmio_restore(&f->t, &s), -EINVAL);
 	assert_contains(error_message(), row->message);
 	/* Refused before anything changed. */
-	virtio_mmio_save(&f->t, &after);
+	save_paused(&f->t, &after);
 	assert_int_equal(after.status, STATUS_LIVE);
 	assert_int_equal(after.queues[0].used_idx, 3);
 	teardown((void **)&f);
+}
+
+/* A paused transport serves nothing (RAM, interrupts) until it resumes: a snapshot's state is whole. */
+static void test_pause_holds_the_io_thread(void **state)
+{
+	struct fixture *f = *state;
+	struct timespec wait = { .tv_nsec = BLOCKED_CHECK_NS };
+	struct virtio_mmio_state s;
+	uint16_t head;
+	gpa_t reply;
+
+	bring_up(f, MODERN);
+	assert_int_equal(virtio_mmio_start(&f->t), 0);
+	virtio_mmio_pause(&f->t);
+	head = submit_echo(f, 0, "held", &reply);
+	/* The guest's notification, as KVM_IOEVENTFD gives it: the vCPU needs no lock. */
+	assert_int_equal(eventfd_write(virtio_mmio_queue_notify_fd(&f->t, 0), 1), 0);
+	nanosleep(&wait, NULL);
+	assert_int_equal(f->handled[0], 0);
+	assert_int_equal(vdrv_used_idx(&f->d, 0), 0);
+	assert_int_equal(interrupts(f), 0);
+	virtio_mmio_save(&f->t, &s);
+	assert_int_equal(s.queues[0].last_avail_idx, 0);
+	virtio_mmio_resume(&f->t);
+	wait_interrupt(f);
+	expect_used(f, 0, head, 4);
+	assert_memory_equal(vdrv_ptr(&f->d, reply, 4), "held", 4);
+	virtio_mmio_stop(&f->t);
 }
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -1013,6 +1049,7 @@ int main(void)
 		T(test_worker_thread),
 		T(test_reset_waits_for_request_in_flight),
 		T(test_save_restore),
+		T(test_pause_holds_the_io_thread),
 	};
 	struct CMUnitTest rejects[ARRAY_SIZE(bad_states)];
 

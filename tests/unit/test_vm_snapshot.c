@@ -3,11 +3,16 @@
 #include "unit.h"
 
 #include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include "arch/x86/layout.h"
 #include "error.h"
 #include "snapshot/format.h"
 #include "trace.h"
+#include "virtio/virtio.h"
+#include "virtio/virtio_blk.h"
+#include "virtio/virtio_mmio.h"
 #include "vm.h"
 #include "vm_snapshot.h"
 
@@ -74,6 +79,73 @@ static void test_devices_round_trip(void **state)
 	assert_int_equal(serial_read(&f->to.com1, UART_SCR), SCRATCH);
 	assert_int_equal(serial_read(&f->to.com1, UART_LCR), 0x03);
 	snapshot_builder_free(&b);
+}
+
+/* A virtio transport's Status register, as the guest reads it. */
+static uint32_t virtio_status(struct vm *vm, unsigned int slot)
+{
+	uint32_t value = 0;
+
+	assert_int_equal(
+		virtio_mmio_bus_read(&vm->virtio.slots[slot].transport, VIRTIO_MMIO_STATUS, &value, 4),
+		0);
+	return value;
+}
+
+/*
+ * A Linux guest's virtio devices: a disk's own state and its transport's, the entropy
+ * device's transport, saved while paused and loaded into a VM built the same way.
+ */
+static void test_virtio_devices_round_trip(void **state)
+{
+	const uint32_t found = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER;
+	char path[] = "/tmp/mini-kvm-test-XXXXXX";
+	struct virtio_blk disks[2] = { { .fd = -1 }, { .fd = -1 } };
+	struct vm_config config = { .index = 1, .name = "snap", .mem_size = RAM, .cpus = 1,
+				    .virtio_rng = true, .nvirtio_disks = 1 };
+	static struct vm from, to; /* big */
+	struct snapshot_builder b;
+	struct snapshot snap;
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, DISK_SIZE), 0);
+	close(fd);
+	/* Read-only: two VMs hold the one file at once (a shared lock). */
+	assert_int_equal(virtio_blk_open(&disks[0], path, true, NULL), 0);
+	assert_int_equal(virtio_blk_open(&disks[1], path, true, NULL), 0);
+	config.virtio_disks = &disks[0];
+	assert_int_equal(vm_init(&from, &config), 0);
+	config.virtio_disks = &disks[1];
+	assert_int_equal(vm_init(&to, &config), 0);
+	assert_int_equal(vm_virtio_count(&from.virtio), 2);
+	for (unsigned int slot = 0; slot < 2; slot++)
+		assert_int_equal(virtio_mmio_bus_write(&from.virtio.slots[slot].transport,
+						       VIRTIO_MMIO_STATUS, &found, 4),
+				 0);
+	snapshot_builder_init(&b);
+	vm_virtio_pause(&from.virtio);
+	assert_int_equal(vm_snapshot_save_devices(&from, &b), 0);
+	vm_virtio_resume(&from.virtio);
+	/* COM1, then slot 0's disk and transport, then slot 1's transport. */
+	assert_int_equal(b.nsections, 4);
+	assert_int_equal(b.sections[1].id, SNAPSHOT_DEV_VIRTIO_BLK(0));
+	assert_int_equal(b.sections[1].length, sizeof(struct virtio_blk_state));
+	assert_int_equal(b.sections[2].id, SNAPSHOT_DEV_VIRTIO_MMIO(0));
+	assert_int_equal(b.sections[3].id, SNAPSHOT_DEV_VIRTIO_MMIO(1));
+	assert_int_equal(b.sections[3].length, sizeof(struct virtio_mmio_state));
+	snap = as_snapshot(&b);
+	assert_int_equal(virtio_status(&to, 0), 0);
+	assert_int_equal(vm_snapshot_restore_devices(&to, &snap), 0);
+	assert_int_equal(virtio_status(&to, 0), found);
+	assert_int_equal(virtio_status(&to, 1), found);
+	snapshot_builder_free(&b);
+	vm_destroy(&from);
+	vm_destroy(&to);
+	virtio_blk_close(&disks[0]);
+	virtio_blk_close(&disks[1]);
+	unlink(path);
 }
 
 /* A device the snapshot does not mention keeps its reset state. */
@@ -166,6 +238,8 @@ static void test_config(void **state)
 					    .flags = SNAPSHOT_MACHINE_IRQCHIP |
 						     SNAPSHOT_MACHINE_LINUX };
 	const struct snapshot snap = { .machine = &m };
+	struct snapshot_machine m2 = m;
+	const struct snapshot snap2 = { .machine = &m2 };
 	static const struct trace trace; /* --trace's sink: the snapshot leaves it alone */
 	struct vm_config config = { .index = 7, .name = "kept", .trace = &trace };
 
@@ -174,9 +248,13 @@ static void test_config(void **state)
 	assert_int_equal(config.mem_size, 256 * LAYOUT_MIB);
 	assert_int_equal(config.cpus, 3);
 	assert_true(config.irqchip);
+	assert_false(config.virtio_rng);
 	assert_int_equal(config.index, 7);
 	assert_string_equal(config.name, "kept");
 	assert_ptr_equal(config.trace, &trace);
+	m2.flags |= SNAPSHOT_MACHINE_VIRTIO_RNG;
+	assert_int_equal(vm_snapshot_config(&snap2, &config), 0);
+	assert_true(config.virtio_rng);
 }
 
 /* Devices whose state a snapshot does not hold: refused before anything is paused. */
@@ -186,10 +264,10 @@ static void test_unsupported_devices_refused(void **state)
 	struct vm_snapshot_info info;
 
 	(void)state;
-	vm.virtio.count = 1;
+	vm.virtio.has_net = true;
 	assert_int_equal(vm_snapshot_take(&vm, "x.snap", true, true, &info), -ENOTSUP);
-	assert_contains(error_message(), "cannot snapshot a VM with virtio devices");
-	vm.virtio.count = 0;
+	assert_contains(error_message(), "cannot snapshot a VM with a virtio-net NIC (--net)");
+	vm.virtio.has_net = false;
 	vm.gdb = (struct gdb_vm *)&vm; /* only compared with NULL before the refusal */
 	assert_int_equal(vm_snapshot_take(&vm, "x.snap", false, true, &info), -ENOTSUP);
 	assert_contains(error_message(), "a gdb stub (--gdb)");
@@ -222,6 +300,36 @@ static void test_ata_disks(void **state)
 	assert_null(vm_snapshot_ata_disk(&snap, 0, &size, &read_only));
 	assert_null(vm_snapshot_ata_disk(&snap, VM_ATA_DISKS, &size, &read_only));
 	assert_null(vm_snapshot_disk(&snap, &size));
+	assert_null(vm_snapshot_virtio_disk(&snap, 0, &size, &read_only));
+	snapshot_builder_free(&b);
+}
+
+/* Virtio disks by number: path, size and read-only as saved; ATA slots apart. */
+static void test_virtio_disks(void **state)
+{
+	uint8_t bytes[sizeof(struct snapshot_disk) + sizeof(DISK_PATH)];
+	const struct snapshot_disk d = { .size = DISK_SIZE,
+					 .kind = SNAPSHOT_DISK_VIRTIO,
+					 .path_len = sizeof(DISK_PATH) };
+	struct snapshot_builder b;
+	struct snapshot snap;
+	uint64_t size = 0;
+	bool read_only = true;
+
+	(void)state;
+	snapshot_builder_init(&b);
+	memcpy(bytes, &d, sizeof(d));
+	memcpy(bytes + sizeof(d), DISK_PATH, sizeof(DISK_PATH));
+	assert_int_equal(snapshot_builder_add(&b, SNAPSHOT_SEC_DISK, SNAPSHOT_DISK_ID_VIRTIO(1),
+					      bytes, sizeof(bytes), 0),
+			 0);
+	snap = as_snapshot(&b);
+	assert_string_equal(vm_snapshot_virtio_disk(&snap, 1, &size, &read_only), DISK_PATH);
+	assert_int_equal(size, DISK_SIZE);
+	assert_false(read_only);
+	assert_null(vm_snapshot_virtio_disk(&snap, 0, &size, &read_only));
+	assert_null(vm_snapshot_virtio_disk(&snap, SNAPSHOT_VIRTIO_DISKS, &size, &read_only));
+	assert_null(vm_snapshot_ata_disk(&snap, 1, &size, &read_only));
 	snapshot_builder_free(&b);
 }
 
@@ -233,6 +341,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test(test_disk),
 		cmocka_unit_test(test_ata_disks),
+		cmocka_unit_test(test_virtio_disks),
+		cmocka_unit_test(test_virtio_devices_round_trip),
 		cmocka_unit_test(test_config),
 		cmocka_unit_test(test_unsupported_devices_refused),
 	};
