@@ -946,6 +946,12 @@ int runner_run(const struct options *opts, const struct run_hooks *hooks, struct
 	/* Everything is started: from here on main() only waits, cleans up and reports. */
 	if (sandbox_enter(SANDBOX_MAIN) < 0)
 		sandbox_failed();
+	/*
+	 * The host's supported CPUID, which every vCPU needs (about a millisecond on a
+	 * nested KVM: kvm.h), read here while the guest threads create their VMs: this
+	 * thread would only wait. A guest thread that gets there first reads it itself.
+	 */
+	kvm_host_read_cpuid(&host);
 	for (int i = 0; i < njobs; i++) {
 		if (jobs[i].thread)
 			pthread_join(jobs[i].thread, NULL);
