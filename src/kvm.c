@@ -7,7 +7,6 @@
 #include <fcntl.h>
 #include <linux/kvm.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,49 +80,55 @@ static int open_device(const char *path)
 	}
 }
 
-/* KVM_GET_SUPPORTED_CPUID on a thread of its own (kvm_host_cpuid()). */
+/* Where the host's KVM_GET_SUPPORTED_CPUID table is (kvm_host_cpuid()). */
+enum cpuid_state {
+	CPUID_UNREAD,  /* nobody has asked yet */
+	CPUID_READING, /* one thread is in the ioctl; others wait for done */
+	CPUID_READ,    /* err and table are final */
+};
+
+/* KVM_GET_SUPPORTED_CPUID, read once by whichever thread comes first. */
 struct kvm_cpuid_read {
 	int fd; /* /dev/kvm */
-	pthread_t thread;
-	bool started; /* the thread runs (else the table was read at once) */
 	pthread_mutex_t lock;
-	bool joined;		  /* under lock */
+	pthread_cond_t done;	  /* state became CPUID_READ */
+	enum cpuid_state state;	  /* under lock */
 	int err;		  /* the ioctl's errno, 0 if it succeeded */
 	struct kvm_cpuid2 *table; /* KVM_CPUID_MAX_ENTRIES entries of room */
 };
 
+/* Read the table on this thread unless another has or does: then wait for it. */
 static void read_supported_cpuid(struct kvm_cpuid_read *r)
 {
-	r->table->nent = KVM_CPUID_MAX_ENTRIES;
-	r->err = ioctl(r->fd, KVM_GET_SUPPORTED_CPUID, r->table) < 0 ? errno : 0;
-}
-
-static void *cpuid_thread(void *arg)
-{
-	read_supported_cpuid(arg);
-	return NULL;
+	pthread_mutex_lock(&r->lock);
+	if (r->state == CPUID_UNREAD) {
+		r->state = CPUID_READING;
+		pthread_mutex_unlock(&r->lock);
+		r->table->nent = KVM_CPUID_MAX_ENTRIES;
+		r->err = ioctl(r->fd, KVM_GET_SUPPORTED_CPUID, r->table) < 0 ? errno : 0;
+		pthread_mutex_lock(&r->lock);
+		r->state = CPUID_READ;
+		pthread_cond_broadcast(&r->done);
+	}
+	while (r->state != CPUID_READ)
+		pthread_cond_wait(&r->done, &r->lock);
+	pthread_mutex_unlock(&r->lock);
 }
 
 static void cpuid_read_free(struct kvm_cpuid_read *r)
 {
 	if (!r)
 		return;
-	if (r->started && !r->joined)
-		pthread_join(r->thread, NULL);
+	pthread_cond_destroy(&r->done);
 	pthread_mutex_destroy(&r->lock);
 	free(r->table);
 	free(r);
 }
 
-/*
- * Start KVM_GET_SUPPORTED_CPUID on a thread with every signal blocked (the signal
- * thread takes them: runner.c), or read it here if no thread can start. The table is
- * allocated here, so that the thread makes no malloc arena of its own.
- */
-static int start_cpuid_read(struct kvm_host *host)
+/* The table's room, allocated here: no thread needs a malloc arena of its own for it. */
+static int cpuid_read_alloc(struct kvm_host *host)
 {
 	struct kvm_cpuid_read *r = calloc(1, sizeof(*r));
-	sigset_t all, old;
 
 	if (!r)
 		return error_set(ENOMEM, "cannot allocate the CPUID table");
@@ -135,14 +140,16 @@ static int start_cpuid_read(struct kvm_host *host)
 	}
 	r->fd = host->fd;
 	pthread_mutex_init(&r->lock, NULL);
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	r->started = pthread_create(&r->thread, NULL, cpuid_thread, r) == 0;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (!r->started)
-		read_supported_cpuid(r);
+	pthread_cond_init(&r->done, NULL);
+	r->state = CPUID_UNREAD;
 	host->cpuid_read = r;
 	return 0;
+}
+
+void kvm_host_read_cpuid(const struct kvm_host *host)
+{
+	if (host->cpuid_read)
+		read_supported_cpuid(host->cpuid_read);
 }
 
 int kvm_host_cpuid(const struct kvm_host *host, const struct kvm_cpuid2 **out)
@@ -151,12 +158,7 @@ int kvm_host_cpuid(const struct kvm_host *host, const struct kvm_cpuid2 **out)
 
 	if (!r)
 		return error_set(EBADF, "KVM_GET_SUPPORTED_CPUID: /dev/kvm is not open");
-	pthread_mutex_lock(&r->lock);
-	if (r->started && !r->joined) {
-		pthread_join(r->thread, NULL);
-		r->joined = true;
-	}
-	pthread_mutex_unlock(&r->lock);
+	read_supported_cpuid(r);
 	if (r->err)
 		return error_errno(r->err, "KVM_GET_SUPPORTED_CPUID");
 	*out = r->table;
@@ -207,7 +209,7 @@ int kvm_host_open(struct kvm_host *host, const char *path)
 	if (!host->max_vcpus)
 		host->max_vcpus = kvm_check_cap(host->fd, KVM_CAP_NR_VCPUS);
 	host->identity_map_addr = kvm_check_cap(host->fd, KVM_CAP_SET_IDENTITY_MAP_ADDR);
-	ret = start_cpuid_read(host);
+	ret = cpuid_read_alloc(host);
 	if (ret < 0)
 		goto fail;
 	return 0;
@@ -218,7 +220,6 @@ fail:
 
 void kvm_host_close(struct kvm_host *host)
 {
-	/* The CPUID thread uses the device: it ends first. */
 	cpuid_read_free(host->cpuid_read);
 	host->cpuid_read = NULL;
 	if (host->fd >= 0)

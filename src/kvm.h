@@ -21,33 +21,37 @@ struct kvm_host {
 	int max_vcpus;		/* KVM_CAP_MAX_VCPUS (or NR_VCPUS) */
 	bool identity_map_addr; /* KVM_CAP_SET_IDENTITY_MAP_ADDR */
 	char module[32];	/* kvm_intel, kvm_amd, kvm_pvm ... or "unknown" */
-	/* KVM_GET_SUPPORTED_CPUID, read on a thread of its own: kvm_host_cpuid() */
+	/* KVM_GET_SUPPORTED_CPUID, read once, when first asked: kvm_host_cpuid() */
 	struct kvm_cpuid_read *cpuid_read;
 };
 
 /*
  * Open path (normally KVM_DEVICE_PATH), check the API version and every capability
- * mini-kvm needs, and start reading the supported CPUID on a thread of its own
- * (kvm_host_cpuid()). Returns 0 or -errno with a message that says what is wrong and
+ * mini-kvm needs, and make room for the supported CPUID (kvm_host_cpuid()). Returns 0 or -errno with a message that says what is wrong and
  * how to fix it: -ENOENT (no device: module not loaded), -EACCES (no permission: group
  * kvm), -EPROTO (API version), -ENOTSUP (capability), -ENOMEM.
  */
 int kvm_host_open(struct kvm_host *host, const char *path);
 
-/* Wait for the CPUID thread if it still runs, free the table, close the device. */
+/* Free the CPUID table and close the device (no thread may use host any more). */
 void kvm_host_close(struct kvm_host *host);
 
 /*
- * The host's KVM_GET_SUPPORTED_CPUID table. kvm_host_open() starts the ioctl on a
- * short-lived thread (all signals blocked, no sandbox: it makes that one call and
- * ends), because it costs about a millisecond where CPUID itself exits to a
- * hypervisor below (a nested KVM: every leaf is a host CPUID), and nothing needs it
- * before the first vCPU: start-up goes on meanwhile. The first call waits for that
- * thread (thread-safe; vcpu_create() calls it before any vCPU runs, so the thread is
- * gone before a guest runs). Returns 0 with the table in *out (the host's: do not
- * free it), or the ioctl's -errno with a message ("KVM_GET_SUPPORTED_CPUID: ...").
+ * The host's KVM_GET_SUPPORTED_CPUID table, read once by the first thread that asks
+ * (thread-safe: the others wait for it). It costs about a millisecond where CPUID
+ * itself exits to a hypervisor below (a nested KVM: every leaf is a host CPUID), so
+ * the runner asks with kvm_host_read_cpuid() on its main thread, which would only
+ * wait, while the guest threads create their VMs; vcpu_create() asks before any vCPU
+ * runs. Returns 0 with the table in *out (the host's: do not free it), or the ioctl's
+ * -errno with a message ("KVM_GET_SUPPORTED_CPUID: ...").
  */
 int kvm_host_cpuid(const struct kvm_host *host, const struct kvm_cpuid2 **out);
+
+/*
+ * Read the KVM_GET_SUPPORTED_CPUID table now on this thread, unless another thread
+ * has (or is reading it: then wait). Its error, if any, is kvm_host_cpuid()'s to report.
+ */
+void kvm_host_read_cpuid(const struct kvm_host *host);
 
 /* KVM_CHECK_EXTENSION on fd (the device or a VM): the capability's value, 0 if absent. */
 int kvm_check_cap(int fd, long cap);

@@ -26,14 +26,12 @@ int vcpu_create(struct vcpu *vcpu, int vm_fd, const struct kvm_host *host, unsig
 {
 	const struct kvm_cpuid2 *supported = NULL;
 	struct kvm_cpuid2 *cpuid;
-	int ret = kvm_host_cpuid(host, &supported);
+	int ret;
 
 	memset(vcpu, 0, sizeof(*vcpu));
 	vcpu->index = index;
 	vcpu->env = *env;
 	vcpu->fd = -1;
-	if (ret < 0)
-		return ret;
 	vcpu->fd = ioctl(vm_fd, KVM_CREATE_VCPU, index);
 	if (vcpu->fd < 0)
 		return error_errno(errno, "KVM_CREATE_VCPU %u", index);
@@ -44,6 +42,13 @@ int vcpu_create(struct vcpu *vcpu, int vm_fd, const struct kvm_host *host, unsig
 		vcpu->run = NULL;
 		goto fail;
 	}
+	/*
+	 * The host's table, last: another thread may still be reading it (kvm.h), and
+	 * creating the vCPU first overlaps that read by a KVM_CREATE_VCPU.
+	 */
+	ret = kvm_host_cpuid(host, &supported);
+	if (ret < 0)
+		goto fail;
 	cpuid = cpuid_for_vcpu(supported, index, ncpus);
 	if (!cpuid) {
 		ret = error_set(ENOMEM, "vCPU %u: no memory for CPUID", index);

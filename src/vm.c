@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -499,9 +500,17 @@ static void init_stopped_cond(pthread_cond_t *cond)
 
 int vm_init(struct vm *vm, const struct vm_config *config)
 {
+	size_t ata_end = offsetof(struct vm, ata) + sizeof(vm->ata);
 	int ret;
 
-	memset(vm, 0, sizeof(*vm));
+	/*
+	 * All but the ATA channels (33 KiB of the struct's 67), which ata_init() clears
+	 * when the VM has ATA disks (vm->ata_devices) and which nothing reads otherwise: a
+	 * VM without them leaves those pages of its thread's stack untouched (peak RSS;
+	 * make bench, "tiny").
+	 */
+	memset(vm, 0, offsetof(struct vm, ata));
+	memset((char *)vm + ata_end, 0, sizeof(*vm) - ata_end);
 	vm->config = config;
 	vm->pio.name = "pio";
 	vm->mmio.name = "mmio";

@@ -21,6 +21,16 @@
 
 #include "sandbox/rules.h"
 
+/*
+ * libseccomp's filter layout (seccomp_attr_set(3), SCMP_FLTATR_CTL_OPTIMIZE): 2 sorts
+ * the system calls into a binary tree instead of one comparison after another. The
+ * same rules, fewer instructions run per call; and seccomp(2) installs it faster: the
+ * kernel runs every system call number through a new filter once to cache the calls
+ * it always allows (kernel/seccomp.c, seccomp_cache_prepare()), which the linear
+ * chain made ~60-130 us per filter on kvm_pvm against ~35-45 us (make bench, "tiny").
+ */
+#define FILTER_LAYOUT_BINARY_TREE 2
+
 /* The kinds' filters: one per (kind, with sanitizers or not, default action). */
 static const struct {
 	uint32_t scmp_action;
@@ -72,6 +82,9 @@ static void emit_filter(FILE *out, unsigned int kind, unsigned int action, bool 
 		die("seccomp_init (does this kernel have SECCOMP_RET_KILL_PROCESS?)", EINVAL);
 	if (!bpf)
 		die("tmpfile", errno);
+	ret = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, FILTER_LAYOUT_BINARY_TREE);
+	if (ret < 0)
+		die("seccomp_attr_set(SCMP_FLTATR_CTL_OPTIMIZE)", -ret);
 	add_rules(ctx, common_rules, ARRAY_SIZE(common_rules), p->name);
 	add_rules(ctx, p->rules, p->nrules, p->name);
 	for (unsigned int child = 0; child < SANDBOX_THREAD_KINDS; child++)

@@ -102,8 +102,9 @@ static const struct rule common_rules[] = {
 };
 
 /*
- * main(), waiting: joins the guest threads, stops the stdin reader (an eventfd write)
- * and the signal thread, restores the terminal (tcsetattr(TCSAFLUSH): TCSETSF, with a
+ * main(), waiting: reads the host's CPUID table (a read-only KVM ioctl, while the
+ * guest threads build their VMs), joins the guest threads, stops the stdin reader (an
+ * eventfd write) and the signal thread, restores the terminal (tcsetattr(TCSAFLUSH): TCSETSF, with a
  * TCGETS before and after in Debian's glibc 2.36), flushes and closes the disk (fsync),
  * frees the inputs, then prints the report on stderr and exits.
  */
@@ -113,6 +114,8 @@ static const struct rule main_rules[] = {
 	ALLOW(fsync),	      /* the disk */
 	ALLOW_IOCTL(TCGETS),  /* tcsetattr() */
 	ALLOW_IOCTL(TCSETSF), /* tcsetattr(TCSAFLUSH) */
+	/* kvm_host_read_cpuid(), once its threads are started: the host's CPUID, read-only */
+	ALLOW_IOCTL(KVM_GET_SUPPORTED_CPUID),
 };
 
 /*

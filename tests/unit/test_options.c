@@ -63,6 +63,76 @@ static void test_defaults(void **state)
 	assert_false(o.guests[0].image.has_entry);
 }
 
+/*
+ * The bytes of struct options outside its tables (disks[], ata[], guests[]): what
+ * options_parse() must clear. In the struct's order; options_clear() keeps the same list.
+ */
+static const struct {
+	size_t offset, size;
+} tables[] = {
+	{ offsetof(struct options, disks), sizeof(((struct options *)0)->disks) },
+	{ offsetof(struct options, ata), sizeof(((struct options *)0)->ata) },
+	{ offsetof(struct options, guests), sizeof(((struct options *)0)->guests) },
+};
+
+/* Whether a and b agree on every byte outside the tables (padding included). */
+static bool same_outside_tables(const struct options *a, const struct options *b)
+{
+	size_t from = 0;
+
+	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		if (memcmp((const char *)a + from, (const char *)b + from, tables[i].offset - from))
+			return false;
+		from = tables[i].offset + tables[i].size;
+	}
+	return !memcmp((const char *)a + from, (const char *)b + from, sizeof(*a) - from);
+}
+
+/*
+ * options_parse() into a struct full of garbage gives what it gives into a zeroed one:
+ * every field cleared but the tables' entries beyond their counts, which it leaves as
+ * they were (a run touches only the pages of the entries it uses), and the entries it
+ * counts written whole.
+ */
+static void test_clears_all_but_unused_table_entries(void **state)
+{
+	struct options *dirty = malloc(sizeof(*dirty)), *clean = calloc(1, sizeof(*clean));
+	const unsigned char garbage = 0xa5;
+
+	(void)state;
+	assert_non_null(dirty);
+	assert_non_null(clean);
+	memset(dirty, garbage, sizeof(*dirty));
+	assert_int_equal(parse(clean, "run", "-m", "64M", "--ata", "a.img,ro", "--stats", "--mode",
+			       "long", "x.bin"),
+			 0);
+	assert_int_equal(parse(dirty, "run", "-m", "64M", "--ata", "a.img,ro", "--stats", "--mode",
+			       "long", "x.bin"),
+			 0);
+	assert_true(same_outside_tables(dirty, clean));
+	assert_int_equal(dirty->nata, 1);
+	assert_string_equal(dirty->ata[0].path, "a.img");
+	assert_true(dirty->ata[0].read_only);
+	assert_int_equal(dirty->nguests, 1);
+	assert_string_equal(dirty->guests[0].path, "x.bin");
+	assert_int_equal(dirty->guests[0].image.mode, BOOT_MODE_LONG);
+	assert_false(dirty->guests[0].image.has_load);
+	assert_false(dirty->guests[0].image.has_entry);
+	/* Beyond the counts, untouched. */
+	assert_int_equal(((unsigned char *)&dirty->guests[1])[0], garbage);
+	assert_int_equal(((unsigned char *)&dirty->ata[1])[0], garbage);
+	assert_int_equal(((unsigned char *)&dirty->disks[0])[0], garbage);
+
+	/* A second parse with fewer of each counts none of the first's. */
+	assert_int_equal(parse(dirty, "run", "z.bin"), 0);
+	assert_int_equal(dirty->nata, 0);
+	assert_int_equal(dirty->ndisks, 0);
+	assert_int_equal(dirty->nguests, 1);
+	assert_string_equal(dirty->guests[0].path, "z.bin");
+	free(dirty);
+	free(clean);
+}
+
 static void test_every_short_flag(void **state)
 {
 	struct options o;
@@ -1063,6 +1133,7 @@ int main(void)
 		cmocka_unit_test(test_restore),
 		cmocka_unit_test(test_restore_errors),
 		cmocka_unit_test(test_usage_names_every_option),
+		cmocka_unit_test(test_clears_all_but_unused_table_entries),
 	};
 
 	return cmocka_run_group_tests_name("options", tests, NULL, NULL);

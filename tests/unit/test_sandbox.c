@@ -251,6 +251,31 @@ static void test_vcpu_ioctls_are_kvm_ones(void **state)
 	assert_contains(message, "the vcpu thread made system call ioctl (16) with request 0x5412");
 }
 
+/*
+ * main() may read the host's CPUID table (kvm_host_read_cpuid(), after its sandbox),
+ * and restore the terminal, but make no other KVM ioctl (here: creating a VM).
+ */
+static void main_ioctls(const void *arg)
+{
+	(void)arg;
+	enter(SANDBOX_TRAP, SANDBOX_MAIN);
+	if (ioctl(-1, KVM_GET_SUPPORTED_CPUID, NULL) != -1 || errno != EBADF)
+		_exit(CHILD_FAILED);
+	if (ioctl(-1, TCGETS, NULL) != -1 || errno != EBADF)
+		_exit(CHILD_FAILED);
+	ioctl(-1, KVM_CREATE_VM, 0);
+	_exit(CHILD_FAILED);
+}
+
+static void test_main_ioctls_are_cpuid_and_terminal(void **state)
+{
+	char message[MESSAGE_MAX];
+
+	(void)state;
+	expect_exit(in_child(main_ioctls, NULL, message), SANDBOX_EXIT_STATUS);
+	assert_contains(message, "the main thread made system call ioctl (16) with request 0xae01");
+}
+
 /* What a vCPU does pass its filter: output, the disk, the clock, malloc, a kick. */
 static void vcpu_work(const void *arg)
 {
@@ -405,6 +430,7 @@ int main(void)
 		cmocka_unit_test(test_no_kind_runs_a_program),
 		cmocka_unit_test(test_trap_mode_names_thread_and_call),
 		cmocka_unit_test(test_vcpu_ioctls_are_kvm_ones),
+		cmocka_unit_test(test_main_ioctls_are_cpuid_and_terminal),
 		cmocka_unit_test(test_vcpu_work_passes),
 		cmocka_unit_test(test_no_executable_memory),
 		cmocka_unit_test(test_guest_starts_sandboxed_vcpus),
