@@ -39,6 +39,8 @@ enum sandbox_thread {
 	SANDBOX_SCREEN,	  /* the --vga-text renderer (vga_text.c) */
 	SANDBOX_NET_USER, /* --net user's libslirp thread (net/net_user.c) */
 	SANDBOX_NET_TAP,  /* --net tap's reader (net/net_tap.c) */
+	/* the I/O thread of a NIC on --net user: a virtio thread that also calls libslirp */
+	SANDBOX_VIRTIO_NET_USER,
 	SANDBOX_THREAD_KINDS,
 };
 

@@ -183,14 +183,33 @@ int vm_virtio_attach_kvm(struct vm_virtio *v, int vm_fd, bool ioeventfd, bool ir
 			return error_errno(err, "%s: KVM_IRQFD on GSI %u", name, bind.gsi);
 		}
 	}
+	/*
+	 * An I/O thread that runs a backend's code (the NIC's on --net user: libslirp,
+	 * sockets) starts now, wired, before the guest thread enters its sandbox (the
+	 * guest's filter would be its own too, and allows no sockets). Until the guest's
+	 * driver makes a queue ready, it has nothing to serve.
+	 */
+	for (unsigned int i = 0; i < v->count; i++) {
+		struct virtio_mmio *t = &v->slots[i].transport;
+		int ret;
+
+		if (!t->dev.io_sandbox)
+			continue;
+		ret = virtio_mmio_start(t);
+		if (ret < 0)
+			return ret;
+	}
 	return 0;
 }
 
 int vm_virtio_start(struct vm_virtio *v)
 {
 	for (unsigned int i = 0; i < v->count; i++) {
-		int ret = virtio_mmio_start(&v->slots[i].transport);
+		int ret;
 
+		if (virtio_mmio_running(&v->slots[i].transport))
+			continue; /* started by vm_virtio_attach_kvm() */
+		ret = virtio_mmio_start(&v->slots[i].transport);
 		if (ret < 0) {
 			vm_virtio_stop(v);
 			return ret;

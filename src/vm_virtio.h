@@ -99,11 +99,16 @@ int vm_virtio_add_net(struct vm_virtio *v, const struct guest_memory *mem, struc
  * thread without leaving the kernel; an eventfd per device with KVM_IRQFD on its GSI.
  * ioeventfd / irqfd: whether the host's KVM has KVM_CAP_IOEVENTFD / KVM_CAP_IRQFD;
  * without them, notifications exit to the bus handler (which writes the same eventfd)
- * and interrupts are KVM_IRQ_LINE pulses. Returns 0 or -errno with a message.
+ * and interrupts are KVM_IRQ_LINE pulses. Then starts the I/O threads of devices with
+ * a sandbox of their own (dev.io_sandbox: the NIC on --net user), which must start
+ * before the caller's sandbox. Returns 0 or -errno with a message.
  */
 int vm_virtio_attach_kvm(struct vm_virtio *v, int vm_fd, bool ioeventfd, bool irqfd);
 
-/* Start every device's I/O thread. Returns 0, or -errno with a message (none then run). */
+/*
+ * Start every device's I/O thread not running yet. Returns 0, or -errno with a message
+ * (none then run).
+ */
 int vm_virtio_start(struct vm_virtio *v);
 
 /* Stop the I/O threads after their batches in progress. Safe when not started. */

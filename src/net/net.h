@@ -105,6 +105,13 @@ struct net_backend {
 	 */
 	bool offloads;
 	/*
+	 * The sandbox (enum sandbox_thread) of the NIC's I/O thread, which calls send():
+	 * 0 for the plain virtio one (SANDBOX_VIRTIO), else a kind of the backend's that
+	 * allows what send() does (--net user: slirp's socket calls); such an I/O thread
+	 * starts with the VM, before the guest thread's sandbox.
+	 */
+	int io_sandbox;
+	/*
 	 * Send a frame from the guest: iov[0, n) is the header then the frame (checked by
 	 * the NIC: at least NET_HDR_LEN + NET_ETH_HLEN bytes, at most NET_HDR_LEN +
 	 * NET_FRAME_MAX). Returns 0 (sent, or dropped as a network may), -EAGAIN (full:

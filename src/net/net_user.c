@@ -134,6 +134,28 @@ struct user_timer {
 	struct user_timer *next;
 };
 
+/* A frame from slirp that the NIC could not take on the I/O thread, which never waits. */
+struct user_held {
+	struct user_held *next;
+	size_t len;
+	uint8_t data[];
+};
+
+/* The pollfds of one slirp_pollfds_fill(): index 0 is the wake eventfd, then slirp's. */
+struct user_pollset {
+	struct pollfd *fds;
+	unsigned int n, cap;
+};
+
+/*
+ * Threads: the slirp thread polls slirp's sockets and runs its timers; the NIC's I/O
+ * thread gives slirp the guest's frames itself when it can (user_send()), so that a
+ * frame costs no thread switch, as in a VMM whose one loop runs both (QEMU's).
+ * libslirp is not thread-safe: slirp_lock serializes every call into it, and the
+ * slirp thread holds it but in poll(). The I/O thread only tries it: when the slirp
+ * thread has it (it may be waiting for room in the NIC, which the I/O thread makes),
+ * the frame goes through the hand-off ring as before, and the slirp thread gives it.
+ */
 struct net_user {
 	struct net_backend be;
 	Slirp *slirp;
@@ -141,15 +163,22 @@ struct net_user {
 	pthread_t thread;
 	bool running;
 	bool stop;   /* atomic */
-	int wake_fd; /* eventfd: frames to send, or stop */
+	int wake_fd; /* eventfd: frames to send, held frames, a changed poll set, or stop */
 	/* Guarded by lock: the hand-off of frames from the NIC's I/O thread. */
 	pthread_mutex_t lock;
 	struct user_tx_slot *tx; /* USER_TX_SLOTS of them, a ring */
 	unsigned int tx_head, tx_count;
 	bool tx_blocked; /* a send() said -EAGAIN: say send_ready() when there is room */
-	/* The slirp thread's own: */
-	struct pollfd *pfds;
-	unsigned int npfds, cap;
+	/* Guarded by slirp_lock: slirp, and what its callbacks and the threads share. */
+	pthread_mutex_t slirp_lock;
+	bool on_io;  /* the I/O thread is in slirp: a callback must not wait */
+	bool rewake; /* its call changed a timer: the slirp thread must look again */
+	bool stale;  /* its call changed slirp's sockets: the poll's indices are old */
+	struct user_held *held, **held_tail; /* in order; the slirp thread delivers them */
+	struct user_pollset poll;	     /* the slirp thread's, as it polls them */
+	int64_t poll_deadline_ms;	     /* when that poll() times out */
+	struct user_pollset scratch;	     /* the I/O thread's fill, compared with poll */
+	uint8_t frame[USER_TX_FRAME_MAX];    /* the I/O thread's copy of a scattered frame */
 	struct user_timer *timers;
 };
 
@@ -169,18 +198,59 @@ static void wake(struct net_user *u)
 		;
 }
 
-/* --- libslirp's callbacks (on the slirp thread) -------------------------------- */
+/* --- libslirp's callbacks (on whichever thread holds slirp_lock) ------------------- */
 
-/* slirp -> guest: hand the frame to the NIC, waiting while it is full (back-pressure). */
-static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
+/* Offer a frame to the NIC: 0, or -EAGAIN when it holds as many as it may. */
+static int offer(struct net_user *u, const void *buf, size_t len)
 {
-	struct net_user *u = opaque;
 	static const uint8_t zero_hdr[NET_HDR_LEN];
 	struct iovec iov[2] = { { (void *)zero_hdr, sizeof(zero_hdr) }, { (void *)buf, len } };
 
-	while (u->peer.receive(u->peer.opaque, iov, 2) == -EAGAIN)
-		if (u->peer.wait_room(u->peer.opaque) < 0)
-			break; /* stopping: the frame is lost with the VM */
+	return u->peer.receive(u->peer.opaque, iov, 2);
+}
+
+/* The slirp thread: deliver the held frames in order, waiting for room (back-pressure). */
+static void deliver_held(struct net_user *u)
+{
+	while (u->held) {
+		struct user_held *h = u->held;
+
+		while (offer(u, h->data, h->len) == -EAGAIN)
+			if (u->peer.wait_room(u->peer.opaque) < 0)
+				break; /* stopping: the frame is lost with the VM */
+		u->held = h->next;
+		free(h);
+	}
+	u->held_tail = &u->held;
+}
+
+/*
+ * slirp -> guest: hand the frame to the NIC. The slirp thread waits while the NIC is
+ * full (back-pressure: slirp stops reading its sockets). The I/O thread must not (it
+ * is what empties the NIC): it holds the frame for the slirp thread, which it wakes.
+ */
+static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
+{
+	struct net_user *u = opaque;
+	struct user_held *h;
+
+	if (!u->on_io) {
+		deliver_held(u);
+		while (offer(u, buf, len) == -EAGAIN)
+			if (u->peer.wait_room(u->peer.opaque) < 0)
+				break; /* stopping: the frame is lost with the VM */
+		return (ssize_t)len;
+	}
+	if (!u->held && offer(u, buf, len) == 0)
+		return (ssize_t)len;
+	h = malloc(sizeof(*h) + len);
+	if (!h)
+		return (ssize_t)len; /* lost, as on a congested link: TCP sends it again */
+	h->next = NULL;
+	h->len = len;
+	memcpy(h->data, buf, len);
+	*u->held_tail = h;
+	u->held_tail = &h->next;
 	return (ssize_t)len;
 }
 
@@ -237,9 +307,11 @@ static void cb_timer_free(void *timer, void *opaque)
 
 static void cb_timer_mod(void *timer, int64_t expire_ms, void *opaque)
 {
-	(void)opaque;
+	struct net_user *u = opaque;
+
 	if (timer)
 		((struct user_timer *)timer)->expire_ms = expire_ms;
+	u->rewake |= u->on_io; /* the slirp thread's poll timeout may be too long now */
 }
 
 static void cb_register_poll_fd(int fd, void *opaque)
@@ -266,20 +338,20 @@ static const SlirpCb user_callbacks = {
 	.timer_new_opaque = cb_timer_new_opaque,
 };
 
-/* slirp_pollfds_fill()'s add_poll: one pollfd per socket; returns its index. */
+/* slirp_pollfds_fill()'s add_poll into a struct user_pollset: returns its index. */
 static int add_poll(int fd, int events, void *opaque)
 {
-	struct net_user *u = opaque;
+	struct user_pollset *set = opaque;
 	short ev = 0;
 
-	if (u->npfds == u->cap) {
-		unsigned int cap = u->cap ? 2 * u->cap : 16;
-		struct pollfd *p = realloc(u->pfds, cap * sizeof(*p));
+	if (set->n == set->cap) {
+		unsigned int cap = set->cap ? 2 * set->cap : 16;
+		struct pollfd *p = realloc(set->fds, cap * sizeof(*p));
 
 		if (!p)
 			return -1; /* this socket is not polled this round */
-		u->pfds = p;
-		u->cap = cap;
+		set->fds = p;
+		set->cap = cap;
 	}
 	if (events & SLIRP_POLL_IN)
 		ev |= POLLIN;
@@ -287,19 +359,19 @@ static int add_poll(int fd, int events, void *opaque)
 		ev |= POLLOUT;
 	if (events & SLIRP_POLL_PRI)
 		ev |= POLLPRI;
-	u->pfds[u->npfds] = (struct pollfd){ .fd = fd, .events = ev };
-	return (int)u->npfds++;
+	set->fds[set->n] = (struct pollfd){ .fd = fd, .events = ev };
+	return (int)set->n++;
 }
 
 static int get_revents(int idx, void *opaque)
 {
-	struct net_user *u = opaque;
+	struct user_pollset *set = opaque;
 	short re;
 	int events = 0;
 
-	if (idx < 0 || (unsigned int)idx >= u->npfds)
+	if (idx < 0 || (unsigned int)idx >= set->n)
 		return 0;
-	re = u->pfds[idx].revents;
+	re = set->fds[idx].revents;
 	if (re & POLLIN)
 		events |= SLIRP_POLL_IN;
 	if (re & POLLOUT)
@@ -315,7 +387,11 @@ static int get_revents(int idx, void *opaque)
 
 /* --- the slirp thread ------------------------------------------------------------ */
 
-/* Give slirp the frames the guest sent; tell the NIC when the hand-off has room again. */
+/*
+ * Give slirp the frames waiting in the hand-off, in order; tell the NIC when it has
+ * room again. slirp_lock held (the slirp thread, or the I/O thread before a frame of
+ * its own).
+ */
 static void drain_tx(struct net_user *u)
 {
 	for (;;) {
@@ -329,7 +405,7 @@ static void drain_tx(struct net_user *u)
 		}
 		slot = &u->tx[u->tx_head];
 		pthread_mutex_unlock(&u->lock);
-		/* The producer never writes a slot in use: only this thread frees them. */
+		/* The producer never writes a slot in use: only slirp_lock's holder frees them. */
 		slirp_fn.input(u->slirp, slot->data, (int)slot->len);
 		pthread_mutex_lock(&u->lock);
 		u->tx_head = (u->tx_head + 1) % USER_TX_SLOTS;
@@ -374,29 +450,93 @@ static void *user_thread(void *arg)
 {
 	struct net_user *u = arg;
 
+	pthread_mutex_lock(&u->slirp_lock);
 	while (!__atomic_load_n(&u->stop, __ATOMIC_ACQUIRE)) {
 		uint32_t timeout = (uint32_t)run_timers(u);
 		uint64_t count;
 		int n;
 
+		deliver_held(u);
 		drain_tx(u);
-		u->npfds = 0;
-		add_poll(u->wake_fd, SLIRP_POLL_IN, u); /* index 0 */
-		slirp_fn.pollfds_fill(u->slirp, &timeout, add_poll, u);
-		n = poll(u->pfds, u->npfds, (int)timeout);
-		if (n < 0 && errno != EINTR)
+		u->poll.n = 0;
+		add_poll(u->wake_fd, SLIRP_POLL_IN, &u->poll); /* index 0 */
+		slirp_fn.pollfds_fill(u->slirp, &timeout, add_poll, &u->poll);
+		u->poll_deadline_ms = clock_ms() + timeout;
+		u->stale = false;
+		u->rewake = false;
+		pthread_mutex_unlock(&u->slirp_lock);
+		n = poll(u->poll.fds, u->poll.n, (int)timeout);
+		if (n < 0 && errno != EINTR) {
+			pthread_mutex_lock(&u->slirp_lock);
 			break;
-		if (u->pfds[0].revents & POLLIN)
+		}
+		if (u->poll.fds[0].revents & POLLIN)
 			while (read(u->wake_fd, &count, sizeof(count)) < 0 && errno == EINTR)
 				;
-		slirp_fn.pollfds_poll(u->slirp, n < 0, get_revents, u);
+		pthread_mutex_lock(&u->slirp_lock);
+		/* Sockets the I/O thread's frames changed meanwhile: poll them again first. */
+		slirp_fn.pollfds_poll(u->slirp, n < 0 || u->stale, get_revents, &u->poll);
 	}
+	pthread_mutex_unlock(&u->slirp_lock);
 	return NULL;
 }
 
 /* --- the backend ------------------------------------------------------------------ */
 
-/* guest -> slirp: copy into the hand-off (the NIC's I/O thread); -EAGAIN when full. */
+/* Copy the frame of iov[0, n) (the header skipped: total bytes in all) into dst. */
+static void copy_frame(uint8_t *dst, const struct iovec *iov, unsigned int n)
+{
+	for (unsigned int i = 0, skip = NET_HDR_LEN, at = 0; i < n; i++) {
+		size_t len = iov[i].iov_len;
+		const uint8_t *p = iov[i].iov_base;
+
+		if (skip >= len) {
+			skip -= (unsigned int)len;
+			continue;
+		}
+		memcpy(dst + at, p + skip, len - skip);
+		at += (unsigned int)(len - skip);
+		skip = 0;
+	}
+}
+
+/*
+ * After the I/O thread's slirp_input() (slirp_lock held): whether the slirp thread
+ * must wake to wait for something else than what it polls: frames held for it, a
+ * timer, sockets made, closed or waiting for other events, or slirp's own timeout
+ * now shorter (a delayed ACK). Found by filling a poll set as it would and comparing:
+ * an identical set gets identical indices, so its poll in progress stays right;
+ * another one marks it stale.
+ */
+static bool slirp_thread_must_look(struct net_user *u)
+{
+	uint32_t timeout = USER_POLL_MAX_MS;
+
+	if (u->held || u->rewake)
+		return true;
+	if (u->stale)
+		return false; /* woken already, and it has not filled again since */
+	u->scratch.n = 0;
+	add_poll(u->wake_fd, SLIRP_POLL_IN, &u->scratch);
+	slirp_fn.pollfds_fill(u->slirp, &timeout, add_poll, &u->scratch);
+	if (u->scratch.n != u->poll.n) {
+		u->stale = true;
+		return true;
+	}
+	for (unsigned int i = 0; i < u->scratch.n; i++)
+		if (u->scratch.fds[i].fd != u->poll.fds[i].fd ||
+		    u->scratch.fds[i].events != u->poll.fds[i].events) {
+			u->stale = true;
+			return true;
+		}
+	return clock_ms() + timeout < u->poll_deadline_ms;
+}
+
+/*
+ * guest -> slirp, on the NIC's I/O thread: into slirp directly when the slirp thread
+ * is in poll() (slirp_lock free) and nothing waits before this frame; else a copy into
+ * the hand-off and a wake-up; -EAGAIN when that is full.
+ */
 static int user_send(struct net_backend *be, const struct iovec *iov, unsigned int n)
 {
 	struct net_user *u = (struct net_user *)be;
@@ -408,6 +548,36 @@ static int user_send(struct net_backend *be, const struct iovec *iov, unsigned i
 		total += iov[i].iov_len;
 	if (total < NET_HDR_LEN || total - NET_HDR_LEN > USER_TX_FRAME_MAX)
 		return 0; /* larger than slirp's MTU allows: lost, as on a real link */
+	if (pthread_mutex_trylock(&u->slirp_lock) == 0) {
+		bool look;
+
+		u->on_io = true;
+		drain_tx(u); /* frames given while the slirp thread was busy go first */
+		if (u->held) {
+			/* The NIC is full: leave this one to the slirp thread, which waits. */
+			u->on_io = false;
+			pthread_mutex_unlock(&u->slirp_lock);
+		} else {
+			/*
+			 * From guest memory when the frame is in one buffer: slirp copies an IP
+			 * packet into an mbuf before it parses it, and what it reads of an
+			 * ARP frame in place, a guest changing it meanwhile could have sent.
+			 */
+			const uint8_t *frame = u->frame;
+
+			if (iov[0].iov_len >= total)
+				frame = (const uint8_t *)iov[0].iov_base + NET_HDR_LEN;
+			else
+				copy_frame(u->frame, iov, n);
+			slirp_fn.input(u->slirp, frame, (int)(total - NET_HDR_LEN));
+			u->on_io = false;
+			look = slirp_thread_must_look(u);
+			pthread_mutex_unlock(&u->slirp_lock);
+			if (look)
+				wake(u);
+			return 0;
+		}
+	}
 	pthread_mutex_lock(&u->lock);
 	if (u->tx_count == USER_TX_SLOTS) {
 		u->tx_blocked = true;
@@ -418,18 +588,7 @@ static int user_send(struct net_backend *be, const struct iovec *iov, unsigned i
 	pthread_mutex_unlock(&u->lock);
 	/* Only this (one) producer writes free slots: copy outside the lock. */
 	slot->len = (uint32_t)(total - NET_HDR_LEN);
-	for (unsigned int i = 0, skip = NET_HDR_LEN, at = 0; i < n; i++) {
-		size_t len = iov[i].iov_len;
-		const uint8_t *p = iov[i].iov_base;
-
-		if (skip >= len) {
-			skip -= (unsigned int)len;
-			continue;
-		}
-		memcpy(slot->data + at, p + skip, len - skip);
-		at += (unsigned int)(len - skip);
-		skip = 0;
-	}
+	copy_frame(slot->data, iov, n);
 	pthread_mutex_lock(&u->lock);
 	was_empty = u->tx_count == 0;
 	u->tx_count++;
@@ -484,8 +643,16 @@ static void user_destroy(struct net_backend *be)
 	}
 	if (u->wake_fd >= 0)
 		close(u->wake_fd);
+	while (u->held) {
+		struct user_held *h = u->held;
+
+		u->held = h->next;
+		free(h);
+	}
 	pthread_mutex_destroy(&u->lock);
-	free(u->pfds);
+	pthread_mutex_destroy(&u->slirp_lock);
+	free(u->poll.fds);
+	free(u->scratch.fds);
 	free(u->tx);
 	free(u);
 }
@@ -522,9 +689,12 @@ int net_user_create(struct net_backend **out, const struct net_config *cfg)
 	if (!u)
 		return error_set(ENOMEM, "--net user: out of memory");
 	pthread_mutex_init(&u->lock, NULL);
+	pthread_mutex_init(&u->slirp_lock, NULL);
+	u->held_tail = &u->held;
 	u->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	u->tx = calloc(USER_TX_SLOTS, sizeof(*u->tx));
 	u->be = (struct net_backend){ .name = "user",
+				      .io_sandbox = SANDBOX_VIRTIO_NET_USER,
 				      .send = user_send,
 				      .start = user_start,
 				      .stop = user_stop,

@@ -5,7 +5,7 @@
  *
  * Writes the C file that defines sandbox_kinds[] and sandbox_syscall_names[]
  * (sandbox/filters.h): for every kind of thread, the BPF program libseccomp makes of
- * its rules (the common list, its own, those of the kinds it starts), once with
+ * its rules (the common list, its own, those of the kinds it starts or runs), once with
  * SECCOMP_RET_KILL_PROCESS as the default action and once with SECCOMP_RET_TRAP, each
  * with and without the sanitizer rules; and the names of the x86-64 system calls. The
  * programs are what seccomp_load() would install (seccomp_export_bpf(3): the same
@@ -90,6 +90,9 @@ static void emit_filter(FILE *out, unsigned int kind, unsigned int action, bool 
 	for (unsigned int child = 0; child < SANDBOX_THREAD_KINDS; child++)
 		if (p->starts & STARTS(child))
 			add_rules(ctx, policies[child].rules, policies[child].nrules, p->name);
+	for (unsigned int other = 0; other < SANDBOX_THREAD_KINDS; other++)
+		if (p->runs & STARTS(other))
+			add_rules(ctx, policies[other].rules, policies[other].nrules, p->name);
 	if (sanitizers)
 		add_rules(ctx, sanitizer_rules, ARRAY_SIZE(sanitizer_rules), p->name);
 	ret = seccomp_export_bpf(ctx, fileno(bpf));

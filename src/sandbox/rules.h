@@ -321,7 +321,9 @@ static const struct rule sanitizer_rules[] = {
 
 /*
  * One kind of thread: its name (for messages and the thread's own), its allow-list,
- * and the kind of thread it starts once sandboxed, if any. A thread's filter also
+ * the kinds whose code it runs as well (their lists join its own: the I/O thread of a
+ * NIC on --net user calls libslirp), and the kind of thread it starts once sandboxed,
+ * if any. A thread's filter also
  * holds every thread it starts, whose own filter only narrows it further: so a
  * thread's filter allows what its children need too (a guest thread starts vCPUs,
  * also for the probe VMs that diagnose a death).
@@ -332,12 +334,14 @@ struct policy {
 	const struct rule *rules;
 	size_t nrules;
 	unsigned int starts; /* the kinds of its children: a set of STARTS(enum sandbox_thread) */
+	unsigned int runs;   /* the kinds whose code it runs too: a set of STARTS(...) */
 };
 
 #define STARTS(kind) (1u << (kind))
 #define STARTS_NONE  0u
 /* clang-format off */
-#define POLICY(name, rename, rules, starts) { (name), (rename), (rules), ARRAY_SIZE(rules), (starts) }
+#define POLICY(name, rename, rules, starts) { (name), (rename), (rules), ARRAY_SIZE(rules), (starts), 0 }
+#define POLICY_RUNS(name, rename, rules, runs) { (name), (rename), (rules), ARRAY_SIZE(rules), STARTS_NONE, (runs) }
 /* clang-format on */
 
 /* The table of sandboxes: a new kind of thread adds its row (sandbox.h). */
@@ -355,6 +359,14 @@ static const struct policy policies[SANDBOX_THREAD_KINDS] = {
 	[SANDBOX_SCREEN] = POLICY("screen", true, screen_rules, STARTS_NONE),
 	[SANDBOX_NET_USER] = POLICY("net-slirp", true, net_user_rules, STARTS_NONE),
 	[SANDBOX_NET_TAP] = POLICY("net-tap", true, net_tap_rules, STARTS_NONE),
+	/*
+	 * The NIC's I/O thread on --net user hands the guest's frames to libslirp itself
+	 * (net_user.c): a virtio thread with the slirp thread's calls. It starts with the
+	 * VM (vm_virtio_attach_kvm()), before the guest thread's sandbox, as the net
+	 * threads do, so that the guest's filter need not allow sockets.
+	 */
+	[SANDBOX_VIRTIO_NET_USER] =
+		POLICY_RUNS("virtio-slirp", false, virtio_rules, STARTS(SANDBOX_NET_USER)),
 };
 
 #endif

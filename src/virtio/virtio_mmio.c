@@ -196,7 +196,14 @@ int virtio_mmio_start(struct virtio_mmio *t)
 	for (unsigned int i = 0; i < t->dev.num_queues; i++)
 		fds[i] = t->queues[i].notify_fd;
 	return virtio_worker_start(&t->worker, t->dev.thread_name ? t->dev.thread_name : "virtio",
-				   fds, t->dev.num_queues, worker_handle, t);
+				   fds, t->dev.num_queues, worker_handle, t,
+				   t->dev.io_sandbox ? (enum sandbox_thread)t->dev.io_sandbox
+						     : SANDBOX_VIRTIO);
+}
+
+bool virtio_mmio_running(const struct virtio_mmio *t)
+{
+	return t->worker.running;
 }
 
 void virtio_mmio_stop(struct virtio_mmio *t)

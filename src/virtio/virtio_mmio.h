@@ -81,6 +81,12 @@
 struct virtio_device {
 	const char *name;	 /* for messages, e.g. "virtio-blk 'disk.img'"; kept */
 	const char *thread_name; /* its I/O thread's name, e.g. "virtio-blk" (15 chars) */
+	/*
+	 * Its I/O thread's sandbox (enum sandbox_thread) when not SANDBOX_VIRTIO (0: that
+	 * one): a thread that runs a backend's code, started with the VM, before the
+	 * guest thread's sandbox (vm_virtio.c).
+	 */
+	int io_sandbox;
 	uint32_t device_id;	 /* VIRTIO_ID_* */
 	uint64_t features;	 /* device-specific feature bits offered (bits 0-23) */
 	const void *config;	 /* device configuration space, little-endian; kept */
@@ -201,6 +207,9 @@ void virtio_mmio_destroy(struct virtio_mmio *t);
  * virtio_worker_start()'s -errno.
  */
 int virtio_mmio_start(struct virtio_mmio *t);
+
+/* Whether the I/O thread runs (started and not stopped). */
+bool virtio_mmio_running(const struct virtio_mmio *t);
 
 /* Stop the I/O thread after the batch in progress; safe when not started. */
 void virtio_mmio_stop(struct virtio_mmio *t);

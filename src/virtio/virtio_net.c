@@ -412,6 +412,7 @@ void virtio_net_device(struct virtio_net *net, struct virtio_device *dev)
 	*dev = (struct virtio_device){
 		.name = net->name,
 		.thread_name = "virtio-net",
+		.io_sandbox = net->backend ? net->backend->io_sandbox : 0,
 		.device_id = VIRTIO_ID_NET,
 		.features = net->features,
 		.config = &net->config,

@@ -57,7 +57,8 @@ static void *worker_thread(void *arg)
 }
 
 int virtio_worker_start(struct virtio_worker *w, const char *name, const int *fds,
-			unsigned int nfds, virtio_worker_fn handle, void *opaque)
+			unsigned int nfds, virtio_worker_fn handle, void *opaque,
+			enum sandbox_thread kind)
 {
 	sigset_t all, old;
 	int ret;
@@ -78,7 +79,7 @@ int virtio_worker_start(struct virtio_worker *w, const char *name, const int *fd
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	snprintf(w->name, sizeof(w->name), "%s", name);
-	ret = sandbox_thread_create(&w->thread, SANDBOX_VIRTIO, worker_thread, w);
+	ret = sandbox_thread_create(&w->thread, kind, worker_thread, w);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (ret < 0) {
 		close(w->stop_fd);

@@ -6,6 +6,8 @@
 #include <pthread.h>
 #include <stdbool.h>
 
+#include "sandbox.h"
+
 /* Queues one worker can watch (its poll set is that plus the stop eventfd). */
 #define VIRTIO_WORKER_FDS_MAX 8
 
@@ -36,12 +38,14 @@ struct virtio_worker {
  * (non-blocking eventfds, owned by the caller and open until virtio_worker_stop()
  * returns) plus a stop eventfd of its own, and calls handle(opaque, i) each time
  * fds[i] is readable. The thread blocks every signal: signals stay with the VMM's
- * signal thread. nfds: 1 to VIRTIO_WORKER_FDS_MAX.
+ * signal thread. nfds: 1 to VIRTIO_WORKER_FDS_MAX. The thread enters the sandbox of
+ * kind (SANDBOX_VIRTIO, or SANDBOX_VIRTIO_NET_USER for a NIC whose backend it calls).
  * Returns 0, or -EINVAL (nfds), -errno from eventfd() or pthread_create(), with a
  * message; w is then not running.
  */
 int virtio_worker_start(struct virtio_worker *w, const char *name, const int *fds,
-			unsigned int nfds, virtio_worker_fn handle, void *opaque);
+			unsigned int nfds, virtio_worker_fn handle, void *opaque,
+			enum sandbox_thread kind);
 
 /*
  * Stop the thread and wait for it: a handle() call in progress finishes first.

@@ -11,6 +11,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
@@ -23,12 +24,14 @@
 #define CHILD_FAILED 1
 #define MESSAGE_MAX  1024
 
-static const enum sandbox_thread kinds[] = { SANDBOX_MAIN,   SANDBOX_GUEST,   SANDBOX_VCPU,
-					     SANDBOX_STDIN,  SANDBOX_SIGNALS, SANDBOX_VIRTIO,
-					     SANDBOX_GDB,    SANDBOX_SCREEN,  SANDBOX_NET_USER,
-					     SANDBOX_NET_TAP };
-static const char *const kind_names[] = { "main",   "guest", "vcpu",   "stdin",	    "signals",
-					  "virtio", "gdb",   "screen", "net-slirp", "net-tap" };
+static const enum sandbox_thread kinds[] = {
+	SANDBOX_MAIN,		SANDBOX_GUEST, SANDBOX_VCPU,   SANDBOX_STDIN,	 SANDBOX_SIGNALS,
+	SANDBOX_VIRTIO,		SANDBOX_GDB,   SANDBOX_SCREEN, SANDBOX_NET_USER, SANDBOX_NET_TAP,
+	SANDBOX_VIRTIO_NET_USER
+};
+static const char *const kind_names[] = { "main",      "guest",	  "vcpu",	 "stdin",
+					  "signals",   "virtio",  "gdb",	 "screen",
+					  "net-slirp", "net-tap", "virtio-slirp" };
 
 _Static_assert(ARRAY_SIZE(kinds) == SANDBOX_THREAD_KINDS, "a kind of thread without a test");
 
@@ -308,6 +311,53 @@ static void test_vcpu_work_passes(void **state)
 	expect_exit(in_child(vcpu_work, NULL, message), CHILD_OK);
 }
 
+/*
+ * The NIC's I/O thread on --net user runs libslirp: a virtio thread's work (an
+ * eventfd's read, a frame's writev) and slirp's (an AF_INET socket)...
+ */
+static void virtio_slirp_work(const void *arg)
+{
+	struct iovec iov = { .iov_base = (void *)"x", .iov_len = 1 };
+	int fds[2], sock;
+	char byte;
+
+	(void)arg;
+	if (pipe(fds))
+		_exit(CHILD_FAILED);
+	enter(SANDBOX_KILL, SANDBOX_VIRTIO_NET_USER);
+	if (writev(fds[1], &iov, 1) != 1 || read(fds[0], &byte, 1) != 1 ||
+	    preadv(-1, &iov, 1, 0) != -1 || errno != EBADF)
+		_exit(CHILD_FAILED);
+	sock = socket(AF_INET, SOCK_DGRAM, 0);
+	if (sock < 0 || close(sock) < 0)
+		_exit(CHILD_FAILED);
+}
+
+static void test_virtio_slirp_work_passes(void **state)
+{
+	char message[MESSAGE_MAX];
+
+	(void)state;
+	expect_exit(in_child(virtio_slirp_work, NULL, message), CHILD_OK);
+}
+
+/* ...which a plain virtio thread may not make. */
+static void virtio_inet_socket(const void *arg)
+{
+	(void)arg;
+	enter(SANDBOX_KILL, SANDBOX_VIRTIO);
+	socket(AF_INET, SOCK_DGRAM, 0);
+	_exit(CHILD_FAILED);
+}
+
+static void test_virtio_makes_no_inet_socket(void **state)
+{
+	char message[MESSAGE_MAX];
+
+	(void)state;
+	expect_killed(in_child(virtio_inet_socket, NULL, message));
+}
+
 /* No thread maps memory executable once set up. */
 static void exec_mapping(const void *arg)
 {
@@ -432,6 +482,8 @@ int main(void)
 		cmocka_unit_test(test_vcpu_ioctls_are_kvm_ones),
 		cmocka_unit_test(test_main_ioctls_are_cpuid_and_terminal),
 		cmocka_unit_test(test_vcpu_work_passes),
+		cmocka_unit_test(test_virtio_slirp_work_passes),
+		cmocka_unit_test(test_virtio_makes_no_inet_socket),
 		cmocka_unit_test(test_no_executable_memory),
 		cmocka_unit_test(test_guest_starts_sandboxed_vcpus),
 		cmocka_unit_test(test_guest_cannot_fork),

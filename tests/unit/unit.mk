@@ -44,6 +44,9 @@ UNIT_FAKES_virtio_blk := tests/unit/virtio_driver.c
 UNIT_FAKES_virtio_rng := tests/unit/virtio_driver.c
 UNIT_TESTS += virtio_net
 UNIT_FAKES_virtio_net := tests/unit/virtio_driver.c
+# --net user's threads on the host's libslirp (loaded when first used, as by the VMM).
+UNIT_TESTS += net_user
+$(UNIT_OBJ)/src/net/net_user.o: UNIT_CFLAGS += -DMKVM_HAVE_SLIRP $(SLIRP_CFLAGS)
 # The VM's virtio-mmio slots (src/vm_virtio.c): the bus, the I/O threads, the interrupt.
 UNIT_TESTS += vm_virtio
 UNIT_FAKES_vm_virtio := tests/unit/virtio_driver.c
