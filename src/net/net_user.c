@@ -178,7 +178,7 @@ struct net_user {
 	struct user_pollset poll;	     /* the slirp thread's, as it polls them */
 	int64_t poll_deadline_ms;	     /* when that poll() times out */
 	struct user_pollset scratch;	     /* the I/O thread's fill, compared with poll */
-	uint8_t frame[USER_TX_FRAME_MAX];    /* the I/O thread's copy of a scattered frame */
+	uint8_t frame[USER_TX_FRAME_MAX];    /* the I/O thread's copy of the frame it gives */
 	struct user_timer *timers;
 };
 
@@ -533,9 +533,9 @@ static bool slirp_thread_must_look(struct net_user *u)
 }
 
 /*
- * guest -> slirp, on the NIC's I/O thread: into slirp directly when the slirp thread
- * is in poll() (slirp_lock free) and nothing waits before this frame; else a copy into
- * the hand-off and a wake-up; -EAGAIN when that is full.
+ * guest -> slirp, on the NIC's I/O thread: into slirp directly (a copy, no wake-up)
+ * when the slirp thread is in poll() (slirp_lock free) and nothing waits before this
+ * frame; else a copy into the hand-off and a wake-up; -EAGAIN when that is full.
  */
 static int user_send(struct net_backend *be, const struct iovec *iov, unsigned int n)
 {
@@ -559,17 +559,13 @@ static int user_send(struct net_backend *be, const struct iovec *iov, unsigned i
 			pthread_mutex_unlock(&u->slirp_lock);
 		} else {
 			/*
-			 * From guest memory when the frame is in one buffer: slirp copies an IP
-			 * packet into an mbuf before it parses it, and what it reads of an
-			 * ARP frame in place, a guest changing it meanwhile could have sent.
+			 * Copied, never read in guest memory: slirp parses an ARP (or NCSI)
+			 * frame in place, to its header's full size whatever the frame's
+			 * length, which in a buffer of the largest frame stays inside it;
+			 * and a vCPU could change the frame under slirp's feet.
 			 */
-			const uint8_t *frame = u->frame;
-
-			if (iov[0].iov_len >= total)
-				frame = (const uint8_t *)iov[0].iov_base + NET_HDR_LEN;
-			else
-				copy_frame(u->frame, iov, n);
-			slirp_fn.input(u->slirp, frame, (int)(total - NET_HDR_LEN));
+			copy_frame(u->frame, iov, n);
+			slirp_fn.input(u->slirp, u->frame, (int)(total - NET_HDR_LEN));
 			u->on_io = false;
 			look = slirp_thread_must_look(u);
 			pthread_mutex_unlock(&u->slirp_lock);

@@ -235,7 +235,7 @@ static void test_send_goes_into_slirp_directly(void **state)
 
 	if (!f->be)
 		skip();
-	/* In one buffer (read in place) and in two (copied). */
+	/* In one buffer and in two. */
 	arp_request(buf, GATEWAY_IP);
 	send_until_direct(f, &(struct iovec){ buf, sizeof(buf) }, 1, GATEWAY_IP);
 	usleep(SETTLE_US);
