@@ -23,16 +23,20 @@ from benchlib import BENCH_BUILD, BenchFailure, fmt_row, lanes, progress
 # Start-to-exit runs of each case per run of make bench (alternating): one run of a
 # few milliseconds is noise on a shared host.
 REPEATS = 10
-# The cases: (name, argv after the program, the program: mini-kvm or kvm-floor).
+# The cases: (name, the program: mini-kvm, its static twin or kvm-floor, its argv).
+# The static twin (build/mini-kvm-static: all but --net user) maps no shared libraries:
+# the build for density.
 CASES = (
     ("mini-kvm", "mini-kvm", ["run"]),
     ("mini-kvm --irqchip", "mini-kvm", ["run", "--irqchip"]),
+    ("mini-kvm-static", "mini-kvm-static", ["run"]),
     ("kvm-floor", "kvm-floor", []),
     ("kvm-floor --pit", "kvm-floor", ["--pit"]),
     ("kvm-floor --pit-no-reinject", "kvm-floor", ["--pit-no-reinject"]),
 )
 # Each mini-kvm case against the floor it is judged by (the targets).
-FLOORS = {"mini-kvm": "kvm-floor", "mini-kvm --irqchip": "kvm-floor --pit-no-reinject"}
+FLOORS = {"mini-kvm": "kvm-floor", "mini-kvm --irqchip": "kvm-floor --pit-no-reinject",
+          "mini-kvm-static": "kvm-floor"}
 TARGET_RATIO = 1.5
 TARGET_RSS_KIB = 1536
 DENSITY = (1, 64, 1000)
@@ -58,7 +62,7 @@ def l1_payload() -> list:
 
 
 def program(name: str) -> str:
-    return str(lanes.BUILD / "mini-kvm" if name == "mini-kvm" else BENCH_BUILD / "kvm-floor")
+    return str(BENCH_BUILD / name if name == "kvm-floor" else lanes.BUILD / name)
 
 
 def peak_rss_kib(argv: list[str], timeout: float = 60) -> tuple[int, bytes]:
@@ -171,7 +175,9 @@ def report(data: dict) -> list[str]:
         "--pit adds KVM's irqchip and PIT, --pit-no-reinject turns the PIT's tick "
         "reinjection off as mini-kvm does for bare guests. QEMU is not run: it has no "
         "way to start a flat real-mode binary without firmware, whose boot would "
-        "dominate (its microvm boots are in \"Boot\").",
+        "dominate (its microvm boots are in \"Boot\"). mini-kvm-static is "
+        "build/mini-kvm-static, the same VMM linked statically (all but --net user, whose "
+        "libslirp Debian ships shared only): no shared library pages.",
         "",
         "| case | runs | min | median | max | unit |",
         "|---|---|---|---|---|---|",

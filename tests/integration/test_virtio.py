@@ -163,7 +163,8 @@ def disks_restored(lane):
     r = lane.run([*args, "--timeout", str(DISK_BOOT_TIMEOUT), "--snapshot-at", PROMPT,
                   "--snapshot-and-exit", "--snapshot", snap], timeout=DISK_BOOT_TIMEOUT + 30)
     if r.status == 124:
-        raise StepTimeout(f"no prompt to snapshot at:\n{tail(r.stdout)}", pytrace=False)
+        raise StepTimeout(f"no prompt to snapshot at:\n{tail(r.stdout)}\n{tail(r.stderr, 25)}",
+                          pytrace=False)
     assert r.status == 0 and "snapshot saved to" in r.err, r
 
     # `exit` leaves init, which syncs, remounts / read-only and powers off.
@@ -174,7 +175,8 @@ def disks_restored(lane):
     r = lane.run(["restore", "--timeout", str(DISK_STALL_TIMEOUT), snap],
                  stdin=typed.encode(), timeout=DISK_STALL_TIMEOUT + 30)
     if r.status == 124:
-        raise StepTimeout(f"the restored guest did not end:\n{tail(r.stdout)}", pytrace=False)
+        raise StepTimeout(f"the restored guest did not end:\n{tail(r.stdout)}\n"
+                          f"{tail(r.stderr, 25)}", pytrace=False)
     assert r.status == 0, r
     assert re.search(rf"(?m)^{token}\r?$", r.out), r
     assert re.search(rf"(?m)^{hashlib.md5(bytes([3]) * 512).hexdigest()}  -\r?$", r.out), r
