@@ -55,7 +55,7 @@ unsigned int guest_memory_layout(uint64_t ram_size, struct guest_region out[GUES
 	return 2;
 }
 
-int guest_memory_map_file(struct guest_memory *mem, gpa_t gpa, uint64_t size, int fd,
+int guest_memory_map_file(const struct guest_memory *mem, gpa_t gpa, uint64_t size, int fd,
 			  uint64_t offset)
 {
 	uint8_t *hva = guest_ptr(mem, gpa, size);
@@ -69,6 +69,10 @@ int guest_memory_map_file(struct guest_memory *mem, gpa_t gpa, uint64_t size, in
 		return error_errno(errno, "mmap of %llu KiB at file offset 0x%llx over GPA 0x%llx",
 				   (unsigned long long)(size / LAYOUT_KIB),
 				   (unsigned long long)offset, (unsigned long long)gpa);
+	/* A new mapping has its own flags: keep the guest's pages out of core dumps. */
+	if (madvise(hva, size, MADV_DONTDUMP) < 0)
+		return error_errno(errno, "cannot exclude guest RAM at GPA 0x%llx from core dumps",
+				   (unsigned long long)gpa);
 	return 0;
 }
 

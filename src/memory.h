@@ -67,10 +67,13 @@ unsigned int guest_memory_layout(uint64_t ram_size, struct guest_region out[GUES
 /*
  * Put size bytes of file fd at offset (page-aligned) in place of guest RAM at gpa
  * (page-aligned, the range wholly in one region), copy-on-write (MAP_PRIVATE): the
- * guest reads the file and its writes stay in this process. A snapshot's RAM.
- * Returns 0, -EFAULT if the range is not guest RAM, or -errno of mmap with a message.
+ * guest reads the file and its writes stay in this process; left out of core dumps
+ * as the rest of guest RAM. A snapshot's RAM, a PVH kernel's segments. The pages are
+ * the file's until written: the file must not shrink while mapped (an access past its
+ * end would be SIGBUS). mem itself is not changed. Returns 0, -EFAULT if the range is
+ * not guest RAM, or -errno of mmap or madvise with a message.
  */
-int guest_memory_map_file(struct guest_memory *mem, gpa_t gpa, uint64_t size, int fd,
+int guest_memory_map_file(const struct guest_memory *mem, gpa_t gpa, uint64_t size, int fd,
 			  uint64_t offset);
 
 /* Unmap guest RAM. Safe on a zeroed or already destroyed struct. */

@@ -200,7 +200,10 @@ struct vm {
 	unsigned int requests;
 	void (*on_request)(struct vm *vm, unsigned int requests, void *opaque);
 	void *request_opaque;
-	/* RAM mapped from a snapshot file (a restored VM): saved again even if untouched. */
+	/*
+	 * RAM mapped from a file (a restored VM's snapshot, a PVH kernel's vmlinux): saved
+	 * in a snapshot even if untouched. Only gpa and size are read.
+	 */
 	const struct snapshot_ram_extent *file_extents;
 	size_t nfile_extents;
 };

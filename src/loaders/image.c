@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "error.h"
@@ -209,7 +210,59 @@ static int check_segment(const struct guest_image *img, const struct image_segme
 	return 0;
 }
 
-int image_place(const struct guest_image *img, const struct guest_memory *mem)
+/*
+ * Put seg's file bytes, at file offset off, at dst (GPA seg->gpa) from img's open file:
+ * the whole pages mapped where that pays (image_place_mapped()), recorded in img->maps,
+ * the rest read. maps NULL: all read.
+ */
+static int load_segment(const struct guest_image *img, const struct guest_memory *mem,
+			const struct image_segment *seg, uint64_t off, uint8_t *dst,
+			struct guest_image *maps)
+{
+	uint64_t head = (LAYOUT_PAGE_SIZE - seg->gpa % LAYOUT_PAGE_SIZE) % LAYOUT_PAGE_SIZE;
+	uint64_t body = 0;
+	int ret;
+
+	if (maps && seg->gpa % LAYOUT_PAGE_SIZE == off % LAYOUT_PAGE_SIZE &&
+	    seg->filesz >= head + IMAGE_MAP_MIN && maps->nmaps < IMAGE_MAX_SEGMENTS)
+		body = (seg->filesz - head) / LAYOUT_PAGE_SIZE * LAYOUT_PAGE_SIZE;
+	if (!body)
+		return file_pread_all(img->fd, img->path, img->what, dst, seg->filesz, off);
+	ret = file_pread_all(img->fd, img->path, img->what, dst, head, off);
+	if (ret < 0)
+		return ret;
+	ret = guest_memory_map_file(mem, seg->gpa + head, body, img->fd, off + head);
+	if (ret < 0)
+		return error_wrap(-ret, "%s '%s'", img->what, img->path);
+	maps->maps[maps->nmaps++] = (struct snapshot_ram_extent){ .gpa = seg->gpa + head,
+								  .size = body,
+								  .offset = off + head };
+	return file_pread_all(img->fd, img->path, img->what, dst + head + body,
+			      seg->filesz - head - body, off + head + body);
+}
+
+/* The file behind img is still as long as its segments need: a mapping past its end would fault. */
+static int check_file_size(const struct guest_image *img)
+{
+	struct stat st;
+
+	if (fstat(img->fd, &st) < 0)
+		return error_errno(errno, "%s '%s': fstat", img->what, img->path);
+	for (unsigned int i = 0; i < img->nsegs; i++) {
+		uint64_t end = (uint64_t)(img->segs[i].data - img->file) + img->segs[i].filesz;
+
+		if ((uint64_t)st.st_size < end)
+			return error_set(
+				EIO,
+				"%s '%s': the file shrank to %llu bytes, segment %u ends at %llu",
+				img->what, img->path, (unsigned long long)st.st_size, i,
+				(unsigned long long)end);
+	}
+	return 0;
+}
+
+static int place(const struct guest_image *img, const struct guest_memory *mem,
+		 struct guest_image *maps)
 {
 	for (unsigned int i = 0; i < img->nsegs; i++) {
 		const struct image_segment *seg = &img->segs[i];
@@ -220,8 +273,8 @@ int image_place(const struct guest_image *img, const struct guest_memory *mem)
 			return ret;
 		dst = guest_ptr(mem, seg->gpa, seg->memsz);
 		if (img->loads_later)
-			ret = file_pread_all(img->fd, img->path, img->what, dst, seg->filesz,
-					     (uint64_t)(seg->data - img->file));
+			ret = load_segment(img, mem, seg, (uint64_t)(seg->data - img->file), dst,
+					   maps);
 		else
 			memcpy(dst, seg->data, seg->filesz);
 		if (ret < 0)
@@ -229,4 +282,17 @@ int image_place(const struct guest_image *img, const struct guest_memory *mem)
 		memset(dst + seg->filesz, 0, seg->memsz - seg->filesz);
 	}
 	return 0;
+}
+
+int image_place(const struct guest_image *img, const struct guest_memory *mem)
+{
+	return place(img, mem, NULL);
+}
+
+int image_place_mapped(struct guest_image *img, const struct guest_memory *mem)
+{
+	int ret = img->loads_later ? check_file_size(img) : 0;
+
+	img->nmaps = 0;
+	return ret < 0 ? ret : place(img, mem, img);
 }

@@ -9,6 +9,7 @@
 
 #include "arch/x86/boot_state.h"
 #include "memory.h"
+#include "snapshot/format.h"
 
 enum image_format { IMAGE_FLAT, IMAGE_ELF32, IMAGE_ELF64 };
 
@@ -45,6 +46,14 @@ struct guest_image {
 	bool loads_later;
 	int fd;
 	const char *what;
+	/*
+	 * The guest RAM image_place_mapped() put the file in place of (copy-on-write):
+	 * GPA, size and file offset of each range (crc and flags 0). Pages of it the guest
+	 * never touched are not in the process's page tables: a snapshot must save them
+	 * all the same (ram_scan()'s also[]).
+	 */
+	struct snapshot_ram_extent maps[IMAGE_MAX_SEGMENTS];
+	unsigned int nmaps;
 };
 
 /* What the command line says about one guest. */
@@ -147,5 +156,25 @@ int flat_parse(const uint8_t *buf, size_t size, uint64_t load, struct guest_imag
  * boot_reserved_ranges()); -EIO or a read's -errno if the file shrank or failed.
  */
 int image_place(const struct guest_image *img, const struct guest_memory *mem);
+
+/*
+ * Segments smaller than this are read even where they could be mapped: a mapping
+ * costs a VMA and a page-table walk of its own, a read of a few pages does not.
+ */
+#define IMAGE_MAP_MIN (64 * 1024)
+
+/*
+ * image_place(), but for IMAGE_READ_LOADS_LATER the whole pages of each segment whose
+ * file offset and GPA lie at the same offset into a page (ELF's p_align makes them
+ * congruent; Linux's vmlinux is) are not read: the file is mapped over guest RAM
+ * there, copy-on-write (guest_memory_map_file()), and the kernel faults in what the
+ * guest touches from the page cache. Partial pages at a segment's ends, segments of
+ * less than IMAGE_MAP_MIN bytes and incongruent ones are read as image_place() reads
+ * them. Records the mapped ranges in img->maps. The file must be at least as long as
+ * every segment needs (checked: -EIO otherwise, as a read past its end) and must not
+ * shrink while the guest runs (guest_memory_map_file()). Returns image_place()'s
+ * results, or -errno of mmap or fstat with a message.
+ */
+int image_place_mapped(struct guest_image *img, const struct guest_memory *mem);
 
 #endif

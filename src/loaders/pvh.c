@@ -205,8 +205,8 @@ void pvh_free(struct pvh_kernel *k)
 _Static_assert(E820_TYPE_RAM == XEN_HVM_MEMMAP_TYPE_RAM, "RAM type");
 _Static_assert(E820_TYPE_RESERVED == XEN_HVM_MEMMAP_TYPE_RESERVED, "reserved type");
 
-int pvh_place(const struct pvh_kernel *k, const struct guest_memory *mem,
-	      const struct linux_boot *boot, struct loader_entry *entry)
+int pvh_place(struct pvh_kernel *k, const struct guest_memory *mem, const struct linux_boot *boot,
+	      struct loader_entry *entry)
 {
 	const char *path = k->img.path;
 	const char *cmdline = boot->cmdline ? boot->cmdline : "";
@@ -261,7 +261,7 @@ int pvh_place(const struct pvh_kernel *k, const struct guest_memory *mem,
 				 PVH_MEMMAP_MAX);
 
 	/* Checks done: write. */
-	ret = image_place(&k->img, mem);
+	ret = image_place_mapped(&k->img, mem);
 	if (ret < 0)
 		return ret;
 	if (initrd && guest_write(mem, initrd, boot->initrd, boot->initrd_size))

@@ -156,7 +156,9 @@ void pvh_free(struct pvh_kernel *k);
 /*
  * Place k for a PVH boot into mem and describe the entry in *entry:
  * - the PT_LOADs at their GPAs: each must be RAM in the E820 map and clear of the boot
- *   GDT, the boot info page and the command line;
+ *   GDT, the boot info page and the command line; the file mapped over their whole
+ *   pages where it can be, copy-on-write (image_place_mapped(): k->img.maps), read
+ *   elsewhere;
  * - the command line (boot->cmdline, "" for NULL; at most PVH_CMDLINE_MAX - 1 bytes) at
  *   LAYOUT_PVH_CMDLINE;
  * - the initrd (if boot->initrd_size) page aligned as high as low RAM allows, above the
@@ -167,9 +169,10 @@ void pvh_free(struct pvh_kernel *k);
  * k->phys32_entry, EBX = LAYOUT_PVH_START_INFO, tss32 (the PVH ABI's TR).
  * Returns 0 or -errno with a message naming the file: -EFAULT (a segment not in RAM),
  * -EBUSY (a segment over a boot structure), -E2BIG (command line), -ENOMEM (RAM too
- * small for the kernel, with the -m it needs; or for the initrd), -ENOSPC (memory map).
+ * small for the kernel, with the -m it needs; or for the initrd), -ENOSPC (memory map),
+ * -EIO (the file shrank since pvh_open()) or a failed read's or mapping's -errno.
  */
-int pvh_place(const struct pvh_kernel *k, const struct guest_memory *mem,
-	      const struct linux_boot *boot, struct loader_entry *entry);
+int pvh_place(struct pvh_kernel *k, const struct guest_memory *mem, const struct linux_boot *boot,
+	      struct loader_entry *entry);
 
 #endif

@@ -33,9 +33,9 @@ struct ram_scan {
 /*
  * Find the pages of mem worth saving. Candidates are the pages that
  * /proc/self/pagemap (Documentation/admin-guide/mm/pagemap.rst) says are present or
- * swapped, plus those of also[0 .. nalso) (GPA ranges: the extents of the snapshot
- * a restored VM came from, whose pages are file-backed and not present until
- * touched); without pagemap every page is a candidate. A candidate holding a
+ * swapped, plus those of also[0 .. nalso) (GPA ranges mapped from a file, whose
+ * pages are not present until touched: the extents of the snapshot a restored VM
+ * came from, or the segments a PVH kernel's load mapped from its vmlinux); without pagemap every page is a candidate. A candidate holding a
  * non-zero byte is saved; runs are merged across RAM_SCAN_MERGE_PAGES zero pages.
  * Reads guest RAM: the vCPUs must be paused. Returns 0 with *scan (free with
  * ram_scan_free()), or -ENOMEM with a message.

@@ -9,6 +9,7 @@
 #include "arch/x86/e820.h"
 #include "arch/x86/layout.h"
 #include "loaders/pvh.h"
+#include "snapshot/ram_scan.h"
 
 #define KERNEL_NAME "test-vmlinux"
 #define INITRD_NAME "test-initrd"
@@ -829,6 +830,135 @@ static void test_open(void **state)
 	fixture_free(&f);
 }
 
+/* --- placing by mapping the file ------------------------------------------- */
+
+/*
+ * A kernel for image_place_mapped(): segment 0 congruent (file offset and GPA both
+ * 0x800 into a page) with a partial page at each end and bss after it, segment 1 as
+ * long but incongruent, so read whole.
+ */
+#define MAP_HEAD      0x800
+#define MAP_BODY      (32 * LAYOUT_PAGE_SIZE)
+#define MAP_TAIL      0x100
+#define MAP_SEG0_OFF  (0x1000 + MAP_HEAD)
+#define MAP_SEG0_GPA  (TEXT_PADDR + MAP_HEAD)
+#define MAP_SEG0_SIZE (MAP_HEAD + MAP_BODY + MAP_TAIL)
+#define MAP_SEG0_BSS  0x1800
+#define MAP_SEG1_OFF  0x30000
+#define MAP_SEG1_GPA  (TEXT_PADDR + 0x100010)
+#define MAP_SEG1_SIZE (IMAGE_MAP_MIN + 0x300)
+#define MAP_FILE_SIZE (MAP_SEG1_OFF + MAP_SEG1_SIZE)
+#define MAP_NOTE_OFF  0x200
+
+static uint8_t *map_kernel_build(void)
+{
+	struct unit_elf spec = {
+		.is64 = true,
+		.entry = ELF_ENTRY,
+		.nphdrs = 3,
+		.ph = {
+			{ PT_LOAD, MAP_SEG0_OFF, TEXT_VADDR64 + MAP_HEAD, MAP_SEG0_GPA,
+			  MAP_SEG0_SIZE, MAP_SEG0_SIZE + MAP_SEG0_BSS },
+			{ PT_LOAD, MAP_SEG1_OFF, TEXT_VADDR64 + 0x100010, MAP_SEG1_GPA,
+			  MAP_SEG1_SIZE, MAP_SEG1_SIZE },
+		},
+		.size = MAP_FILE_SIZE,
+	};
+	uint64_t entry = MAP_SEG0_GPA + 0x40;
+	uint8_t *buf = unit_elf_build(&spec);
+	size_t len = put_note(buf + MAP_NOTE_OFF, XEN_ELFNOTE_NAME, XEN_NAMESZ,
+			      XEN_ELFNOTE_PHYS32_ENTRY, &entry, sizeof(uint32_t));
+	struct unit_phdr note = { PT_NOTE, MAP_NOTE_OFF, 0, 0, len, len };
+
+	unit_elf_put_phdr(buf, true, 2, &note);
+	unit_fill_pattern(buf + MAP_SEG0_OFF, MAP_SEG0_SIZE);
+	unit_fill_pattern(buf + MAP_SEG1_OFF, MAP_SEG1_SIZE);
+	return buf;
+}
+
+/* Count the pages of [gpa, gpa + size) that scan saves. */
+static uint64_t saved_pages(const struct guest_memory *mem, const struct ram_scan *scan,
+			    uint64_t gpa, uint64_t size)
+{
+	uint64_t first =
+		(uint64_t)((uint8_t *)guest_ptr(mem, gpa, size) - mem->map) / SNAPSHOT_PAGE_SIZE;
+	uint64_t n = 0;
+
+	for (uint64_t p = first; p < first + size / SNAPSHOT_PAGE_SIZE; p++)
+		n += ram_scan_nonzero(scan, p);
+	return n;
+}
+
+static void test_place_mapped(void **state)
+{
+	uint8_t *buf = map_kernel_build(), *ram, *back = malloc(MAP_FILE_SIZE);
+	char path[UNIT_TEMP_PATH_MAX];
+	struct guest_memory mem;
+	struct pvh_kernel k;
+	struct ram_scan scan;
+	int fd;
+
+	(void)state;
+	assert_non_null(back);
+	unit_temp_file(buf, MAP_FILE_SIZE, path);
+	assert_int_equal(pvh_open(path, &k), 0);
+	assert_int_equal(guest_memory_init(&mem, PLACE_RAM), 0);
+	/* Bytes in RAM already: placing replaces the segments' and no others. */
+	memset(guest_ptr(&mem, TEXT_PADDR, 0x200000), 0xee, 0x200000);
+	assert_int_equal(image_place_mapped(&k.img, &mem), 0);
+
+	/* One mapping: the whole pages of segment 0, at their file offset. */
+	assert_int_equal(k.img.nmaps, 1);
+	assert_int_equal(k.img.maps[0].gpa, MAP_SEG0_GPA + MAP_HEAD);
+	assert_int_equal(k.img.maps[0].size, MAP_BODY);
+	assert_int_equal(k.img.maps[0].offset, MAP_SEG0_OFF + MAP_HEAD);
+
+	/*
+	 * A snapshot saves the mapped pages though the guest never touched them (they are
+	 * not in the page tables yet): given as also[], as linux.c gives vm->file_extents.
+	 * Without them, the scan would miss them: what the extents are for.
+	 */
+	assert_int_equal(ram_scan(&mem, NULL, 0, &scan), 0);
+	if (scan.pagemap)
+		assert_int_equal(saved_pages(&mem, &scan, k.img.maps[0].gpa, MAP_BODY), 0);
+	ram_scan_free(&scan);
+	assert_int_equal(ram_scan(&mem, k.img.maps, k.img.nmaps, &scan), 0);
+	assert_int_equal(saved_pages(&mem, &scan, k.img.maps[0].gpa, MAP_BODY),
+			 MAP_BODY / SNAPSHOT_PAGE_SIZE);
+	ram_scan_free(&scan);
+
+	/* What the guest sees: every file byte, zeros around and after. */
+	ram = guest_ptr(&mem, TEXT_PADDR, 0x200000);
+	for (size_t i = 0; i < MAP_HEAD; i++)
+		assert_int_equal(ram[i], 0xee); /* before segment 0: not the loader's */
+	assert_memory_equal(guest_ptr(&mem, MAP_SEG0_GPA, MAP_SEG0_SIZE), buf + MAP_SEG0_OFF,
+			    MAP_SEG0_SIZE);
+	for (size_t i = 0; i < MAP_SEG0_BSS; i++)
+		assert_int_equal(ram[MAP_HEAD + MAP_SEG0_SIZE + i], 0);
+	assert_memory_equal(guest_ptr(&mem, MAP_SEG1_GPA, MAP_SEG1_SIZE), buf + MAP_SEG1_OFF,
+			    MAP_SEG1_SIZE);
+
+	/* Copy-on-write: the guest's writes stay in guest RAM, the file keeps its bytes. */
+	memset(guest_ptr(&mem, k.img.maps[0].gpa, MAP_BODY), 0x5a, MAP_BODY);
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, back, MAP_FILE_SIZE, 0), MAP_FILE_SIZE);
+	close(fd);
+	assert_memory_equal(back, buf, MAP_FILE_SIZE);
+
+	/* The file shrank since the open: refused before anything is mapped past its end. */
+	assert_int_equal(truncate(path, MAP_SEG1_OFF), 0);
+	assert_int_equal(image_place_mapped(&k.img, &mem), -EIO);
+	assert_contains(error_message(), path);
+	assert_contains(error_message(), "shrank");
+
+	guest_memory_destroy(&mem);
+	pvh_free(&k);
+	unlink(path);
+	free(back);
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -845,6 +975,7 @@ int main(void)
 		cmocka_unit_test(test_place_cmdline_limit),
 		cmocka_unit_test(test_entry_state),
 		cmocka_unit_test(test_open),
+		cmocka_unit_test(test_place_mapped),
 	};
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
 
